@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `flash` command line.
+import { program } from '../cli/program.ts';
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,68 @@
+// Every `flash` command, each with its own --help.
+import { Command } from 'commander';
+import { ConfigError, describeConfig, loadConfig, type Config } from '../core/config.ts';
+import { closeContext, createContext } from '../core/context.ts';
+import { connect, ensureDatabase } from '../core/db.ts';
+import { createLogger } from '../core/log.ts';
+import { migrate } from '../core/migrate.ts';
+import { roles, start } from './start.ts';
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export const program = new Command('flash')
+  .description('Nostr-native Bitcoin payments service: relay, DM bot, wallet connect, zaps')
+  .showHelpAfterError()
+  .configureHelp({ showGlobalOptions: true });
+
+program.command('start')
+  .description('run roles in this process (default: all of them)')
+  .argument('[roles...]', `all | ${Object.keys(roles).join(' | ')}`)
+  .addHelpText('after', '\nExample:\n  flash start            # everything, on embedded defaults\n  flash start api workers')
+  .action(async (names: string[]) => start(config(), names));
+
+program.command('migrate')
+  .description('create the database if missing and apply pending migrations')
+  .action(async () => {
+    const c = config();
+    await ensureDatabase(c.DATABASE_URL);
+    const sql = connect(c.DATABASE_URL, { max: 1 });
+    try {
+      const applied = await migrate(sql);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await sql.end();
+    }
+  });
+
+program.command('config')
+  .description('print the effective configuration (secrets masked)')
+  .option('--json', 'as JSON')
+  .action((opts: { json?: boolean }) => {
+    const rows = describeConfig(config());
+    if (opts.json) return console.log(JSON.stringify(Object.fromEntries(rows.map((r) => [r.name, r.value])), null, 2));
+    const width = Math.max(...rows.map((r) => r.name.length));
+    for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value}`);
+  });
+
+program.command('secrets')
+  .description('manage secrets at rest')
+  .command('rotate')
+  .description('re-seal every secret under MASTER_KEY (old keys in MASTER_KEYS_RETIRED)')
+  .action(async () => {
+    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
+    try {
+      console.log(`re-sealed ${await ctx.secrets.rotate()} secret(s) under key ${ctx.keyring.currentId}`);
+    } finally {
+      await closeContext(ctx);
+    }
+  });

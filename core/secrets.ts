@@ -1,0 +1,114 @@
+// Secrets at rest: XChaCha20-Poly1305 under the master key. Each ciphertext names the key
+// that sealed it, so a new master key can take over while retired ones still open old data.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes } from '@noble/ciphers/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Config } from './config.ts';
+import type { Sql, Tx } from './db.ts';
+
+const VERSION = 'v1';
+
+export class SecretError extends Error {
+  override name = 'SecretError';
+}
+
+/** A sealed value: `v1:<key id>:<nonce hex>:<ciphertext hex>`. */
+export type Sealed = string;
+
+export class Keyring {
+  readonly #keys = new Map<string, Uint8Array>();
+  readonly currentId: string;
+
+  constructor(current: Uint8Array, retired: Uint8Array[] = []) {
+    if (current.length !== 32) throw new SecretError('master key must be 32 bytes');
+    this.currentId = Keyring.keyId(current);
+    for (const key of [current, ...retired]) this.#keys.set(Keyring.keyId(key), key);
+  }
+
+  /** Key ids are a hash prefix, never the key itself. */
+  static keyId(key: Uint8Array): string {
+    return bytesToHex(sha256(key)).slice(0, 8);
+  }
+
+  /** `context` binds the ciphertext to its use (e.g. `bot:dm`): opening it elsewhere fails. */
+  seal(plaintext: Uint8Array, context: string): Sealed {
+    const nonce = randomBytes(24);
+    const key = this.#keys.get(this.currentId)!;
+    const ct = xchacha20poly1305(key, nonce, utf8ToBytes(context)).encrypt(plaintext);
+    return `${VERSION}:${this.currentId}:${bytesToHex(nonce)}:${bytesToHex(ct)}`;
+  }
+
+  open(sealed: Sealed, context: string): Uint8Array {
+    const [version, id, nonce, ct] = sealed.split(':');
+    if (version !== VERSION || !id || !nonce || !ct) throw new SecretError('not a sealed secret');
+    const key = this.#keys.get(id);
+    if (!key) throw new SecretError(`secret sealed with unknown master key ${id}`);
+    try {
+      return xchacha20poly1305(key, hexToBytes(nonce), utf8ToBytes(context)).decrypt(hexToBytes(ct));
+    } catch {
+      throw new SecretError(`secret does not open under key ${id} for ${context}`);
+    }
+  }
+
+  /** True when `sealed` was made with a retired key and should be re-sealed. */
+  isStale(sealed: Sealed): boolean {
+    return sealed.split(':')[1] !== this.currentId;
+  }
+}
+
+/** The keyring from config; on regtest without MASTER_KEY, a key generated once into DATA_DIR. */
+export function keyringFromConfig(config: Config): Keyring {
+  const retired = config.MASTER_KEYS_RETIRED.map((k) => hexToBytes(k));
+  if (config.MASTER_KEY) return new Keyring(hexToBytes(config.MASTER_KEY), retired);
+  if (config.NETWORK !== 'regtest') throw new SecretError('MASTER_KEY is required off regtest');
+  const file = path.join(config.DATA_DIR, 'master.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
+    writeFileSync(file, bytesToHex(randomBytes(32)) + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return new Keyring(hexToBytes(readFileSync(file, 'utf8').trim()), retired);
+}
+
+/**
+ * Named service secrets (bot keys, node keys…) in the `secrets` table, sealed with the
+ * keyring. `getOrCreate` is race-free: concurrent first starts agree on one value.
+ */
+export class SecretStore {
+  readonly sql: Sql;
+  readonly keyring: Keyring;
+  constructor(sql: Sql, keyring: Keyring) {
+    this.sql = sql;
+    this.keyring = keyring;
+  }
+
+  async get(name: string): Promise<Uint8Array | undefined> {
+    const [row] = await this.sql<{ sealed: string }[]>`select sealed from secrets where name = ${name}`;
+    return row ? this.keyring.open(row.sealed, `secret:${name}`) : undefined;
+  }
+
+  async getOrCreate(name: string, generate: () => Uint8Array): Promise<Uint8Array> {
+    const sealed = this.keyring.seal(generate(), `secret:${name}`);
+    await this.sql`insert into secrets (name, sealed) values (${name}, ${sealed}) on conflict (name) do nothing`;
+    return (await this.get(name))!;
+  }
+
+  async put(name: string, value: Uint8Array, tx: Sql | Tx = this.sql): Promise<void> {
+    const sealed = this.keyring.seal(value, `secret:${name}`);
+    await tx`insert into secrets (name, sealed) values (${name}, ${sealed})
+      on conflict (name) do update set sealed = excluded.sealed, updated_at = now()`;
+  }
+
+  /** Re-seals every secret made under a retired key with the current one; returns how many. */
+  async rotate(): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      const rows = await tx<{ name: string; sealed: string }[]>`select name, sealed from secrets for update`;
+      const stale = rows.filter((r) => this.keyring.isStale(r.sealed));
+      for (const r of stale) await this.put(r.name, this.keyring.open(r.sealed, `secret:${r.name}`), tx);
+      return stale.length;
+    });
+  }
+}

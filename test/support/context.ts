@@ -1,0 +1,24 @@
+// A full service context on an isolated database and Redis prefix, for integration tests.
+import { parseConfig, type Config } from '../../core/config.ts';
+import { closeContext, createContext, type Context } from '../../core/context.ts';
+import { createLogger } from '../../core/log.ts';
+import { createTestDb, redisUrl, uniqueName, type TestDb } from './db.ts';
+
+export interface TestContext extends Context { db: TestDb; close(): Promise<void> }
+
+export const testMasterKey = '11'.repeat(32);
+
+export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+  const db = await createTestDb();
+  const config: Config = parseConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl(),
+    REDIS_PREFIX: uniqueName('t'),
+    MASTER_KEY: testMasterKey,
+    API_PORT: '0',
+    RELAY_PORT: '0',
+    ...env,
+  });
+  const ctx = await createContext(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }), migrate: false });
+  return { ...ctx, db, close: async () => { await closeContext(ctx); await db.drop(); } };
+}

@@ -1,0 +1,41 @@
+// Runs `flash` as a real child process on the project's Node binary, for end-to-end tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export const root = path.resolve(import.meta.dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+export interface FlashProcess { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+/** Starts `flash <args>` and resolves once `readyLine` has been printed. */
+export async function runFlash(args: string[], env: Record<string, string>, readyLine = /flash is ready/, timeoutMs = 30_000): Promise<FlashProcess> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_PRETTY: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`flash did not get ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (readyLine.test(out)) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`flash exited with ${code} before ready:\n${out}`)); });
+  });
+  return { child, output: () => out, exited };
+}
