@@ -13,7 +13,7 @@ export function readMigrations(dir = migrationsDir): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
   const migrations = files.map((f) => ({ id: Number(f.slice(0, 4)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }));
   migrations.forEach((m, i) => {
-    if (m.id !== i + 1) throw new Error(`migration ${m.name}: expected number ${String(i + 1).padStart(4, '0')}`);
+    if (i > 0 && m.id === migrations[i - 1]!.id) throw new Error(`two migrations numbered ${m.id}: ${migrations[i - 1]!.name}, ${m.name}`);
   });
   return migrations;
 }

@@ -1,0 +1,135 @@
+// The Lightning port: what the payment engine needs from a Lightning node, whichever node it
+// is. Adapters: `lnd.ts` (LND over gRPC via the `lightning` package) and `fake.ts` (embedded,
+// regtest only). Amounts are millisatoshi bigints; hashes, preimages and keys are lower-case hex.
+
+export type Network = 'regtest' | 'signet' | 'testnet' | 'mainnet';
+
+export interface NodeInfo {
+  pubkey: string;
+  alias: string;
+  network: Network;
+  blockHeight: number;
+  syncedToChain: boolean;
+}
+
+export interface CreateInvoiceRequest {
+  /** Absent for an amountless invoice. */
+  amountMsat?: bigint;
+  /** Exactly one of description or descriptionHash (hex sha256), or neither. */
+  description?: string;
+  descriptionHash?: string;
+  expirySeconds: number;
+}
+
+export interface CreateHoldInvoiceRequest extends CreateInvoiceRequest {
+  /** The payer's preimage stays unknown to us until settleHoldInvoice. */
+  paymentHash: string;
+  /** Blocks the final hop's HTLC must leave us to settle (LND's cltv_expiry). */
+  cltvExpiry?: number;
+}
+
+export type InvoiceState = 'open' | 'accepted' | 'settled' | 'canceled';
+
+export interface Invoice {
+  paymentHash: string;
+  paymentRequest: string;
+  amountMsat?: bigint;
+  /** What was actually received; may exceed amountMsat (overpayment) or fill an amountless one. */
+  receivedMsat: bigint;
+  state: InvoiceState;
+  isHold: boolean;
+  preimage?: string;
+  description?: string;
+  descriptionHash?: string;
+  createdAt: Date;
+  expiresAt: Date;
+  settledAt?: Date;
+  /** Monotonic index of settlement on the node; subscriptions resume after it. */
+  settleIndex?: bigint;
+}
+
+export interface DecodedInvoice {
+  paymentHash: string;
+  paymentRequest: string;
+  network: Network;
+  destination: string;
+  amountMsat?: bigint;
+  description?: string;
+  descriptionHash?: string;
+  createdAt: Date;
+  expiresAt: Date;
+  minFinalCltvExpiry: number;
+}
+
+export interface PayInvoiceRequest {
+  paymentRequest: string;
+  /** Only for amountless invoices. */
+  amountMsat?: bigint;
+  maxFeeMsat: bigint;
+  timeoutSeconds: number;
+}
+
+export interface KeysendRequest {
+  destination: string;
+  amountMsat: bigint;
+  maxFeeMsat: bigint;
+  timeoutSeconds: number;
+  /** Chosen by the caller so that a retry pays the same hash (idempotent). */
+  preimage: string;
+  /** Extra TLV records, type (decimal string) → hex value. */
+  tlvRecords?: Record<string, string>;
+}
+
+export type PaymentFailureReason =
+  | 'no_route' | 'timeout' | 'incorrect_payment_details' | 'insufficient_balance' | 'canceled' | 'error';
+
+/** A payment's outcome as the node knows it. `pending` is never a failure. */
+export type PaymentStatus =
+  | { status: 'succeeded'; paymentHash: string; preimage: string; amountMsat: bigint; feeMsat: bigint }
+  | { status: 'failed'; paymentHash: string; reason: PaymentFailureReason; message?: string }
+  | { status: 'pending'; paymentHash: string }
+  /** The node has no record of it: it never left (safe to treat as not sent). */
+  | { status: 'unknown'; paymentHash: string };
+
+export interface Balances {
+  /** Sum of local channel balances we can spend. */
+  channelLocalMsat: bigint;
+  /** Sum of remote channel balances (inbound capacity). */
+  channelRemoteMsat: bigint;
+  onchainConfirmedSat: bigint;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+export interface LightningBackend {
+  readonly kind: 'lnd' | 'fake';
+  getInfo(): Promise<NodeInfo>;
+  createInvoice(req: CreateInvoiceRequest): Promise<Invoice>;
+  createHoldInvoice(req: CreateHoldInvoiceRequest): Promise<Invoice>;
+  settleHoldInvoice(preimage: string): Promise<void>;
+  cancelHoldInvoice(paymentHash: string): Promise<void>;
+  decodeInvoice(paymentRequest: string): Promise<DecodedInvoice>;
+  /** Waits for a final outcome up to timeoutSeconds, then reports `pending`. Paying a hash
+   * that is already in flight or paid reports that payment instead of paying again. */
+  payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus>;
+  keysend(req: KeysendRequest): Promise<PaymentStatus>;
+  lookupPayment(paymentHash: string): Promise<PaymentStatus>;
+  lookupInvoice(paymentHash: string): Promise<Invoice | undefined>;
+  /** Invoice updates (settled, accepted, canceled) after `afterSettleIndex`, replaying what was
+   * missed while not subscribed; `onUpdate` is awaited before the next update is delivered. */
+  subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription;
+  getBalances(): Promise<Balances>;
+  close(): Promise<void>;
+}
+
+/** Errors the engine can act on; everything else is an unexpected backend error. */
+export class LightningError extends Error {
+  override name = 'LightningError';
+  readonly code: 'invalid_invoice' | 'wrong_network' | 'expired' | 'duplicate' | 'not_found' | 'unavailable' | 'invalid_request';
+  constructor(code: LightningError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
