@@ -1,9 +1,17 @@
-// Per-test-file isolation: a database cloned from the migrated template, a Redis key prefix.
+// Per-test-file isolation: a database cloned from the run's migrated template, a Redis prefix.
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { connect, type Sql } from '../../core/db.ts';
 
-export const TEMPLATE_DB = 'flash_test_template';
 const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/flash';
+
+/** A run id starts with its start time (base 36 ms), so stale runs can be recognised. */
+export const newRunId = () => `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+export const templateName = (run: string) => `flash_tpl_${run}`;
+export function runAgeMs(dbName: string): number {
+  const stamp = /^flash_(?:t|tpl)_([0-9a-z]{8})/.exec(dbName)?.[1];
+  return stamp ? Date.now() - parseInt(stamp, 36) : Infinity;
+}
 
 export function urlFor(name: string): string {
   const u = new URL(base);
@@ -19,9 +27,10 @@ export interface TestDb { name: string; url: string; sql: Sql; drop(): Promise<v
 
 /** A fresh, migrated database of its own; `empty` skips the template (for migration tests). */
 export async function createTestDb(opts: { empty?: boolean } = {}): Promise<TestDb> {
-  const name = uniqueName('flash_t');
+  const run = inject('testRun');
+  const name = `flash_t_${run}_${randomBytes(4).toString('hex')}`;
   const admin = connect(adminUrl(), { max: 1 });
-  await admin.unsafe(`create database "${name}"${opts.empty ? '' : ` template "${TEMPLATE_DB}"`}`);
+  await admin.unsafe(`create database "${name}"${opts.empty ? '' : ` template "${templateName(run)}"`}`);
   await admin.end();
   const url = urlFor(name);
   const sql = connect(url, { max: 10 });

@@ -1,23 +1,39 @@
 // Once per run: a migrated template database that each test file clones (fast and isolated).
-import { connect, ensureDatabase } from '../../core/db.ts';
+// Names carry the run's start time, so parallel runs (several checkouts on one server) never
+// touch each other's databases, and leftovers of killed runs are dropped after a while.
+import type { TestProject } from 'vitest/node';
+import { connect, type Sql } from '../../core/db.ts';
+import { ensureDatabase } from '../../core/db.ts';
 import { migrate } from '../../core/migrate.ts';
-import { adminUrl, TEMPLATE_DB, urlFor } from './db.ts';
+import { adminUrl, newRunId, runAgeMs, templateName, urlFor } from './db.ts';
 
-export default async function setup(): Promise<() => Promise<void>> {
+const STALE_MS = 3 * 3600_000;
+
+async function dropWhere(admin: Sql, keep: (name: string) => boolean): Promise<void> {
+  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname ~ '^flash_(t|tpl)_'`;
+  for (const { datname } of rows) {
+    if (!keep(datname)) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const run = newRunId();
+  project.provide('testRun', run);
   await ensureDatabase(adminUrl());
   const admin = connect(adminUrl(), { max: 1 });
-  // Drop leftovers of earlier runs (a killed run never reached its teardown).
-  const stale = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'flash_t_%' or datname = ${TEMPLATE_DB}`;
-  for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
-  await admin.unsafe(`create database "${TEMPLATE_DB}"`);
-  const tpl = connect(urlFor(TEMPLATE_DB), { max: 1 });
+  await dropWhere(admin, (name) => runAgeMs(name) < STALE_MS);
+  await admin.unsafe(`create database "${templateName(run)}"`);
+  const tpl = connect(urlFor(templateName(run)), { max: 1 });
   await migrate(tpl);
   await tpl.end();
   await admin.end();
   return async () => {
     const a = connect(adminUrl(), { max: 1 });
-    const left = await a<{ datname: string }[]>`select datname from pg_database where datname like 'flash_t_%' or datname = ${TEMPLATE_DB}`;
-    for (const { datname } of left) await a.unsafe(`drop database if exists "${datname}" with (force)`);
+    await dropWhere(a, (name) => !name.includes(`_${run}`));
     await a.end();
   };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext { testRun: string }
 }
