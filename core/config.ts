@@ -12,6 +12,14 @@ const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filte
 export const variables = {
   NETWORK: z.enum(['regtest', 'signet', 'testnet', 'mainnet']).default('regtest')
     .describe('Bitcoin network. The embedded fake backends only run on regtest.'),
+  LIGHTNING_BACKEND: z.enum(['fake', 'lnd']).default('fake')
+    .describe('Lightning node: `fake` (embedded, regtest only) or `lnd` (LND over gRPC, see LND_*).'),
+  LND_SOCKET: z.string().regex(/^(\[[0-9a-f:.]+\]|[^\s:[\]]+):\d{1,5}$/i, 'must be host:port').default('127.0.0.1:10009')
+    .describe('LND gRPC address, host:port.'),
+  LND_CERT: z.string().optional()
+    .describe("LND's TLS certificate (tls.cert): a file path, or the file's contents as base64 or hex. Required with LIGHTNING_BACKEND=lnd unless LND's certificate is publicly trusted."),
+  LND_MACAROON: z.string().optional()
+    .describe('LND macaroon with invoice and off-chain permissions (e.g. admin.macaroon): a file path, or hex/base64. Required with LIGHTNING_BACKEND=lnd.'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
@@ -37,7 +45,7 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;

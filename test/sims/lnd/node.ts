@@ -365,8 +365,9 @@ export class SimNode {
     const dest = this.network.node(intent.destination);
     const fee = this.network.routingFee(intent.amountMsat);
     const total = intent.amountMsat + fee;
-    if (!dest || fee > intent.feeLimitMsat || dest.remoteMsat < intent.amountMsat) return this.failPayment(payment, 'FAILURE_REASON_NO_ROUTE');
+    if (!dest) return this.failPayment(payment, 'FAILURE_REASON_NO_ROUTE');
     if (this.localMsat - this.inflightMsat < total) return this.failPayment(payment, 'FAILURE_REASON_INSUFFICIENT_BALANCE');
+    if (fee > intent.feeLimitMsat || dest.remoteMsat < intent.amountMsat) return this.failPayment(payment, 'FAILURE_REASON_NO_ROUTE');
     const expiry = blockHeight + intent.finalCltvDelta;
     const attempt: Attempt = {
       id: ++this.attemptId, status: 'IN_FLIGHT', attemptNs: nowNs(), resolveNs: 0n,
