@@ -1,7 +1,6 @@
 // The LND adapter end to end: the real `lightning` client over TLS and gRPC against the LND
 // stand-in (two simulated regtest nodes joined by a fee-charging hub).
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.ts';
@@ -9,6 +8,7 @@ import { createLndBackend, type LndBackend } from '../../workers/lightning/lnd.t
 import { LightningError, type Invoice } from '../../workers/lightning/port.ts';
 import { encodeRequest } from '../sims/lnd/bolt11.ts';
 import { startLndSim, type LndSim, type LndSimNode } from '../sims/lnd/sim.ts';
+import { freePort } from '../support/process.ts';
 
 let sim: LndSim;
 let alice: LndBackend;
@@ -269,13 +269,7 @@ describe('LND adapter against the stand-in', () => {
     expect(String(err)).toMatch(/verification failed: signature mismatch/);
     await wrong.close();
 
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
-    const down = createLndBackend({ NETWORK: 'regtest', LND_SOCKET: `127.0.0.1:${port}`, LND_CERT: sim.certBase64, LND_MACAROON: aliceNode.macaroon });
+    const down = createLndBackend({ NETWORK: 'regtest', LND_SOCKET: `127.0.0.1:${await freePort()}`, LND_CERT: sim.certBase64, LND_MACAROON: aliceNode.macaroon });
     expect(await codeOf(down.getInfo())).toBe('unavailable');
     await down.close();
   });
