@@ -330,8 +330,9 @@ export class LndBackend implements LightningBackend {
 
   /**
    * Sends once and waits up to timeoutSeconds. lnd refuses a second payment of a hash that is
-   * in flight or paid; then we follow that payment instead. An error after lnd may have taken
-   * the payment is never a failure: we ask lnd what it knows, and say `pending` if it cannot tell.
+   * in flight or paid; then we follow that payment instead. A thrown LightningError means lnd
+   * did not take the payment; after any other error lnd may have taken it, so it is never a
+   * failure: we ask lnd what it knows, and say `pending` if it cannot tell.
    */
   private async pay(hash: string, timeoutSeconds: number, send: () => EventEmitter): Promise<PaymentStatus> {
     const deadline = Date.now() + timeoutSeconds * 1000;
@@ -339,7 +340,9 @@ export class LndBackend implements LightningBackend {
     try {
       sub = send();
     } catch (err) {
-      throw lndError(err, 'invalid_request');
+      // the library checks its arguments synchronously, before anything reaches lnd
+      const mapped = lndError(err);
+      throw mapped instanceof LightningError ? mapped : new LightningError('invalid_request', mapped.message);
     }
     const pending: PaymentStatus = { status: 'pending', paymentHash: hash };
     return outcome<PaymentStatus>(sub, {
