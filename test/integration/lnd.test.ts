@@ -2,6 +2,7 @@
 // stand-in (two simulated regtest nodes joined by a fee-charging hub).
 import { createHash, randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { authenticatedLndGrpc, getWalletInfo } from 'lightning';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config.ts';
 import { createLndBackend, type LndBackend } from '../../workers/lightning/lnd.ts';
@@ -24,6 +25,12 @@ const fee = (amountMsat: bigint) => 1000n + (amountMsat * 1000n) / 1_000_000n; /
 const pay = (paymentRequest: string, extra: { amountMsat?: bigint; timeoutSeconds?: number } = {}) =>
   alice.payInvoice({ paymentRequest, maxFeeMsat: 100_000n, timeoutSeconds: 5, ...extra });
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof LightningError ? e.code : `other: ${String(e)}`));
+
+/** A payment request of 1 sat signed by `key` (a stranger's by default), not created by any node. */
+const foreignRequest = (opts: { key?: Uint8Array; network?: string; createdAt?: number } = {}) => encodeRequest(opts.key ?? secp256k1.utils.randomSecretKey(), {
+  network: opts.network ?? 'regtest', paymentHash: randomBytes(32), paymentAddr: randomBytes(32), amountMsat: 1000n, memo: '',
+  descriptionHash: Buffer.alloc(0), createdAt: opts.createdAt ?? Math.floor(Date.now() / 1000), expirySeconds: 3600, cltvDelta: 40,
+});
 
 /** A subscription collecting updates, for assertions with expect.poll. */
 function collect(backend: LndBackend, after: bigint) {
@@ -78,10 +85,7 @@ describe('LND adapter against the stand-in', () => {
 
   it('rejects undecodable and foreign-network payment requests', async () => {
     expect(await codeOf(alice.decodeInvoice('lnbcrt1garbage'))).toBe('invalid_invoice');
-    const mainnet = encodeRequest(secp256k1.utils.randomSecretKey(), {
-      network: 'bitcoin', paymentHash: randomBytes(32), paymentAddr: randomBytes(32), amountMsat: 1000n, memo: '',
-      descriptionHash: Buffer.alloc(0), createdAt: Math.floor(Date.now() / 1000), expirySeconds: 600, cltvDelta: 40,
-    });
+    const mainnet = foreignRequest({ network: 'bitcoin' });
     expect(await codeOf(alice.decodeInvoice(mainnet))).toBe('wrong_network');
     expect(await codeOf(pay(mainnet))).toBe('wrong_network');
   });
@@ -120,11 +124,7 @@ describe('LND adapter against the stand-in', () => {
   });
 
   it('maps payment failures to reasons: no route, insufficient balance, injected failures, expiry', async () => {
-    const stranger = encodeRequest(secp256k1.utils.randomSecretKey(), {
-      network: 'regtest', paymentHash: randomBytes(32), paymentAddr: randomBytes(32), amountMsat: 1000n, memo: '',
-      descriptionHash: Buffer.alloc(0), createdAt: Math.floor(Date.now() / 1000), expirySeconds: 600, cltvDelta: 40,
-    });
-    await expect(pay(stranger)).resolves.toMatchObject({ status: 'failed', reason: 'no_route' });
+    await expect(pay(foreignRequest())).resolves.toMatchObject({ status: 'failed', reason: 'no_route' });
 
     const tooBig = await bob.createInvoice({ amountMsat: 9_000_000_000n, expirySeconds: 600 });
     await expect(pay(tooBig.paymentRequest)).resolves.toMatchObject({ status: 'failed', reason: 'insufficient_balance' });
@@ -137,10 +137,7 @@ describe('LND adapter against the stand-in', () => {
     // a failed payment may be tried again, and then succeeds
     await expect(pay(inv.paymentRequest)).resolves.toMatchObject({ status: 'succeeded' });
 
-    const expired = encodeRequest(bobNode.state.secretKey, {
-      network: 'regtest', paymentHash: randomBytes(32), paymentAddr: randomBytes(32), amountMsat: 1000n, memo: '',
-      descriptionHash: Buffer.alloc(0), createdAt: Math.floor(Date.now() / 1000) - 7200, expirySeconds: 3600, cltvDelta: 40,
-    });
+    const expired = foreignRequest({ key: bobNode.state.secretKey, createdAt: Math.floor(Date.now() / 1000) - 7200 });
     expect(await codeOf(pay(expired))).toBe('expired');
   });
 
@@ -268,6 +265,8 @@ describe('LND adapter against the stand-in', () => {
     expect(err).not.toBeInstanceOf(LightningError);
     expect(String(err)).toMatch(/verification failed: signature mismatch/);
     await wrong.close();
+    const anonymous = authenticatedLndGrpc({ cert: sim.certBase64, socket: aliceNode.socket }).lnd;
+    await expect(getWalletInfo({ lnd: anonymous })).rejects.toMatchObject([503, 'GetWalletInfoErr', { err: { details: 'expected 1 macaroon, got 0' } }]);
 
     const down = createLndBackend({ NETWORK: 'regtest', LND_SOCKET: `127.0.0.1:${await freePort()}`, LND_CERT: sim.certBase64, LND_MACAROON: aliceNode.macaroon });
     expect(await codeOf(down.getInfo())).toBe('unavailable');
