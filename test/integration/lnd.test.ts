@@ -273,6 +273,13 @@ describe('LND adapter against the stand-in', () => {
     await down.close();
   });
 
+  it('takes the certificate as wrapped base64 and the macaroon as base64', async () => {
+    const wrapped = sim.certBase64.replace(/(.{76})/g, '$1\n');
+    const backend = connect(aliceNode, wrapped, Buffer.from(aliceNode.macaroon, 'hex').toString('base64'));
+    await expect(backend.getInfo()).resolves.toMatchObject({ alias: 'alice' });
+    await backend.close();
+  });
+
   it('refuses a configuration without macaroon or with an unreadable certificate', () => {
     expect(() => createLndBackend({ NETWORK: 'regtest', LND_SOCKET: aliceNode.socket, LND_CERT: sim.certBase64, LND_MACAROON: undefined })).toThrow(ConfigError);
     expect(() => createLndBackend({ NETWORK: 'regtest', LND_SOCKET: aliceNode.socket, LND_CERT: '/no/such/tls.cert', LND_MACAROON: aliceNode.macaroon })).toThrow(ConfigError);

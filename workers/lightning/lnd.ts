@@ -381,7 +381,8 @@ export class LndBackend implements LightningBackend {
 function credential(name: 'LND_CERT' | 'LND_MACAROON', value: string, encoding: 'base64' | 'hex'): string {
   if (existsSync(value)) return readFileSync(value).toString(encoding);
   if (value.startsWith('-----BEGIN')) return Buffer.from(value).toString('base64');
-  if (/^[0-9a-f]+$/i.test(value) || /^[A-Za-z0-9+/]+={0,2}$/.test(value)) return value;
+  const compact = value.replace(/\s+/g, ''); // `base64 tls.cert` wraps its lines
+  if (/^[0-9a-f]+$/i.test(compact) || /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return compact;
   throw new ConfigError([`${name}: neither a readable file nor base64 or hex`]);
 }
 
