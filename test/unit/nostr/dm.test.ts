@@ -1,33 +1,16 @@
 import * as nip04 from 'nostr-tools/nip04';
-import * as nip44 from 'nostr-tools/nip44';
 import * as nip59 from 'nostr-tools/nip59';
-import { finalizeEvent, generateSecretKey, getEventHash, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
+import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
 import { createDm, DmError, openDm, replyScheme, replyTo } from '../../../core/nostr/dm.ts';
 import { unwrapPrivateDm, wrapPrivateDm } from '../../../core/nostr/nip17.ts';
 import { GiftWrapError, unwrapGiftWrap } from '../../../core/nostr/nip59.ts';
+import { forgedGiftWrap, giftWrap, rumor, seal, wire } from '../../support/nostr.ts';
 
 const alice = generateSecretKey();
 const bot = generateSecretKey();
 const mallory = generateSecretKey();
 const [alicePk, botPk] = [getPublicKey(alice), getPublicKey(bot)];
-
-/** As it would arrive over the wire: nostr-tools caches verification in a symbol that spreads copy. */
-const wire = (e: NostrEvent): NostrEvent => JSON.parse(JSON.stringify(e));
-const encryptFor = (data: unknown, sk: Uint8Array, pk: string) => nip44.encrypt(JSON.stringify(data), nip44.getConversationKey(sk, pk));
-
-/** A wrap around an arbitrary seal, built by hand to test what unwrap refuses. */
-function wrapSeal(seal: unknown, recipient = botPk, tags = [['p', recipient]]): NostrEvent {
-  const ephemeral = generateSecretKey();
-  return finalizeEvent({ kind: 1059, created_at: 1, tags, content: encryptFor(seal, ephemeral, recipient) }, ephemeral);
-}
-function sealRumor(rumor: unknown, signer: Uint8Array, recipient = botPk, tags: string[][] = []): NostrEvent {
-  return finalizeEvent({ kind: 13, created_at: 1, tags, content: encryptFor(rumor, signer, recipient) }, signer);
-}
-const rumorFrom = (pubkey: string, content = 'balance') => {
-  const r = { pubkey, created_at: 1_700_000_000, kind: 14, tags: [['p', botPk]], content };
-  return { ...r, id: getEventHash(r) };
-};
 
 describe('NIP-17 gift wraps', () => {
   it('round-trips a private DM between two keys and names the sender', () => {
@@ -43,24 +26,24 @@ describe('NIP-17 gift wraps', () => {
   });
 
   it('rejects a forged seal: signed by mallory, rumor claiming alice', () => {
-    const wrap = wrapSeal(sealRumor(rumorFrom(alicePk), mallory));
+    const wrap = forgedGiftWrap(alicePk, mallory, botPk);
     expect(() => unwrapGiftWrap(wrap, bot)).toThrow(expect.objectContaining({ code: 'forged-seal' }));
     // nostr-tools' own unwrap refuses it too; ours must never be laxer.
     expect(() => nip59.unwrapEvent(wrap, bot)).toThrow();
   });
 
   it('rejects tampered signatures, ids and shapes', () => {
-    const good = sealRumor(rumorFrom(alicePk), alice);
+    const good = seal(rumor(alicePk, botPk), alice, botPk);
     const cases: Array<[NostrEvent, GiftWrapError['code']]> = [
-      [wire({ ...wrapSeal(good), sig: 'b'.repeat(128) }), 'bad-signature'],
-      [wrapSeal({ ...good, sig: 'c'.repeat(128) }), 'bad-signature'],
-      [wrapSeal({ ...good, content: good.content.slice(0, -8) + 'AAAAAAAA' }), 'bad-signature'],
-      [wrapSeal(sealRumor({ ...rumorFrom(alicePk), id: 'd'.repeat(64) }, alice)), 'bad-rumor-id'],
-      [wrapSeal(sealRumor(rumorFrom(alicePk), alice, botPk, [['p', botPk]])), 'malformed'],
-      [wrapSeal(sealRumor({ hello: 'world' }, alice)), 'malformed'],
-      [wrapSeal('not an event'), 'malformed'],
-      [wrapSeal(good, botPk, [['p', alicePk]]), 'not-for-us'],
-      [{ ...wrapSeal(good), kind: 4 }, 'not-gift-wrap'],
+      [wire({ ...giftWrap(good, botPk), sig: 'b'.repeat(128) }), 'bad-signature'],
+      [giftWrap({ ...good, sig: 'c'.repeat(128) }, botPk), 'bad-signature'],
+      [giftWrap({ ...good, content: good.content.slice(0, -8) + 'AAAAAAAA' }, botPk), 'bad-signature'],
+      [giftWrap(seal({ ...rumor(alicePk, botPk), id: 'd'.repeat(64) }, alice, botPk), botPk), 'bad-rumor-id'],
+      [giftWrap(seal(rumor(alicePk, botPk), alice, botPk, [['p', botPk]]), botPk), 'malformed'],
+      [giftWrap(seal({ hello: 'world' }, alice, botPk), botPk), 'malformed'],
+      [giftWrap('not an event', botPk), 'malformed'],
+      [giftWrap(good, botPk, [['p', alicePk]]), 'not-for-us'],
+      [{ ...giftWrap(good, botPk), kind: 4 }, 'not-gift-wrap'],
     ];
     for (const [wrap, code] of cases) expect(() => unwrapGiftWrap(wrap, bot), code).toThrow(expect.objectContaining({ code }));
   });
