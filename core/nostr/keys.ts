@@ -10,8 +10,16 @@ import type { SecretStore } from '../secrets.ts';
 export type { Signer };
 export { generateSecretKey, getPublicKey };
 
+/** Why a key was refused, for callers that word it themselves (the DM bot, in three languages). */
+export type KeyErrorCode = 'malformed' | 'bad-length' | 'bad-bech32' | 'wrong-type' | 'secret-key' | 'not-on-curve';
+
 export class KeyError extends Error {
   override name = 'KeyError';
+  readonly code: KeyErrorCode;
+  constructor(code: KeyErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 const HEX64 = /^[0-9a-f]{64}$/i;
@@ -30,7 +38,7 @@ function decodeBech32(input: string): nip19.DecodedResult {
   try {
     return nip19.decode(input);
   } catch {
-    throw new KeyError(`"${input.slice(0, 16)}…" is not valid bech32 (typo or truncated?)`);
+    throw new KeyError('bad-bech32', `"${input.slice(0, 16)}…" is not valid bech32 (typo or truncated?)`);
   }
 }
 
@@ -42,18 +50,18 @@ export function parsePubkey(input: string): string {
   const s = input.trim().replace(/^nostr:/i, '');
   let hex: string;
   if (HEX64.test(s)) hex = s.toLowerCase();
-  else if (/^nsec1/i.test(s)) throw new KeyError('that is a secret key (nsec): never share it; give the npub instead');
+  else if (/^nsec1/i.test(s)) throw new KeyError('secret-key', 'that is a secret key (nsec): never share it; give the npub instead');
   else if (/^(npub1|nprofile1)/i.test(s)) {
     const d = decodeBech32(s.toLowerCase());
     if (d.type === 'npub') hex = d.data;
     else if (d.type === 'nprofile') hex = d.data.pubkey;
-    else throw new KeyError(`expected an npub or nprofile, got ${d.type}`);
+    else throw new KeyError('wrong-type', `expected an npub or nprofile, got ${d.type}`);
   } else if (/^[0-9a-f]*$/i.test(s) && s.length > 0) {
-    throw new KeyError(`a hex public key has 64 characters, this one has ${s.length}`);
+    throw new KeyError('bad-length', `a hex public key has 64 characters, this one has ${s.length}`);
   } else {
-    throw new KeyError('not a public key: expected npub1…, nprofile1… or 64 hex characters');
+    throw new KeyError('malformed', 'not a public key: expected npub1…, nprofile1… or 64 hex characters');
   }
-  if (!onCurve(hex)) throw new KeyError('not a valid public key (not a point on secp256k1)');
+  if (!onCurve(hex)) throw new KeyError('not-on-curve', 'not a valid public key (not a point on secp256k1)');
   return hex;
 }
 
@@ -67,15 +75,15 @@ export function parseSecretKey(input: string): Uint8Array {
     try {
       d = nip19.decode(s.toLowerCase());
     } catch {
-      throw new KeyError('the nsec is not valid bech32 (typo or truncated?)');
+      throw new KeyError('bad-bech32', 'the nsec is not valid bech32 (typo or truncated?)');
     }
-    if (d.type !== 'nsec') throw new KeyError('expected an nsec');
+    if (d.type !== 'nsec') throw new KeyError('wrong-type', 'expected an nsec');
     key = d.data;
-  } else throw new KeyError('not a secret key: expected nsec1… or 64 hex characters');
+  } else throw new KeyError('malformed', 'not a secret key: expected nsec1… or 64 hex characters');
   try {
     getPublicKey(key);
   } catch {
-    throw new KeyError('secret key out of range for secp256k1');
+    throw new KeyError('not-on-curve', 'secret key out of range for secp256k1');
   }
   return key;
 }
