@@ -3,19 +3,15 @@
 import * as nip04 from 'nostr-tools/nip04';
 import { EncryptedDirectMessage, GiftWrap, PrivateDirectMessage } from 'nostr-tools/kinds';
 import { finalizeEvent, getPublicKey, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import { CodedError } from '../errors.ts';
 import { nowSeconds, tagValues } from './event.ts';
 import { unwrapPrivateDm, wrapPrivateDm } from './nip17.ts';
 import { GiftWrapError, MAX_WRAP_CONTENT, type GiftWrapErrorCode } from './nip59.ts';
 
 export type DmScheme = 'nip04' | 'nip17';
 
-export class DmError extends Error {
+export class DmError extends CodedError<GiftWrapErrorCode | 'unsupported-kind'> {
   override name = 'DmError';
-  readonly code: GiftWrapErrorCode | 'unsupported-kind';
-  constructor(code: DmError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface IncomingDm {

@@ -5,6 +5,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { PlainKeySigner, type Signer } from 'nostr-tools/signer';
 import * as nip19 from 'nostr-tools/nip19';
+import { CodedError } from '../errors.ts';
 import type { SecretStore } from '../secrets.ts';
 
 export type { Signer };
@@ -13,13 +14,8 @@ export { generateSecretKey, getPublicKey };
 /** Why a key was refused, for callers that word it themselves (the DM bot, in three languages). */
 export type KeyErrorCode = 'malformed' | 'bad-length' | 'bad-bech32' | 'wrong-type' | 'secret-key' | 'not-on-curve';
 
-export class KeyError extends Error {
+export class KeyError extends CodedError<KeyErrorCode> {
   override name = 'KeyError';
-  readonly code: KeyErrorCode;
-  constructor(code: KeyErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 const HEX64 = /^[0-9a-f]{64}$/i;

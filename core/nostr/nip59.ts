@@ -4,6 +4,7 @@
 import * as nip44 from 'nostr-tools/nip44';
 import { GiftWrap, Seal } from 'nostr-tools/kinds';
 import { getEventHash, getPublicKey, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import { CodedError } from '../errors.ts';
 import { eventSchema, rumorSchema, tagValues, type Rumor } from './event.ts';
 
 /** Largest wrap content we decrypt (a DM of a few KiB wraps to ~4× its size). */
@@ -13,13 +14,8 @@ export type GiftWrapErrorCode =
   | 'not-gift-wrap' | 'bad-signature' | 'not-for-us' | 'too-large' | 'undecryptable'
   | 'malformed' | 'forged-seal' | 'bad-rumor-id';
 
-export class GiftWrapError extends Error {
+export class GiftWrapError extends CodedError<GiftWrapErrorCode> {
   override name = 'GiftWrapError';
-  readonly code: GiftWrapErrorCode;
-  constructor(code: GiftWrapErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export interface Unwrapped {
