@@ -42,10 +42,22 @@ export const variables = {
     .describe('Public WebSocket URL of the relay (default ws://RELAY_HOST:RELAY_PORT).'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
     .describe('How long a graceful shutdown waits for in-flight work before closing.'),
+  // Nostr toolkit and bots
+  NOSTR_RELAYS: list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL'))).default([])
+    .describe('Comma-separated relays the bots read from and publish to, our own first (default: RELAY_URL).'),
+  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(15_000)
+    .describe('Lease of the one active instance per bot key; a standby takes over within about this long after the leader dies.'),
+  BOT_DM_NSEC: z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters').optional()
+    .describe('Secret key of the DM bot (nsec or hex). Default: generated on first start and kept sealed in the database.'),
+  BOT_DM_NAME: z.string().min(1).default('Flash').describe('Display name of the DM bot (its kind-0 profile).'),
+  BOT_DM_ABOUT: z.string().default('A Bitcoin wallet in your DMs. Send "help" to start.').describe('Profile text of the DM bot.'),
+  BOT_DM_PICTURE: z.url().optional().describe('Profile picture URL of the DM bot.'),
+  BOT_DM_USERNAME: z.string().regex(/^[a-z0-9._-]+$/, 'lowercase letters, digits, dot, dash, underscore').default('flash')
+    .describe('Name of the DM bot in its NIP-05 and lightning address (`name@` the PUBLIC_URL host), announced only when PUBLIC_URL is set.'),
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
