@@ -3,7 +3,7 @@
 import type { WebSocket } from 'ws';
 import { gatedKinds } from './kinds.ts';
 import type { LiveSubscription } from './live-index.ts';
-import { eventMessage, notice } from './messages.ts';
+import { authChallenge, eventMessage, notice } from './messages.ts';
 import { newChallenge } from './nips/nip42.ts';
 import type { NegSession } from './nips/nip77.ts';
 import type { Accepted, Filter, NostrEvent } from './types.ts';
@@ -42,6 +42,7 @@ export class Connection {
   #onDrop: (c: Connection) => void;
   alive = true;
   closed = false;
+  #challenged = false;
 
   constructor(ws: WebSocket, ip: string, urls: string[], maxBuffer: number, onDrop: (c: Connection) => void) {
     this.ws = ws;
@@ -59,6 +60,19 @@ export class Connection {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
     this.ws.send(text);
+  }
+
+  /**
+   * Sends a refusal; an `auth-required:` one is preceded by this connection's challenge.
+   * The challenge is sent when first needed, not on connect: clients such as NDK without an
+   * auth policy would otherwise wait on it before doing anything.
+   */
+  refuse(message: string, reason: string): void {
+    if (reason.startsWith('auth-required:') && !this.#challenged) {
+      this.#challenged = true;
+      this.send(authChallenge(this.challenge));
+    }
+    this.send(message);
   }
 
   /** Says why, then closes; the socket is destroyed if it does not close in time. */

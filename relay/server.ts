@@ -13,7 +13,7 @@ import { handleCount } from './handlers/count.ts';
 import { handleEvent } from './handlers/event.ts';
 import { handleNegClose, handleNegMsg, handleNegOpen } from './handlers/neg.ts';
 import { handleReq } from './handlers/req.ts';
-import { authChallenge, notice, parseClientMessage, type ParseLimits } from './messages.ts';
+import { notice, parseClientMessage, type ParseLimits } from './messages.ts';
 import { relayInformation } from './nips/nip11.ts';
 import { handleManagement, RPC_CONTENT_TYPE } from './nips/nip86.ts';
 
@@ -88,7 +88,6 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       if (data.length > c.RELAY_MAX_MESSAGE_BYTES) return conn.send(notice(`invalid: message larger than ${c.RELAY_MAX_MESSAGE_BYTES} bytes`));
       dispatch(conn, data.toString('utf8'));
     });
-    conn.send(authChallenge(conn.challenge));
   }
 
   function dispatch(conn: Connection, text: string): void {

@@ -10,7 +10,7 @@ import { countRefusal, readRefusal } from './read.ts';
 
 export async function handleCount(r: RelayEngine, conn: Connection, subId: string, filters: Filter[]): Promise<void> {
   const why = readRefusal(r, conn, filters, false) ?? countRefusal(conn, filters);
-  if (why) return conn.send(closed(subId, why));
+  if (why) return conn.refuse(closed(subId, why), why);
   const live = filters.filter((f) => !matchesNothing({ ...f, limit: undefined }));
   const now = unixNow();
   try {

@@ -43,7 +43,7 @@ export async function handleEvent(r: RelayEngine, conn: Connection, input: Nostr
   if (early) return conn.send(ok(event.id, false, early));
   const vanish = isVanishRequestFor(event, conn.urls);
   const why = await refusal(r, conn, event, vanish);
-  if (why) return conn.send(ok(event.id, false, why));
+  if (why) return conn.refuse(ok(event.id, false, why), why);
 
   if (isEphemeral(event.kind)) {
     conn.send(ok(event.id, true));

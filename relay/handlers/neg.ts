@@ -11,7 +11,7 @@ import { readRefusal } from './read.ts';
 export async function handleNegOpen(r: RelayEngine, conn: Connection, subId: string, filter: Filter, message: string): Promise<void> {
   conn.negs?.delete(subId);
   const why = readRefusal(r, conn, [filter], true);
-  if (why) return conn.send(negErr(subId, why));
+  if (why) return conn.refuse(negErr(subId, why), why);
   const max = r.config.RELAY_NEG_MAX_RECORDS;
   let session: NegSession;
   try {

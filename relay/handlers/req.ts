@@ -24,7 +24,7 @@ async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Pro
 export async function handleReq(r: RelayEngine, conn: Connection, subId: string, filters: Filter[]): Promise<void> {
   const previous = conn.subs.get(subId);
   const why = readRefusal(r, conn, filters, !previous);
-  if (why) return conn.send(closed(subId, why));
+  if (why) return conn.refuse(closed(subId, why), why);
   if (previous) r.live.remove(previous);
   const sub = new Subscription(conn, subId, filters);
   conn.subs.set(subId, sub);
