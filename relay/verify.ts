@@ -12,6 +12,6 @@ export function verifyError(event: NostrEvent): string | undefined {
     return undefined;
   } catch (err) {
     const m = (err as Error).message;
-    return m.includes('id') ? 'event id does not match its content' : m.includes('pubkey') ? 'pubkey is not a valid point' : 'bad signature';
+    return m === 'id is invalid' ? 'event id does not match its content' : m === 'pubkey is invalid' ? 'pubkey is not a valid point' : 'bad signature';
   }
 }

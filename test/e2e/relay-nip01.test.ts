@@ -110,7 +110,7 @@ describe('relay NIP-01', () => {
     const newest = [...events].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1))[0]!;
     const got = await clients[0]!.query('race', { kinds: [10002], authors: [erin.pk] });
     expect(got.events.map((e) => e.id)).toEqual([newest.id]);
-    const [{ n }] = await relay.ctx.sql<{ n: number }[]>`select count(*)::int as n from relay_events where kind = 10002 and pubkey = ${Buffer.from(erin.pk, 'hex')}`;
+    const n = (await relay.ctx.sql<{ n: number }[]>`select count(*)::int as n from relay_events where kind = 10002 and pubkey = ${Buffer.from(erin.pk, 'hex')}`)[0]!.n;
     expect(n).toBe(1);
     for (const c of clients) c.close();
   });
@@ -123,7 +123,7 @@ describe('relay NIP-01', () => {
     const e = sign(frank, { kind: 23194, tags: [['p', frank.pk]], content: 'nwc request' });
     expect(await publisher.publish(e)).toEqual([true, '']);
     await listener.next((x) => x[0] === 'EVENT' && x[1] === 'eph');
-    const [{ n }] = await relay.ctx.sql<{ n: number }[]>`select count(*)::int as n from relay_events where kind = 23194`;
+    const n = (await relay.ctx.sql<{ n: number }[]>`select count(*)::int as n from relay_events where kind = 23194`)[0]!.n;
     expect(n).toBe(0);
     // A subscriber that reconnects with `since` gets it from the Redis window.
     const late = await WireClient.open(relay.url);
