@@ -66,6 +66,8 @@ export const variables = {
   RELAY_BATCH_MAX: z.coerce.number().int().min(1).default(500).describe('Most events in one group commit.'),
   RELAY_SEND_BUFFER: z.coerce.number().int().min(16_384).default(4_194_304).describe('Bytes queued to a slow client before it is dropped with a NOTICE.'),
   RELAY_EXPIRATION_SWEEP: z.coerce.number().int().min(1).default(60).describe('Seconds between purges of expired (NIP-40) events.'),
+  RELAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional()
+    .describe('Worker threads that verify signatures (default: one per CPU; 0: on the main thread).'),
   RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
   // --- end relay ---
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)

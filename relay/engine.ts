@@ -1,5 +1,6 @@
 // What every handler shares: configuration, the store, policies, the live index and the
 // cross-process fan-out. `accepted` is the single path by which an event goes live.
+import { availableParallelism } from 'node:os';
 import type { Context } from '../core/context.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
@@ -8,6 +9,7 @@ import { Fanout } from './fanout.ts';
 import { LiveIndex } from './live-index.ts';
 import { Policy } from './policy.ts';
 import { EventStore } from './store.ts';
+import { VerifyPool } from './verify-pool.ts';
 import type { Accepted } from './types.ts';
 
 export const unixNow = () => Math.floor(Date.now() / 1000);
@@ -19,6 +21,7 @@ export class RelayEngine {
   readonly policy: Policy;
   readonly live = new LiveIndex<Subscription>();
   readonly fanout: Fanout;
+  readonly verifier: VerifyPool;
   readonly connections = new Set<Connection>();
   readonly #timers: NodeJS.Timeout[] = [];
 
@@ -27,6 +30,7 @@ export class RelayEngine {
     this.log = ctx.log.child({ role: 'relay' });
     this.store = new EventStore(ctx.sql, { batchMs: ctx.config.RELAY_BATCH_MS, batchMax: ctx.config.RELAY_BATCH_MAX });
     this.policy = new Policy(ctx.config, ctx.sql);
+    this.verifier = new VerifyPool(ctx.config.RELAY_VERIFY_THREADS ?? availableParallelism());
     this.fanout = new Fanout({
       redis: ctx.redis,
       prefix: ctx.config.REDIS_PREFIX,
@@ -84,5 +88,6 @@ export class RelayEngine {
     for (const t of this.#timers) clearInterval(t);
     await this.store.drain();
     await this.fanout.stop();
+    await this.verifier.close();
   }
 }

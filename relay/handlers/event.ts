@@ -11,7 +11,6 @@ import { isVanishRequestFor } from '../nips/nip62.ts';
 import { protectedError } from '../nips/nip70.ts';
 import type { WriteOutcome } from '../store.ts';
 import type { NostrEvent } from '../types.ts';
-import { verifyError } from '../verify.ts';
 
 const replies: Record<WriteOutcome, [boolean, string]> = {
   stored: [true, ''],
@@ -25,7 +24,7 @@ const replies: Record<WriteOutcome, [boolean, string]> = {
 async function refusal(r: RelayEngine, conn: Connection, e: NostrEvent, vanish: boolean): Promise<string | undefined> {
   const now = unixNow();
   const p = r.policy;
-  const bad = verifyError(e);
+  const bad = await r.verifier.verify(e);
   if (bad) return `invalid: ${bad}`;
   // A request to vanish must be honoured whatever the author's standing (NIP-62).
   if (vanish) return undefined;
