@@ -6,6 +6,7 @@ import { connect, ensureDatabase } from '../core/db.ts';
 import { createLogger } from '../core/log.ts';
 import { migrate } from '../core/migrate.ts';
 import { roles, start } from './start.ts';
+import { walletCommands } from './wallet.ts';
 
 function config(): Config {
   try {
@@ -66,3 +67,5 @@ program.command('secrets')
       await closeContext(ctx);
     }
   });
+
+walletCommands(program, config);
