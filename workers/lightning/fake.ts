@@ -74,6 +74,7 @@ export class FakeLightningNode implements LightningBackend {
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #nodes = new Map<string, string>();
+  readonly #announcing = new Set<string>();
 
   private constructor(deps: FakeNodeDeps, name: string, key: Uint8Array, faults: FakeFaults) {
     this.name = name;
@@ -143,6 +144,7 @@ export class FakeLightningNode implements LightningBackend {
       await this.#advance(tx, this.name, hash, 'settled', preimage);
       await tx`update fake_ln_payments set status = 'succeeded', preimage = ${preimage} where payment_hash = ${hash} and status = 'pending'`;
     });
+    this.#announce(this.name);
   }
 
   async cancelHoldInvoice(paymentHash: string): Promise<void> {
@@ -157,6 +159,7 @@ export class FakeLightningNode implements LightningBackend {
       await tx`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
         where payment_hash = ${paymentHash} and status = 'pending'`;
     });
+    this.#announce(this.name);
   }
 
   /** Rows are locked payments first, then the invoice (as #resolve does), so they never deadlock. */
@@ -165,20 +168,44 @@ export class FakeLightningNode implements LightningBackend {
   }
 
   /**
-   * Moves an invoice to a new state with the node's next update index, in one statement. The
-   * per-node lock (held to commit) makes indexes commit in order, so a subscriber resuming
-   * after index n misses nothing.
+   * Moves an invoice to a new state. Its update index is assigned later, by the subscriber's
+   * sequencer (#sequence), in commit order: a lock or NOTIFY here would serialise every
+   * payment's commit.
    */
   #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string, receivedMsat?: bigint): Promise<unknown> {
     return tx`
-      with locked as (select pg_advisory_xact_lock(hashtext(${`fake_ln:${node}`}))),
-        next as (select nextval('fake_ln_update_index') as i from locked)
-      update fake_ln_invoices set state = ${state}, update_index = next.i,
-        settle_index = case when ${state} = 'settled' then next.i end,
+      update fake_ln_invoices set state = ${state}, update_index = null, settle_index = null,
         settled_at = case when ${state} = 'settled' then now() end,
         preimage = coalesce(preimage, ${preimage ?? null}), received_msat = coalesce(${receivedMsat ?? null}, received_msat)
-      from next where node = ${node} and payment_hash = ${hash}
-      returning pg_notify(${CHANNEL}, node)`.execute();
+      where node = ${node} and payment_hash = ${hash}`.execute();
+  }
+
+  /** Wakes the node's subscribers, in every process; after commit, one NOTIFY per tick. */
+  #announce(node: string): void {
+    if (this.#announcing.has(node)) return;
+    this.#announcing.add(node);
+    setImmediate(() => {
+      this.#announcing.delete(node);
+      this.#sql`select pg_notify(${CHANNEL}, ${node})`.catch((err: unknown) => this.#log.warn({ err }, 'notify failed; subscribers poll'));
+    });
+  }
+
+  /**
+   * Numbers this node's committed but unnumbered invoice updates. Sequencers of one node run
+   * one at a time (advisory lock), so numbers become visible in order and a subscriber
+   * resuming after number n misses nothing.
+   */
+  async #sequence(): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext(${`fake_ln:${this.name}`}))`;
+      await tx`
+        with todo as (
+          select payment_hash, nextval('fake_ln_update_index') as i from (
+            select payment_hash from fake_ln_invoices
+            where node = ${this.name} and update_index is null and state <> 'open' order by settled_at, payment_hash) t)
+        update fake_ln_invoices f set update_index = todo.i, settle_index = case when f.state = 'settled' then todo.i end
+        from todo where f.node = ${this.name} and f.payment_hash = todo.payment_hash`;
+    });
   }
 
   /** The fake node with this pubkey (other than this one); the list is re-read on a miss. */
@@ -256,7 +283,8 @@ export class FakeLightningNode implements LightningBackend {
 
   /** Completes an in-flight payment once it is due: settles the target invoice or fails. */
   async #resolve(hash: string): Promise<PaymentRow | undefined> {
-    return this.#sql.begin(async (tx) => {
+    let advanced: string | undefined;
+    const resolved = await this.#sql.begin(async (tx) => {
       const [p] = await tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`;
       if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now()) return p;
       const target = await this.#nodeNamed(p.destination);
@@ -266,6 +294,7 @@ export class FakeLightningNode implements LightningBackend {
       const settle = payable && !inv.is_hold;
       const outcome = !payable ? { status: 'failed' as const, failure_reason: 'incorrect_payment_details' as const }
         : settle ? { status: 'succeeded' as const, preimage: inv.preimage } : {};
+      if (payable) advanced = target;
       await Promise.all([
         payable ? this.#advance(tx, target!, hash, settle ? 'settled' : 'accepted', undefined, p.amount_msat) : undefined,
         payable && !settle ? undefined
@@ -273,6 +302,8 @@ export class FakeLightningNode implements LightningBackend {
       ]);
       return { ...p, ...outcome };
     });
+    if (advanced) this.#announce(advanced);
+    return resolved;
   }
 
   async lookupPayment(paymentHash: string): Promise<PaymentStatus> {
@@ -287,7 +318,7 @@ export class FakeLightningNode implements LightningBackend {
     return row && toInvoice(row);
   }
 
-  /** Replays updates after the index, then follows NOTIFY (with a periodic poll as a safety net). */
+  /** Replays updates after the index, then follows NOTIFY (with a poll as a safety net). */
   subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription {
     let cursor = afterSettleIndex;
     let closed = false;
@@ -298,6 +329,7 @@ export class FakeLightningNode implements LightningBackend {
       running = (async () => {
         do {
           again = false;
+          await this.#sequence();
           for (;;) {
             const rows = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices
               where node = ${this.name} and update_index > ${cursor} order by update_index limit 200`;
