@@ -3,21 +3,11 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createSignedRequest, createUnsignedRequest, parsePaymentRequest } from 'invoices';
+import type { DecodedInvoice, Network } from '../../workers/lightning/port.ts';
 
-export type Network = 'regtest' | 'signet' | 'testnet' | 'mainnet';
-
-export interface Bolt11 {
-  paymentHash: string;
-  paymentRequest: string;
-  network: Network;
-  destination: string;
-  amountMsat?: bigint;
-  description?: string;
-  descriptionHash?: string;
+/** The port's decoded invoice (the shape every Lightning adapter reports), plus the payment secret. */
+export interface Bolt11 extends DecodedInvoice {
   paymentSecret?: string;
-  createdAt: Date;
-  expiresAt: Date;
-  minFinalCltvExpiry: number;
 }
 
 export class Bolt11Error extends Error {
