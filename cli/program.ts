@@ -6,6 +6,9 @@ import { connect, ensureDatabase } from '../core/db.ts';
 import { createLogger } from '../core/log.ts';
 import { migrate } from '../core/migrate.ts';
 import { roles, start } from './start.ts';
+import { botModules } from '../bots/role.ts';
+import { botRelays } from '../bots/identity.ts';
+import { loadBotKey } from '../core/nostr/keys.ts';
 
 function config(): Config {
   try {
@@ -62,6 +65,32 @@ program.command('secrets')
     const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
     try {
       console.log(`re-sealed ${await ctx.secrets.rotate()} secret(s) under key ${ctx.keyring.currentId}`);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
+program.command('bots')
+  .description('the Nostr bot accounts')
+  .command('info')
+  .description("each bot's public key (creating a bot's key if it has none yet), profile and relays")
+  .option('--json', 'as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
+    try {
+      const relays = botRelays(ctx.config);
+      const bots = [];
+      for (const bot of botModules) {
+        const key = await loadBotKey(ctx.secrets, bot.name, bot.configuredKey(ctx.config));
+        bots.push({ name: bot.name, title: bot.title, npub: key.npub, pubkey: key.pubkey, profile: bot.profile(ctx.config) });
+      }
+      if (opts.json) return console.log(JSON.stringify({ relays, bots }, null, 2));
+      for (const b of bots) {
+        console.log(`${b.title}: ${b.npub}`);
+        console.log(`  hex      ${b.pubkey}`);
+        for (const field of ['name', 'nip05', 'lud16'] as const) if (b.profile[field]) console.log(`  ${field.padEnd(8)} ${b.profile[field]}`);
+      }
+      console.log(`relays: ${relays.join(' ')}`);
     } finally {
       await closeContext(ctx);
     }

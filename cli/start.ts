@@ -3,12 +3,16 @@ import { closeContext, createContext } from '../core/context.ts';
 import type { Config } from '../core/config.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { apiRole } from '../api/role.ts';
+import { botsRole } from '../bots/role.ts';
 import { workersRole } from '../workers/role.ts';
+import { relayRole } from '../relay/role.ts';
 
 /** In start-up order: backends' workers first, public faces last. */
 export const roles: Record<string, Role> = {
   workers: workersRole,
+  relay: relayRole,
   api: apiRole,
+  bots: botsRole,
 };
 
 export async function start(config: Config, names: string[]): Promise<void> {

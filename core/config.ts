@@ -40,12 +40,62 @@ export const variables = {
   RELAY_PORT: port.default(7777).describe('Relay listen port.'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()
     .describe('Public WebSocket URL of the relay (default ws://RELAY_HOST:RELAY_PORT).'),
+  // --- relay (relay/) ---
+  RELAY_NAME: z.string().default('Flash relay').describe('Relay name in the NIP-11 document (NIP-86 can override it).'),
+  RELAY_DESCRIPTION: z.string().default('Nostr relay of a Flash payments service.').describe('Relay description in the NIP-11 document.'),
+  RELAY_ICON: z.url().optional().describe('Relay icon URL in the NIP-11 document.'),
+  RELAY_PUBKEY: hex32.optional().describe('Operator pubkey (hex) in the NIP-11 document.'),
+  RELAY_CONTACT: z.string().optional().describe('Operator contact URI in the NIP-11 document.'),
+  RELAY_ADMIN_PUBKEYS: list.pipe(z.array(hex32)).default([]).describe('Comma-separated hex pubkeys allowed to call the NIP-86 management API.'),
+  RELAY_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(131_072).describe('Largest client message the relay reads (bytes); larger ones get a NOTICE.'),
+  RELAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20).describe('Open subscriptions (REQ and NEG-OPEN) per connection.'),
+  RELAY_MAX_FILTERS: z.coerce.number().int().min(1).default(10).describe('Filters per REQ or COUNT.'),
+  RELAY_MAX_FILTER_VALUES: z.coerce.number().int().min(1).default(1000).describe('Values per filter field (ids, authors, kinds, each #tag).'),
+  RELAY_MAX_LIMIT: z.coerce.number().int().min(1).default(500).describe('Cap on a filter\'s limit; also the limit of filters that give none.'),
+  RELAY_MAX_SUBID_LENGTH: z.coerce.number().int().min(1).default(64).describe('Longest subscription id.'),
+  RELAY_MAX_TAGS: z.coerce.number().int().min(1).default(2000).describe('Most tags an event may carry.'),
+  RELAY_MAX_CONTENT_LENGTH: z.coerce.number().int().min(1).default(102_400).describe('Longest event content (characters).'),
+  RELAY_CREATED_AT_PAST: z.coerce.number().int().min(0).default(0).describe('Refuse events older than this many seconds (0: no limit).'),
+  RELAY_CREATED_AT_FUTURE: z.coerce.number().int().min(0).default(900).describe('Refuse events dated more than this many seconds ahead.'),
+  RELAY_MIN_POW: z.coerce.number().int().min(0).max(256).default(0).describe('NIP-13 minimum proof-of-work difficulty (leading zero bits of the id).'),
+  RELAY_AUTH_WRITE: bool.default(false).describe('Require NIP-42 AUTH before accepting events (default: open relay).'),
+  RELAY_RATE_IP_EVENTS: z.coerce.number().min(0).default(100).describe('Events per second per IP (bursts up to twice that); 0: unlimited.'),
+  RELAY_RATE_PUBKEY_EVENTS: z.coerce.number().min(0).default(50).describe('Events per second per author pubkey (bursts up to twice that); 0: unlimited.'),
+  RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP (bursts up to twice that); 0: unlimited.'),
+  RELAY_RATE_EXEMPT_IPS: list.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Comma-separated IPs exempt from rate limits (the local bots).'),
+  RELAY_TRUST_PROXY: bool.default(false).describe('Take the client IP from X-Forwarded-For (behind a load balancer).'),
+  RELAY_PUBKEY_ALLOW: list.pipe(z.array(hex32)).default([]).describe('If set, only these hex pubkeys may publish.'),
+  RELAY_PUBKEY_DENY: list.pipe(z.array(hex32)).default([]).describe('Hex pubkeys that may not publish.'),
+  RELAY_KIND_ALLOW: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('If set, only these kinds are accepted.'),
+  RELAY_KIND_DENY: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('Kinds that are refused.'),
+  RELAY_WRITE_POLICY: z.string().optional().describe('Path of a module whose default export decides each event (spam filter hook); see docs/operations.md.'),
+  RELAY_EPHEMERAL_WINDOW: z.coerce.number().int().min(0).default(60).describe('Seconds ephemeral events stay in Redis for subscribers that reconnect with `since`.'),
+  RELAY_BATCH_MS: z.coerce.number().min(0).default(2).describe('Group-commit window: how long writes wait to share one transaction (ms).'),
+  RELAY_BATCH_MAX: z.coerce.number().int().min(1).default(500).describe('Most events in one group commit.'),
+  RELAY_SEND_BUFFER: z.coerce.number().int().min(16_384).default(4_194_304).describe('Bytes queued to a slow client before it is dropped with a NOTICE.'),
+  RELAY_EXPIRATION_SWEEP: z.coerce.number().int().min(1).default(60).describe('Seconds between purges of expired (NIP-40) events.'),
+  RELAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional()
+    .describe('Worker threads that verify signatures (default: one per CPU; 0: on the main thread).'),
+  RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
+  // --- end relay ---
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
     .describe('How long a graceful shutdown waits for in-flight work before closing.'),
+  // Nostr toolkit and bots
+  NOSTR_RELAYS: list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL'))).default([])
+    .describe('Comma-separated relays the bots read from and publish to, our own first (default: RELAY_URL).'),
+  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(15_000)
+    .describe('Lease of the one active instance per bot key; a standby takes over within about this long after the leader dies.'),
+  BOT_DM_NSEC: z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters').optional()
+    .describe('Secret key of the DM bot (nsec or hex). Default: generated on first start and kept sealed in the database.'),
+  BOT_DM_NAME: z.string().min(1).default('Flash').describe('Display name of the DM bot (its kind-0 profile).'),
+  BOT_DM_ABOUT: z.string().default('A Bitcoin wallet in your DMs. Send "help" to start.').describe('Profile text of the DM bot.'),
+  BOT_DM_PICTURE: z.url().optional().describe('Profile picture URL of the DM bot.'),
+  BOT_DM_USERNAME: z.string().regex(/^[a-z0-9._-]+$/, 'lowercase letters, digits, dot, dash, underscore').default('flash')
+    .describe('Name of the DM bot in its NIP-05 and lightning address (`name@` the PUBLIC_URL host), announced only when PUBLIC_URL is set.'),
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;

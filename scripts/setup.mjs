@@ -3,7 +3,8 @@
 // Plain JavaScript with no dependencies, because it runs on whatever `node` the machine has
 // before `npm install` has brought the project's own Node 24.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -16,12 +17,15 @@ function loadDotEnv() {
 }
 
 function ensureDependencies() {
-  const stamp = path.join(root, 'node_modules', '.package-lock.json');
-  const lock = path.join(root, 'package-lock.json');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  // Content, not mtimes: a fresh checkout's lockfile is always newer than an install.
+  const lock = readFileSync(path.join(root, 'package-lock.json'));
+  const digest = createHash('sha256').update(lock).digest('hex');
+  const stamp = path.join(root, 'node_modules', '.flash-lock-sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
   say('installing dependencies (npm ci)…');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm ci failed');
+  writeFileSync(stamp, digest);
 }
 
 function answers(host, port, timeoutMs = 1000) {

@@ -1,0 +1,97 @@
+// Shared by the relay benchmarks: options, percentiles, a minimal socket client and fast
+// event signing (libsecp256k1 in WASM). Every benchmark takes a relay URL and prints JSON.
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { initNostrWasm } from 'nostr-wasm';
+import { WebSocket } from 'ws';
+
+export const wasm = await initNostrWasm();
+
+export function options<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean; multiple?: boolean }>>(spec: T) {
+  return parseArgs({ options: spec, allowPositionals: false }).values;
+}
+
+export function percentiles(samples: number[]): { p50: number; p99: number; max: number; n: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(s[s.length - 1] ?? NaN), n: s.length };
+}
+
+/** Deterministic keys, so the seeding and the query benchmarks agree without sharing state. */
+export function benchKey(i: number): { sk: Uint8Array; pk: string } {
+  const sk = createHash('sha256').update(`flash-bench-key-${i}`).digest();
+  return { sk, pk: Buffer.from(wasm.getPublicKey(sk)).toString('hex') };
+}
+
+export const benchPTag = (i: number) => createHash('sha256').update(`flash-bench-p-${i}`).digest('hex');
+
+export interface SignedEvent { id: string; pubkey: string; created_at: number; kind: number; tags: string[][]; content: string; sig: string }
+
+export function signEvent(sk: Uint8Array, t: { kind: number; created_at: number; tags: string[][]; content: string }): SignedEvent {
+  const e = { ...t, id: '', pubkey: '', sig: '' };
+  wasm.finalizeEvent(e, sk);
+  return { id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig };
+}
+
+/** A socket with per-message callbacks keyed by subscription or event id. */
+export class BenchClient {
+  readonly ws: WebSocket;
+  readonly #handlers = new Map<string, (msg: unknown[]) => void>();
+  onEvent: ((subId: string, event: SignedEvent) => void) | undefined;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as unknown[];
+      if (msg[0] === 'EVENT' && this.onEvent) return this.onEvent(msg[1] as string, msg[2] as SignedEvent);
+      this.#handlers.get(msg[1] as string)?.(msg);
+    });
+  }
+
+  static open(url: string): Promise<BenchClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      ws.once('open', () => resolve(new BenchClient(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Publishes and resolves with [accepted, message] on OK. */
+  publish(raw: string, id: string): Promise<[boolean, string]> {
+    return new Promise((resolve) => {
+      this.#handlers.set(id, (m) => { this.#handlers.delete(id); resolve([m[2] as boolean, m[3] as string]); });
+      this.ws.send(`["EVENT",${raw}]`);
+    });
+  }
+
+  /** REQ until EOSE (or CLOSED); resolves with the number of events. */
+  query(subId: string, filter: object): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let n = 0;
+      this.onEvent = () => { n++; };
+      this.#handlers.set(subId, (m) => {
+        if (m[0] === 'CLOSED') reject(new Error(String(m[2])));
+        if (m[0] !== 'EOSE' && m[0] !== 'CLOSED') return;
+        this.#handlers.delete(subId);
+        this.ws.send(JSON.stringify(['CLOSE', subId]));
+        resolve(n);
+      });
+      this.ws.send(JSON.stringify(['REQ', subId, filter]));
+    });
+  }
+
+  /** Subscribes and resolves at EOSE; live events then go to onEvent. */
+  subscribe(subId: string, filter: object): Promise<void> {
+    return new Promise((resolve) => {
+      this.#handlers.set(subId, (m) => { if (m[0] === 'EOSE') { this.#handlers.delete(subId); resolve(); } });
+      this.ws.send(JSON.stringify(['REQ', subId, filter]));
+    });
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+export const print = (result: object) => console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,10 @@
+// Signs a slice of the dataset on its own thread (seeding 1,000,000 events is CPU-bound).
+import { parentPort, workerData } from 'node:worker_threads';
+import { generate } from './dataset.ts';
+
+const { start, end } = workerData as { start: number; end: number };
+const CHUNK = 5000;
+for (let i = start; i < end; i += CHUNK) {
+  parentPort!.postMessage(generate(i, Math.min(end, i + CHUNK)).map((e) => JSON.stringify(e)));
+}
+parentPort!.postMessage(null);

@@ -1,0 +1,300 @@
+// A DM's text → a typed command, or a typed reason why not. Pure: no lookups, no I/O.
+// Command words are case-insensitive and have aliases (English, Spanish, Japanese).
+import * as nip19 from 'nostr-tools/nip19';
+import { KeyError, parsePubkey, type KeyErrorCode } from '../../core/nostr/keys.ts';
+import { isAmountUnit, parseAmount, type AmountError } from './amount.ts';
+
+export const LANGS = ['en', 'es', 'ja'] as const;
+export type Lang = (typeof LANGS)[number];
+export const PERIODS = ['daily', 'weekly', 'monthly', 'yearly', 'never'] as const;
+/** NIP-47 budget renewal periods. */
+export type BudgetPeriod = (typeof PERIODS)[number];
+
+/** Who to send to: a key, or `name@domain` (NIP-05 or lightning address; resolving decides). */
+export type Recipient = { type: 'pubkey'; pubkey: string } | { type: 'address'; address: string; name: string; domain: string };
+
+/** What to zap: a profile, an event, or an addressable event (NIP-19 pointers). */
+export type ZapTarget =
+  | { type: 'profile'; pubkey: string; relays: string[] }
+  | { type: 'event'; id: string; author?: string; relays: string[] }
+  | { type: 'address'; kind: number; pubkey: string; identifier: string; relays: string[] };
+
+export type Command =
+  | { type: 'help'; topic?: CommandName }
+  | { type: 'balance' }
+  | { type: 'invoice'; msat: bigint; memo?: string }
+  | { type: 'pay'; invoice: string; msat?: bigint }
+  | { type: 'send'; msat: bigint; to: Recipient; memo?: string }
+  | { type: 'history'; limit: number }
+  | { type: 'connect'; app?: string; budgetMsat?: bigint; period?: BudgetPeriod }
+  | { type: 'connections' }
+  | { type: 'revoke'; id: string }
+  | { type: 'lang'; lang: Lang }
+  | { type: 'confirm'; yes: boolean }
+  | { type: 'username'; name: string }
+  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string };
+
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap';
+
+export type ParseError =
+  | { type: 'empty' }
+  | { type: 'unknown'; word: string; suggestion?: CommandName }
+  | { type: 'missing'; command: CommandName; argument: 'amount' | 'invoice' | 'recipient' | 'id' | 'lang' | 'name' | 'target' }
+  | { type: 'amount'; command: CommandName; input: string; reason: AmountError }
+  | { type: 'invoice'; input: string }
+  | { type: 'recipient'; input: string; reason: KeyErrorCode }
+  | { type: 'target'; input: string }
+  | { type: 'history-limit'; input: string; max: number }
+  | { type: 'id'; input: string }
+  | { type: 'lang'; input: string }
+  | { type: 'username'; input: string; min: number; max: number }
+  | { type: 'text-too-long'; max: number };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseError };
+
+export const MAX_MEMO = 500;
+export const MAX_HISTORY = 100;
+export const DEFAULT_HISTORY = 10;
+export const USERNAME = { min: 3, max: 32 } as const;
+
+/** Every word that names a command; the first of each list is its canonical name. */
+export const ALIASES: Record<CommandName, string[]> = {
+  help: ['help', 'h', '?', 'commands', 'start', 'ayuda', 'ヘルプ'],
+  balance: ['balance', 'bal', 'saldo', '残高'],
+  invoice: ['invoice', 'receive', 'fund', 'deposit', 'factura', 'recibir', '請求', '受取'],
+  pay: ['pay', 'pagar', '支払い', '支払う'],
+  send: ['send', 'tip', 'enviar', '送金', '送る'],
+  history: ['history', 'hist', 'transactions', 'historial', '履歴'],
+  connect: ['connect', 'nwc', 'conectar', '接続'],
+  connections: ['connections', 'apps', 'conexiones', '接続一覧'],
+  revoke: ['revoke', 'disconnect', 'revocar', '解除'],
+  lang: ['lang', 'language', 'idioma', '言語'],
+  yes: ['yes', 'y', 'ok', 'confirm', 'si', 'sí', 'はい'],
+  no: ['no', 'n', 'cancel', 'cancelar', 'いいえ'],
+  username: ['username', 'name', 'usuario', 'ユーザー名'],
+  zap: ['zap', 'ザップ'],
+};
+
+const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
+
+const LANG_WORDS: Record<string, Lang> = {
+  en: 'en', english: 'en', inglés: 'en', ingles: 'en', 英語: 'en',
+  es: 'es', spanish: 'es', español: 'es', espanol: 'es', スペイン語: 'es',
+  ja: 'ja', jp: 'ja', japanese: 'ja', japonés: 'ja', japones: 'ja', 日本語: 'ja',
+};
+const PERIOD_WORDS: Record<string, BudgetPeriod> = {
+  daily: 'daily', day: 'daily', diario: 'daily', 毎日: 'daily',
+  weekly: 'weekly', week: 'weekly', semanal: 'weekly', 毎週: 'weekly',
+  monthly: 'monthly', month: 'monthly', mensual: 'monthly', 毎月: 'monthly',
+  yearly: 'yearly', year: 'yearly', anual: 'yearly', 毎年: 'yearly',
+  never: 'never', nunca: 'never', なし: 'never',
+};
+const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
+const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ADDRESS = /^([a-z0-9._+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
+
+interface Token { text: string; at: number }
+
+/** Words of `text` with their offsets, so free text (memos) keeps its own spacing. */
+const tokenize = (text: string): Token[] => [...text.matchAll(/\S+/g)].map((m) => ({ text: m[0], at: m.index }));
+
+const fail = (error: ParseError): ParseResult => ({ ok: false, error });
+const ok = (command: Command): ParseResult => ({ ok: true, command });
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The command whose name or alias is closest to `word`, if close enough to be a typo. */
+export function suggestCommand(word: string): CommandName | undefined {
+  let best: { name: CommandName; d: number } | undefined;
+  for (const [alias, name] of COMMAND_BY_WORD) {
+    if (alias.length < 3) continue;
+    const d = distance(word, alias);
+    if (d <= Math.max(1, Math.floor(alias.length / 3)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+/** An amount at `tokens[i]`, with a unit word after it when there is one ("21 sats"). */
+function takeAmount(tokens: Token[], i: number): { result: ReturnType<typeof parseAmount>; input: string; next: number } | undefined {
+  const first = tokens[i];
+  if (!first) return undefined;
+  const unit = tokens[i + 1];
+  if (unit && isAmountUnit(unit.text) && /[0-9]k?$/i.test(first.text)) {
+    const input = `${first.text} ${unit.text}`;
+    return { result: parseAmount(input), input, next: i + 2 };
+  }
+  return { result: parseAmount(first.text), input: first.text, next: i + 1 };
+}
+
+/** Free text from token `i` to the end, as typed; undefined when there is none. */
+function rest(text: string, tokens: Token[], i: number): string | undefined {
+  const t = tokens[i];
+  return t ? text.slice(t.at).trim() : undefined;
+}
+
+function memoOrError(text: string | undefined): ParseError | undefined {
+  return text !== undefined && text.length > MAX_MEMO ? { type: 'text-too-long', max: MAX_MEMO } : undefined;
+}
+
+function parseRecipient(input: string): Recipient | Extract<ParseError, { type: 'recipient' }> {
+  const address = ADDRESS.exec(input);
+  if (address) return { type: 'address', address: input.toLowerCase(), name: address[1]!.toLowerCase(), domain: address[2]!.toLowerCase() };
+  try {
+    return { type: 'pubkey', pubkey: parsePubkey(input) };
+  } catch (err) {
+    if (err instanceof KeyError) return { type: 'recipient', input, reason: err.code };
+    throw err;
+  }
+}
+
+function parseZapTarget(input: string): ZapTarget | undefined {
+  const code = input.replace(/^nostr:/i, '').toLowerCase();
+  if (!/^(npub1|nprofile1|note1|nevent1|naddr1)/.test(code)) return undefined;
+  let d: nip19.DecodedResult;
+  try {
+    d = nip19.decode(code);
+  } catch {
+    return undefined;
+  }
+  switch (d.type) {
+    case 'npub': return { type: 'profile', pubkey: d.data, relays: [] };
+    case 'nprofile': return { type: 'profile', pubkey: d.data.pubkey, relays: d.data.relays ?? [] };
+    case 'note': return { type: 'event', id: d.data, relays: [] };
+    case 'nevent': return { type: 'event', id: d.data.id, author: d.data.author, relays: d.data.relays ?? [] };
+    case 'naddr': return { type: 'address', kind: d.data.kind, pubkey: d.data.pubkey, identifier: d.data.identifier, relays: d.data.relays ?? [] };
+    default: return undefined;
+  }
+}
+
+type Parser = (text: string, args: Token[]) => ParseResult;
+
+/** An amount then optional free text: `invoice 1000 coffee`. */
+function amountThenText(command: CommandName, args: Token[], text: string, build: (msat: bigint, memo?: string) => Command): ParseResult {
+  const amount = takeAmount(args, 0);
+  if (!amount) return fail({ type: 'missing', command, argument: 'amount' });
+  if (!amount.result.ok) return fail({ type: 'amount', command, input: amount.input, reason: amount.result.error });
+  const memo = rest(text, args, amount.next);
+  const tooLong = memoOrError(memo);
+  return tooLong ? fail(tooLong) : ok(build(amount.result.msat, memo));
+}
+
+const PARSERS: Record<CommandName, Parser> = {
+  help: (_text, args) => ok({ type: 'help', topic: args[0] ? COMMAND_BY_WORD.get(args[0].text.toLowerCase()) : undefined }),
+  balance: () => ok({ type: 'balance' }),
+  connections: () => ok({ type: 'connections' }),
+  yes: () => ok({ type: 'confirm', yes: true }),
+  no: () => ok({ type: 'confirm', yes: false }),
+  invoice: (text, args) => amountThenText('invoice', args, text, (msat, memo) => ({ type: 'invoice', msat, memo })),
+
+  pay: (text, args) => {
+    if (!args[0]) return fail({ type: 'missing', command: 'pay', argument: 'invoice' });
+    const invoice = args[0].text.replace(/^lightning:/i, '').toLowerCase();
+    if (!BOLT11.test(invoice)) return fail({ type: 'invoice', input: args[0].text });
+    if (!args[1]) return ok({ type: 'pay', invoice });
+    const amount = takeAmount(args, 1)!;
+    if (!amount.result.ok) return fail({ type: 'amount', command: 'pay', input: amount.input, reason: amount.result.error });
+    if (args[amount.next]) return fail({ type: 'amount', command: 'pay', input: rest(text, args, 1)!, reason: 'malformed' });
+    return ok({ type: 'pay', invoice, msat: amount.result.msat });
+  },
+
+  send: (text, args) => {
+    const amount = takeAmount(args, 0);
+    if (!amount) return fail({ type: 'missing', command: 'send', argument: 'amount' });
+    if (!amount.result.ok) return fail({ type: 'amount', command: 'send', input: amount.input, reason: amount.result.error });
+    let i = amount.next;
+    if (args[i] && ['to', 'a', 'para', 'へ', 'に'].includes(args[i]!.text.toLowerCase())) i++;
+    if (!args[i]) return fail({ type: 'missing', command: 'send', argument: 'recipient' });
+    const to = parseRecipient(args[i]!.text);
+    if (to.type === 'recipient') return fail(to);
+    const memo = rest(text, args, i + 1);
+    const tooLong = memoOrError(memo);
+    return tooLong ? fail(tooLong) : ok({ type: 'send', msat: amount.result.msat, to, memo });
+  },
+
+  history: (_text, args) => {
+    if (!args[0]) return ok({ type: 'history', limit: DEFAULT_HISTORY });
+    const n = /^[0-9]{1,4}$/.test(args[0].text) ? Number(args[0].text) : NaN;
+    if (!(n >= 1 && n <= MAX_HISTORY)) return fail({ type: 'history-limit', input: args[0].text, max: MAX_HISTORY });
+    return ok({ type: 'history', limit: n });
+  },
+
+  connect: (text, args) => {
+    // From the end: an optional period, then an optional budget, then the app's name.
+    let end = args.length;
+    const period = args[end - 1] && PERIOD_WORDS[args[end - 1]!.text.toLowerCase()];
+    if (period) end--;
+    let budgetMsat: bigint | undefined;
+    for (const width of [2, 1]) {
+      const amount = end - width >= 0 ? takeAmount(args.slice(0, end), end - width) : undefined;
+      if (budgetMsat !== undefined || amount?.next !== end) continue;
+      // A number where the budget goes is a budget: a bad one is an error, not part of the name.
+      if (!amount.result.ok) {
+        if (/^[-.0-9]/.test(amount.input)) return fail({ type: 'amount', command: 'connect', input: amount.input, reason: amount.result.error });
+        continue;
+      }
+      budgetMsat = amount.result.msat;
+      end -= width;
+    }
+    const app = end > 0 ? text.slice(args[0]!.at, args[end - 1]!.at + args[end - 1]!.text.length).trim() : undefined;
+    if (app && app.length > 100) return fail({ type: 'text-too-long', max: 100 });
+    return ok({ type: 'connect', app, budgetMsat, period: period ?? (budgetMsat !== undefined ? 'monthly' : undefined) });
+  },
+
+  revoke: (_text, args) => {
+    if (!args[0]) return fail({ type: 'missing', command: 'revoke', argument: 'id' });
+    return CONNECTION_ID.test(args[0].text) && !args[1] ? ok({ type: 'revoke', id: args[0].text }) : fail({ type: 'id', input: args[0].text });
+  },
+
+  lang: (_text, args) => {
+    if (!args[0]) return fail({ type: 'missing', command: 'lang', argument: 'lang' });
+    const lang = LANG_WORDS[args[0].text.toLowerCase()];
+    return lang ? ok({ type: 'lang', lang }) : fail({ type: 'lang', input: args[0].text });
+  },
+
+  username: (_text, args) => {
+    if (!args[0]) return fail({ type: 'missing', command: 'username', argument: 'name' });
+    const name = args[0].text.replace(/^@/, '').toLowerCase();
+    const valid = name.length >= USERNAME.min && name.length <= USERNAME.max && /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name) && !args[1];
+    return valid ? ok({ type: 'username', name }) : fail({ type: 'username', input: args[0].text, ...USERNAME });
+  },
+
+  zap: (text, args) => {
+    if (!args[0]) return fail({ type: 'missing', command: 'zap', argument: 'target' });
+    const target = parseZapTarget(args[0].text);
+    if (!target) return fail({ type: 'target', input: args[0].text });
+    const amount = takeAmount(args, 1);
+    if (!amount) return fail({ type: 'missing', command: 'zap', argument: 'amount' });
+    if (!amount.result.ok) return fail({ type: 'amount', command: 'zap', input: amount.input, reason: amount.result.error });
+    const comment = rest(text, args, amount.next);
+    const tooLong = memoOrError(comment);
+    return tooLong ? fail(tooLong) : ok({ type: 'zap', target, msat: amount.result.msat, comment });
+  },
+};
+
+/** Upper bound on a DM we parse at all: longer texts are refused before any work. */
+export const MAX_TEXT = 4000;
+
+export function parseCommand(input: string): ParseResult {
+  if (input.length > MAX_TEXT) return fail({ type: 'text-too-long', max: MAX_TEXT });
+  const text = input.trim();
+  const tokens = tokenize(text);
+  const head = tokens[0];
+  if (!head) return fail({ type: 'empty' });
+  const word = head.text.toLowerCase().replace(/^[/!]/, '');
+  const name = COMMAND_BY_WORD.get(word);
+  if (!name) return fail({ type: 'unknown', word: head.text.slice(0, 40), suggestion: suggestCommand(word) });
+  return PARSERS[name](text, tokens.slice(1));
+}

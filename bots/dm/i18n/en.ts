@@ -1,0 +1,110 @@
+// English: the reference catalog. Its keys and parameter types define every other language's.
+import { formatAmount as amt } from '../amount.ts';
+import type { BudgetPeriod } from '../commands.ts';
+
+export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string }
+export interface ConnectionItem { id: string; app: string; budgetMsat?: bigint; usedMsat: bigint; period?: BudgetPeriod }
+
+/** "2024-05-01 13:45 UTC" from unix seconds: the same in every language. */
+export const when = (at: number) => `${new Date(at * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** Lines of a list, or nothing. */
+export const lines = <T>(items: T[], line: (item: T) => string) => items.map(line).join('\n');
+
+const period: Record<BudgetPeriod, string> = { daily: 'per day', weekly: 'per week', monthly: 'per month', yearly: 'per year', never: 'in total' };
+
+export const en = {
+  'help': () => `Hi! I'm a Bitcoin Lightning wallet that lives in your DMs. Commands:
+• balance — what you have
+• invoice <amount> [memo] — get a Lightning invoice to receive
+• pay <invoice> [amount] — pay a Lightning invoice
+• send <amount> <npub | name@domain> [memo] — send sats
+• zap <npub | note | nevent | naddr> <amount> [comment]
+• history [n] — your last payments
+• connect [app] [budget] [period] — link an app (Nostr Wallet Connect)
+• connections, revoke <id> — your linked apps
+• username <name> — your lightning address
+• lang <en | es | ja> — language
+Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
+  'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
+  'help.invoice': () => 'invoice <amount> [memo] — creates a Lightning invoice; the sats land in your balance once paid.\nExamples: invoice 1000 · invoice 21 sats coffee · invoice 0.0001 btc',
+  'help.pay': () => 'pay <invoice> [amount] — pays a Lightning invoice. Give an amount only when the invoice has none. I ask you to confirm first.\nExample: pay lnbc10u1p…',
+  'help.send': () => 'send <amount> <npub | name@domain> [memo] — sends sats to a Nostr user or a lightning address. I ask you to confirm first.\nExamples: send 1000 npub1… · send 5k to alice@example.com thanks!',
+  'help.history': () => 'history [n] — your last n payments (default 10, at most 100).\nExample: history 20',
+  'help.connect': () => 'connect [app] [budget] [daily|weekly|monthly|yearly|never] — links an app such as Damus or Amethyst with Nostr Wallet Connect; it can spend up to the budget per period.\nExamples: connect Damus · connect Amethyst 10k sats weekly',
+  'help.connections': () => 'connections — lists your linked apps with their budgets and ids.\nExample: connections',
+  'help.revoke': () => 'revoke <id> — unlinks an app at once (see "connections" for ids).\nExample: revoke c1a2b3',
+  'help.lang': () => 'lang <en|es|ja> — the language I answer in.\nExample: lang es',
+  'help.confirm': () => 'yes / no — confirms or cancels the payment I just asked about.',
+  'help.username': () => 'username <name> — picks your lightning address name (3–32 letters, digits, . _ -).\nExample: username alice',
+  'help.zap': () => 'zap <npub | note | nevent | naddr> <amount> [comment] — zaps a profile or a post (NIP-57).\nExample: zap note1… 21 great post',
+
+  'balance': (p: { msat: bigint; pendingMsat?: bigint }) =>
+    `Balance: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} on hold for pending payments)` : ''}`,
+  'invoice.created': (p: { msat: bigint; memo?: string; bolt11: string }) =>
+    `Here is your invoice for ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,
+  'invoice.paid': (p: { msat: bigint; memo?: string }) => `⚡ Received ${amt(p.msat)}${p.memo ? ` for "${p.memo}"` : ''}.`,
+  'payment.sent': (p: { msat: bigint; feeMsat: bigint }) => `✅ Paid ${amt(p.msat)} (fee ${amt(p.feeMsat)}).`,
+  'payment.failed': (p: { reason?: string }) => `❌ The payment failed${p.reason ? `: ${p.reason}` : ''}. Nothing was taken from your balance.`,
+  'payment.pending': () => '⏳ The payment is in flight. The amount stays on hold until it settles or fails; I will tell you.',
+  'send.sent': (p: { msat: bigint; to: string }) => `✅ Sent ${amt(p.msat)} to ${p.to}.`,
+  'send.received': (p: { msat: bigint; from: string; memo?: string }) => `⚡ ${p.from} sent you ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
+  'zap.sent': (p: { msat: bigint; target: string }) => `⚡ Zapped ${amt(p.msat)} to ${p.target}.`,
+
+  'confirm.pay': (p: { msat: bigint; maxFeeMsat: bigint; memo?: string }) =>
+    `Pay ${amt(p.msat)}${p.memo ? ` for "${p.memo}"` : ''} (fee at most ${amt(p.maxFeeMsat)})? Reply yes or no.`,
+  'confirm.send': (p: { msat: bigint; to: string }) => `Send ${amt(p.msat)} to ${p.to}? Reply yes or no.`,
+  'confirm.zap': (p: { msat: bigint; target: string }) => `Zap ${amt(p.msat)} to ${p.target}? Reply yes or no.`,
+  'confirm.cancelled': () => 'Cancelled. Nothing was sent.',
+  'confirm.expired': () => 'That confirmation expired. Send the command again.',
+  'confirm.nothing': () => 'There is nothing waiting for your confirmation.',
+
+  'history.empty': () => 'No payments yet.',
+  'history.list': (p: { items: HistoryItem[] }) =>
+    `Your last ${p.items.length} payment(s):\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+
+  'connection.created': (p: { app: string; uri: string; budgetMsat?: bigint; period?: BudgetPeriod }) =>
+    `Linked "${p.app}"${p.budgetMsat ? ` with a budget of ${amt(p.budgetMsat)} ${period[p.period ?? 'never']}` : ' with no budget limit'}. Paste this secret into the app and keep it private:\n\n${p.uri}`,
+  'connection.list': (p: { items: ConnectionItem[] }) =>
+    `Linked apps:\n${lines(p.items, (c) => `• ${c.app} (id ${c.id}): ${c.budgetMsat ? `${amt(c.usedMsat)} of ${amt(c.budgetMsat)} ${period[c.period ?? 'never']}` : `${amt(c.usedMsat)} spent, no limit`}`)}\nUnlink with: revoke <id>`,
+  'connection.none': () => 'No linked apps. Link one with: connect <app>',
+  'connection.revoked': (p: { id: string }) => `Unlinked ${p.id}; it can no longer spend.`,
+  'connection.not-found': (p: { id: string }) => `You have no linked app with id ${p.id}. See: connections`,
+
+  'lang.set': () => 'I will answer in English.',
+  'username.set': (p: { name: string; address: string }) => `Your username is now ${p.name}: pay you at ${p.address}.`,
+  'username.taken': (p: { name: string }) => `The username ${p.name} is taken. Try another.`,
+  'username.reserved': (p: { name: string }) => `The username ${p.name} is reserved. Try another.`,
+
+  'rate-limited': (p: { retryAfterSec: number }) => `Too many messages. Try again in ${p.retryAfterSec} s.`,
+  'unknown': (p: { word: string; suggestion?: string }) =>
+    `I don't know "${p.word}".${p.suggestion ? ` Did you mean "${p.suggestion}"?` : ''} Send "help" for the list of commands.`,
+
+  'error.empty': () => 'Send "help" to see what I can do.',
+  'error.missing.amount': (p: { command: string }) => `How much? Example: ${p.command} 1000`,
+  'error.missing.invoice': () => 'Which invoice? Example: pay lnbc10u1p…',
+  'error.missing.recipient': () => 'To whom? Give an npub or a name@domain. Example: send 1000 alice@example.com',
+  'error.missing.id': () => 'Which connection? Example: revoke c1a2b3 (see "connections")',
+  'error.missing.lang': () => 'Which language? en, es or ja. Example: lang es',
+  'error.missing.name': () => 'Which name? Example: username alice',
+  'error.missing.target': () => 'Zap what? Give an npub, note, nevent or naddr. Example: zap npub1… 21',
+  'error.amount.empty': () => 'The amount is missing.',
+  'error.amount.malformed': (p: { input: string }) => `"${p.input}" is not an amount. Examples: 1000, 1k, 21 sats, 0.0001 btc.`,
+  'error.amount.negative': () => 'The amount must be positive.',
+  'error.amount.zero': () => 'The amount must be more than zero.',
+  'error.amount.fractional-msat': () => 'That amount is finer than a millisatoshi, the smallest unit.',
+  'error.amount.too-large': () => 'That amount is larger than all bitcoin there will ever be.',
+  'error.invoice': () => 'That is not a Lightning invoice (it should start with lnbc…).',
+  'error.recipient': (p: { input: string }) => `"${p.input}" is not an npub, a hex public key or a name@domain address.`,
+  'error.recipient.secret-key': () => '⚠️ That is a SECRET key (nsec). Never share it: anyone who has it controls the account. Move to a new key if you posted it anywhere.',
+  'error.target': (p: { input: string }) => `"${p.input}" is not an npub, note, nevent or naddr.`,
+  'error.history-limit': (p: { max: number }) => `Give a number from 1 to ${p.max}. Example: history 20`,
+  'error.id': (p: { input: string }) => `"${p.input}" is not a connection id. See: connections`,
+  'error.lang': (p: { input: string }) => `I don't speak "${p.input}" yet. Choose en, es or ja.`,
+  'error.username': (p: { min: number; max: number }) => `A username has ${p.min} to ${p.max} characters: letters, digits, and . _ - inside.`,
+  'error.text-too-long': (p: { max: number }) => `That text is too long (at most ${p.max} characters).`,
+  'error.insufficient-balance': (p: { balanceMsat: bigint; neededMsat: bigint }) =>
+    `Not enough funds: this needs ${amt(p.neededMsat)} including fees, your balance is ${amt(p.balanceMsat)}.`,
+  'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
+};
+
+export type Catalog = { [K in keyof typeof en]: (typeof en)[K] };

@@ -1,0 +1,95 @@
+// Spanish. Typed by the English catalog: a missing or extra key does not compile.
+import { formatAmount as amt } from '../amount.ts';
+import type { BudgetPeriod } from '../commands.ts';
+import { lines, when, type Catalog } from './en.ts';
+
+const period: Record<BudgetPeriod, string> = { daily: 'al día', weekly: 'a la semana', monthly: 'al mes', yearly: 'al año', never: 'en total' };
+
+export const es: Catalog = {
+  'help': () => `¡Hola! Soy una cartera de Bitcoin Lightning que vive en tus mensajes directos. Comandos:
+• saldo — lo que tienes
+• factura <cantidad> [nota] — una factura Lightning para recibir
+• pagar <factura> [cantidad] — paga una factura Lightning
+• enviar <cantidad> <npub | nombre@dominio> [nota] — envía sats
+• zap <npub | note | nevent | naddr> <cantidad> [comentario]
+• historial [n] — tus últimos pagos
+• conectar [app] [presupuesto] [periodo] — vincula una app (Nostr Wallet Connect)
+• conexiones, revocar <id> — tus apps vinculadas
+• usuario <nombre> — tu dirección lightning
+• idioma <en | es | ja> — idioma
+Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
+  'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
+  'help.invoice': () => 'factura <cantidad> [nota] — crea una factura Lightning; los sats llegan a tu saldo al pagarse.\nEjemplos: factura 1000 · factura 21 sats café · factura 0.0001 btc',
+  'help.pay': () => 'pagar <factura> [cantidad] — paga una factura Lightning. Indica la cantidad solo si la factura no la tiene. Te pido confirmación antes.\nEjemplo: pagar lnbc10u1p…',
+  'help.send': () => 'enviar <cantidad> <npub | nombre@dominio> [nota] — envía sats a un usuario de Nostr o a una dirección lightning. Te pido confirmación antes.\nEjemplos: enviar 1000 npub1… · enviar 5k a alice@example.com ¡gracias!',
+  'help.history': () => 'historial [n] — tus últimos n pagos (10 por defecto, 100 como máximo).\nEjemplo: historial 20',
+  'help.connect': () => 'conectar [app] [presupuesto] [diario|semanal|mensual|anual|nunca] — vincula una app como Damus o Amethyst con Nostr Wallet Connect; podrá gastar hasta el presupuesto por periodo.\nEjemplos: conectar Damus · conectar Amethyst 10k sats semanal',
+  'help.connections': () => 'conexiones — lista tus apps vinculadas con sus presupuestos e ids.\nEjemplo: conexiones',
+  'help.revoke': () => 'revocar <id> — desvincula una app al instante (los ids están en "conexiones").\nEjemplo: revocar c1a2b3',
+  'help.lang': () => 'idioma <en|es|ja> — el idioma en que te respondo.\nEjemplo: idioma en',
+  'help.confirm': () => 'sí / no — confirma o cancela el pago que te acabo de preguntar.',
+  'help.username': () => 'usuario <nombre> — elige el nombre de tu dirección lightning (3–32 letras, cifras, . _ -).\nEjemplo: usuario alicia',
+  'help.zap': () => 'zap <npub | note | nevent | naddr> <cantidad> [comentario] — envía un zap a un perfil o una publicación (NIP-57).\nEjemplo: zap note1… 21 gran post',
+
+  'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,
+  'invoice.created': (p) => `Aquí tienes tu factura de ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,
+  'invoice.paid': (p) => `⚡ Recibiste ${amt(p.msat)}${p.memo ? ` por "${p.memo}"` : ''}.`,
+  'payment.sent': (p) => `✅ Pagado: ${amt(p.msat)} (comisión ${amt(p.feeMsat)}).`,
+  'payment.failed': (p) => `❌ El pago falló${p.reason ? `: ${p.reason}` : ''}. No se descontó nada de tu saldo.`,
+  'payment.pending': () => '⏳ El pago está en curso. La cantidad queda retenida hasta que se complete o falle; te avisaré.',
+  'send.sent': (p) => `✅ Enviado: ${amt(p.msat)} a ${p.to}.`,
+  'send.received': (p) => `⚡ ${p.from} te envió ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
+  'zap.sent': (p) => `⚡ Zap de ${amt(p.msat)} enviado a ${p.target}.`,
+
+  'confirm.pay': (p) => `¿Pagar ${amt(p.msat)}${p.memo ? ` por "${p.memo}"` : ''} (comisión máxima ${amt(p.maxFeeMsat)})? Responde sí o no.`,
+  'confirm.send': (p) => `¿Enviar ${amt(p.msat)} a ${p.to}? Responde sí o no.`,
+  'confirm.zap': (p) => `¿Enviar un zap de ${amt(p.msat)} a ${p.target}? Responde sí o no.`,
+  'confirm.cancelled': () => 'Cancelado. No se envió nada.',
+  'confirm.expired': () => 'Esa confirmación caducó. Envía el comando de nuevo.',
+  'confirm.nothing': () => 'No hay nada pendiente de confirmar.',
+
+  'history.empty': () => 'Todavía no hay pagos.',
+  'history.list': (p) => `Tus últimos ${p.items.length} pagos:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+
+  'connection.created': (p) =>
+    `"${p.app}" vinculada${p.budgetMsat ? ` con un presupuesto de ${amt(p.budgetMsat)} ${period[p.period ?? 'never']}` : ' sin límite de presupuesto'}. Pega este secreto en la app y no lo compartas:\n\n${p.uri}`,
+  'connection.list': (p) =>
+    `Apps vinculadas:\n${lines(p.items, (c) => `• ${c.app} (id ${c.id}): ${c.budgetMsat ? `${amt(c.usedMsat)} de ${amt(c.budgetMsat)} ${period[c.period ?? 'never']}` : `${amt(c.usedMsat)} gastados, sin límite`}`)}\nDesvincula con: revocar <id>`,
+  'connection.none': () => 'No tienes apps vinculadas. Vincula una con: conectar <app>',
+  'connection.revoked': (p) => `${p.id} desvinculada; ya no puede gastar.`,
+  'connection.not-found': (p) => `No tienes ninguna app vinculada con el id ${p.id}. Mira: conexiones`,
+
+  'lang.set': () => 'Te responderé en español.',
+  'username.set': (p) => `Tu usuario ahora es ${p.name}: pueden pagarte en ${p.address}.`,
+  'username.taken': (p) => `El usuario ${p.name} ya está ocupado. Prueba otro.`,
+  'username.reserved': (p) => `El usuario ${p.name} está reservado. Prueba otro.`,
+
+  'rate-limited': (p) => `Demasiados mensajes. Inténtalo de nuevo en ${p.retryAfterSec} s.`,
+  'unknown': (p) => `No conozco "${p.word}".${p.suggestion ? ` ¿Quisiste decir "${p.suggestion}"?` : ''} Envía "ayuda" para ver los comandos.`,
+
+  'error.empty': () => 'Envía "ayuda" para ver lo que puedo hacer.',
+  'error.missing.amount': (p) => `¿Cuánto? Ejemplo: ${p.command} 1000`,
+  'error.missing.invoice': () => '¿Qué factura? Ejemplo: pagar lnbc10u1p…',
+  'error.missing.recipient': () => '¿A quién? Indica un npub o un nombre@dominio. Ejemplo: enviar 1000 alice@example.com',
+  'error.missing.id': () => '¿Qué conexión? Ejemplo: revocar c1a2b3 (mira "conexiones")',
+  'error.missing.lang': () => '¿Qué idioma? en, es o ja. Ejemplo: idioma es',
+  'error.missing.name': () => '¿Qué nombre? Ejemplo: usuario alicia',
+  'error.missing.target': () => '¿A qué le envías el zap? Indica un npub, note, nevent o naddr. Ejemplo: zap npub1… 21',
+  'error.amount.empty': () => 'Falta la cantidad.',
+  'error.amount.malformed': (p) => `"${p.input}" no es una cantidad. Ejemplos: 1000, 1k, 21 sats, 0.0001 btc.`,
+  'error.amount.negative': () => 'La cantidad debe ser positiva.',
+  'error.amount.zero': () => 'La cantidad debe ser mayor que cero.',
+  'error.amount.fractional-msat': () => 'Esa cantidad es más fina que un milisatoshi, la unidad más pequeña.',
+  'error.amount.too-large': () => 'Esa cantidad supera todo el bitcoin que existirá jamás.',
+  'error.invoice': () => 'Eso no es una factura Lightning (debería empezar por lnbc…).',
+  'error.recipient': (p) => `"${p.input}" no es un npub, una clave pública hex ni una dirección nombre@dominio.`,
+  'error.recipient.secret-key': () => '⚠️ Eso es una clave SECRETA (nsec). No la compartas nunca: quien la tenga controla la cuenta. Cámbiate a una clave nueva si la publicaste en algún sitio.',
+  'error.target': (p) => `"${p.input}" no es un npub, note, nevent ni naddr.`,
+  'error.history-limit': (p) => `Indica un número del 1 al ${p.max}. Ejemplo: historial 20`,
+  'error.id': (p) => `"${p.input}" no es un id de conexión. Mira: conexiones`,
+  'error.lang': (p) => `Todavía no hablo "${p.input}". Elige en, es o ja.`,
+  'error.username': (p) => `Un usuario tiene de ${p.min} a ${p.max} caracteres: letras, cifras y . _ - en medio.`,
+  'error.text-too-long': (p) => `Ese texto es demasiado largo (${p.max} caracteres como máximo).`,
+  'error.insufficient-balance': (p) => `Fondos insuficientes: hacen falta ${amt(p.neededMsat)} con comisiones y tu saldo es ${amt(p.balanceMsat)}.`,
+  'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
+};

@@ -1,0 +1,95 @@
+// Japanese. Typed by the English catalog: a missing or extra key does not compile.
+import { formatAmount as amt } from '../amount.ts';
+import type { BudgetPeriod } from '../commands.ts';
+import { lines, when, type Catalog } from './en.ts';
+
+const period: Record<BudgetPeriod, string> = { daily: '1日あたり', weekly: '1週間あたり', monthly: '1か月あたり', yearly: '1年あたり', never: '合計' };
+
+export const ja: Catalog = {
+  'help': () => `こんにちは！DMで使えるビットコイン・ライトニングウォレットです。コマンド:
+• balance（残高）— 残高を表示
+• invoice <金額> [メモ] — 受け取り用のライトニング請求書を作成
+• pay <請求書> [金額] — ライトニング請求書を支払う
+• send <金額> <npub | 名前@ドメイン> [メモ] — sats を送る
+• zap <npub | note | nevent | naddr> <金額> [コメント]
+• history [n]（履歴）— 最近の支払い
+• connect [アプリ] [予算] [期間] — アプリを接続（Nostr Wallet Connect）
+• connections, revoke <id> — 接続中のアプリ
+• username <名前> — あなたのライトニングアドレス
+• lang <en | es | ja>（言語）— 表示言語
+金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
+  'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
+  'help.invoice': () => 'invoice <金額> [メモ] — ライトニング請求書を作成します。支払われると残高に入ります。\n例: invoice 1000 · invoice 21 sats コーヒー · invoice 0.0001 btc',
+  'help.pay': () => 'pay <請求書> [金額] — ライトニング請求書を支払います。金額は請求書に金額がない場合のみ指定してください。実行前に確認します。\n例: pay lnbc10u1p…',
+  'help.send': () => 'send <金額> <npub | 名前@ドメイン> [メモ] — Nostr ユーザーやライトニングアドレスに sats を送ります。実行前に確認します。\n例: send 1000 npub1… · send 5k alice@example.com ありがとう',
+  'help.history': () => 'history [n] — 最近の n 件の支払い（既定 10 件、最大 100 件）。\n例: history 20',
+  'help.connect': () => 'connect [アプリ] [予算] [daily|weekly|monthly|yearly|never] — Damus や Amethyst などのアプリを Nostr Wallet Connect で接続します。期間ごとに予算まで使えます。\n例: connect Damus · connect Amethyst 10k sats weekly',
+  'help.connections': () => 'connections — 接続中のアプリと予算、id を一覧表示します。\n例: connections',
+  'help.revoke': () => 'revoke <id> — アプリの接続をすぐに解除します（id は「connections」で確認）。\n例: revoke c1a2b3',
+  'help.lang': () => 'lang <en|es|ja> — 返信の言語を選びます。\n例: lang ja',
+  'help.confirm': () => 'yes / no（はい / いいえ）— 確認中の支払いを実行またはキャンセルします。',
+  'help.username': () => 'username <名前> — ライトニングアドレスの名前を決めます（3〜32 文字の英小文字・数字・. _ -）。\n例: username alice',
+  'help.zap': () => 'zap <npub | note | nevent | naddr> <金額> [コメント] — プロフィールや投稿に zap します（NIP-57）。\n例: zap note1… 21 いい投稿',
+
+  'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
+  'invoice.created': (p) => `${amt(p.msat)} の請求書です${p.memo ? `（${p.memo}）` : ''}:\n\n${p.bolt11}`,
+  'invoice.paid': (p) => `⚡ ${amt(p.msat)} を受け取りました${p.memo ? `（${p.memo}）` : ''}。`,
+  'payment.sent': (p) => `✅ ${amt(p.msat)} を支払いました（手数料 ${amt(p.feeMsat)}）。`,
+  'payment.failed': (p) => `❌ 支払いに失敗しました${p.reason ? `: ${p.reason}` : ''}。残高は減っていません。`,
+  'payment.pending': () => '⏳ 支払いを処理中です。完了または失敗するまで金額は確保されます。結果はお知らせします。',
+  'send.sent': (p) => `✅ ${p.to} に ${amt(p.msat)} を送りました。`,
+  'send.received': (p) => `⚡ ${p.from} から ${amt(p.msat)} が届きました${p.memo ? `:「${p.memo}」` : ''}。`,
+  'zap.sent': (p) => `⚡ ${p.target} に ${amt(p.msat)} を zap しました。`,
+
+  'confirm.pay': (p) => `${amt(p.msat)} を支払いますか？${p.memo ? `（${p.memo}）` : ''}手数料は最大 ${amt(p.maxFeeMsat)} です。yes か no で返信してください。`,
+  'confirm.send': (p) => `${p.to} に ${amt(p.msat)} を送りますか？yes か no で返信してください。`,
+  'confirm.zap': (p) => `${p.target} に ${amt(p.msat)} を zap しますか？yes か no で返信してください。`,
+  'confirm.cancelled': () => 'キャンセルしました。何も送られていません。',
+  'confirm.expired': () => '確認の期限が切れました。もう一度コマンドを送ってください。',
+  'confirm.nothing': () => '確認待ちのものはありません。',
+
+  'history.empty': () => 'まだ支払いはありません。',
+  'history.list': (p) => `最近の支払い ${p.items.length} 件:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+
+  'connection.created': (p) =>
+    `「${p.app}」を接続しました${p.budgetMsat ? `（予算: ${period[p.period ?? 'never']} ${amt(p.budgetMsat)}）` : '（予算の上限なし）'}。このシークレットをアプリに貼り付け、他人には見せないでください:\n\n${p.uri}`,
+  'connection.list': (p) =>
+    `接続中のアプリ:\n${lines(p.items, (c) => `• ${c.app}（id ${c.id}）: ${c.budgetMsat ? `${period[c.period ?? 'never']} ${amt(c.budgetMsat)} のうち ${amt(c.usedMsat)} 使用` : `${amt(c.usedMsat)} 使用、上限なし`}`)}\n解除: revoke <id>`,
+  'connection.none': () => '接続中のアプリはありません。接続するには: connect <アプリ>',
+  'connection.revoked': (p) => `${p.id} の接続を解除しました。もう支払いはできません。`,
+  'connection.not-found': (p) => `id ${p.id} の接続は見つかりません。確認: connections`,
+
+  'lang.set': () => '日本語で返信します。',
+  'username.set': (p) => `ユーザー名を ${p.name} にしました。${p.address} で支払いを受け取れます。`,
+  'username.taken': (p) => `ユーザー名 ${p.name} は使用中です。別の名前を試してください。`,
+  'username.reserved': (p) => `ユーザー名 ${p.name} は予約されています。別の名前を試してください。`,
+
+  'rate-limited': (p) => `メッセージが多すぎます。${p.retryAfterSec} 秒後にもう一度お試しください。`,
+  'unknown': (p) => `「${p.word}」は分かりません。${p.suggestion ? `「${p.suggestion}」のことですか？` : ''}コマンド一覧は「help」と送ってください。`,
+
+  'error.empty': () => '「help」と送ると、できることを表示します。',
+  'error.missing.amount': (p) => `金額を指定してください。例: ${p.command} 1000`,
+  'error.missing.invoice': () => '請求書を指定してください。例: pay lnbc10u1p…',
+  'error.missing.recipient': () => '送り先を npub か 名前@ドメイン で指定してください。例: send 1000 alice@example.com',
+  'error.missing.id': () => '接続の id を指定してください。例: revoke c1a2b3（「connections」で確認）',
+  'error.missing.lang': () => '言語を en、es、ja から選んでください。例: lang ja',
+  'error.missing.name': () => '名前を指定してください。例: username alice',
+  'error.missing.target': () => 'zap 先を npub、note、nevent、naddr で指定してください。例: zap npub1… 21',
+  'error.amount.empty': () => '金額がありません。',
+  'error.amount.malformed': (p) => `「${p.input}」は金額ではありません。例: 1000, 1k, 21 sats, 0.0001 btc`,
+  'error.amount.negative': () => '金額は正の数にしてください。',
+  'error.amount.zero': () => '金額は 0 より大きくしてください。',
+  'error.amount.fractional-msat': () => '最小単位のミリサトシより細かい金額は指定できません。',
+  'error.amount.too-large': () => 'その金額はビットコインの総発行量を超えています。',
+  'error.invoice': () => 'ライトニング請求書ではありません（lnbc… で始まるはずです）。',
+  'error.recipient': (p) => `「${p.input}」は npub、16 進の公開鍵、名前@ドメイン のいずれでもありません。`,
+  'error.recipient.secret-key': () => '⚠️ それは秘密鍵（nsec）です。絶対に共有しないでください。持っている人は誰でもアカウントを操作できます。どこかに載せてしまったなら新しい鍵に移行してください。',
+  'error.target': (p) => `「${p.input}」は npub、note、nevent、naddr のいずれでもありません。`,
+  'error.history-limit': (p) => `1 から ${p.max} までの数を指定してください。例: history 20`,
+  'error.id': (p) => `「${p.input}」は接続の id ではありません。確認: connections`,
+  'error.lang': (p) => `「${p.input}」にはまだ対応していません。en、es、ja から選んでください。`,
+  'error.username': (p) => `ユーザー名は ${p.min}〜${p.max} 文字で、英小文字・数字と、途中に . _ - が使えます。`,
+  'error.text-too-long': (p) => `テキストが長すぎます（最大 ${p.max} 文字）。`,
+  'error.insufficient-balance': (p) => `残高が足りません。手数料込みで ${amt(p.neededMsat)} 必要ですが、残高は ${amt(p.balanceMsat)} です。`,
+  'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
+};

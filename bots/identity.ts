@@ -1,0 +1,44 @@
+// A bot's public identity on Nostr: its profile (kind 0), where to DM it (kind 10050, NIP-17)
+// and its relays (kind 10002, NIP-65), published each time an instance starts leading for it.
+import { DirectMessageRelaysList, Metadata, RelayList } from 'nostr-tools/kinds';
+import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/log.ts';
+import { nowSeconds } from '../core/nostr/event.ts';
+import type { RelayPool } from '../core/nostr/pool.ts';
+
+export interface BotProfile {
+  name: string;
+  about: string;
+  picture?: string;
+  /** `name@domain`, only when the service has a public domain to answer for it. */
+  nip05?: string;
+  lud16?: string;
+}
+
+/** The relays bots use: NOSTR_RELAYS, else our own relay. */
+export const botRelays = (config: Config): string[] => (config.NOSTR_RELAYS.length ? config.NOSTR_RELAYS : [config.relayUrl]);
+
+/** `user@host` at the PUBLIC_URL host, or undefined while the service has no public URL. */
+export function publicAddress(config: Config, user: string): string | undefined {
+  return config.PUBLIC_URL ? `${user}@${new URL(config.PUBLIC_URL).hostname}` : undefined;
+}
+
+/** Kind 0, 10050 and 10002 events for a bot, signed with its key. */
+export function identityEvents(profile: BotProfile, relays: string[], secretKey: Uint8Array, createdAt = nowSeconds()): NostrEvent[] {
+  const content = JSON.stringify(Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)));
+  return [
+    { kind: Metadata, tags: [], content },
+    { kind: DirectMessageRelaysList, tags: relays.map((r) => ['relay', r]), content: '' },
+    { kind: RelayList, tags: relays.map((r) => ['r', r]), content: '' },
+  ].map((template) => finalizeEvent({ ...template, created_at: createdAt }, secretKey));
+}
+
+/** Publishes the identity to the pool's relays and logs what each relay said. */
+export async function publishIdentity(pool: RelayPool, events: NostrEvent[], log: Logger): Promise<boolean> {
+  const results = (await Promise.all(events.map((e) => pool.publish(e)))).flat();
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) log.warn({ failed }, 'bot identity not accepted everywhere');
+  else log.info({ relays: pool.urls }, 'bot identity published');
+  return failed.length === 0;
+}

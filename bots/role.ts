@@ -1,0 +1,47 @@
+// The `bots` role: every bot in `botModules` gets its key, and on the one instance that holds
+// the bot's lease, a relay pool, its published identity, and its own work.
+import type { Context } from '../core/context.ts';
+import { LeaderElection, type Lease, type Leadership } from '../core/nostr/leader.ts';
+import { loadBotKey, type KeyPair } from '../core/nostr/keys.ts';
+import { RelayPool } from '../core/nostr/pool.ts';
+import type { Role } from '../core/role.ts';
+import type { BotModule } from './bot.ts';
+import { dmBot } from './dm/bot.ts';
+import { botRelays, identityEvents, publishIdentity } from './identity.ts';
+
+/** Every bot, in start order. A new bot (NWC service, zapper) adds its module here. */
+export const botModules: BotModule[] = [dmBot];
+
+async function lead(ctx: Context, bot: BotModule, key: KeyPair, lease: Lease): Promise<Leadership> {
+  const log = ctx.log.child({ bot: bot.name, fence: lease.fence });
+  const relays = botRelays(ctx.config);
+  const pool = new RelayPool({ relays, signer: key.signer, log });
+  void publishIdentity(pool, identityEvents(bot.profile(ctx.config), relays, key.secretKey), log);
+  try {
+    const work = await bot.start({ ctx, key, pool, relays, lease, log });
+    return { stop: async () => { await work.stop(); pool.close(); } };
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
+}
+
+export const botsRole: Role = async (ctx) => {
+  const running: Array<{ bot: BotModule; key: KeyPair; election: LeaderElection }> = [];
+  for (const bot of botModules) {
+    const key = await loadBotKey(ctx.secrets, bot.name, bot.configuredKey(ctx.config));
+    const election = new LeaderElection({
+      redis: ctx.redis,
+      key: `${ctx.config.REDIS_PREFIX}:leader:bot:${key.pubkey}`,
+      ttlMs: ctx.config.BOT_LEADER_TTL_MS,
+      log: ctx.log.child({ bot: bot.name }),
+      lead: (lease) => lead(ctx, bot, key, lease),
+    });
+    await election.start();
+    running.push({ bot, key, election });
+  }
+  return {
+    describe: running.map(({ bot, key, election }) => `${bot.title}: ${key.npub}${election.isLeader ? '' : ' (standby)'}`),
+    stop: async () => { for (const r of running.reverse()) await r.election.stop(); },
+  };
+};

@@ -1,0 +1,162 @@
+// One active instance per bot key: a Redis lease (SET NX PX, renewed, released by its owner
+// only), with a fencing number that grows with every new leader. Standby instances keep
+// trying and take over once a dead leader's lease expires.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+
+// Acquire: the lease and the next fencing number, atomically; 0 when someone holds it.
+const ACQUIRE = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
+local fence = redis.call('incr', KEYS[2])
+redis.call('set', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
+return fence`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
+
+export interface Lease {
+  /** Grows with every new leader: stamp writes with it so a deposed leader's are refused. */
+  fence: number;
+  /** Aborted the moment this instance stops being leader. */
+  signal: AbortSignal;
+}
+
+export interface Leadership {
+  stop(): Promise<void>;
+}
+
+export interface LeaderOptions {
+  redis: Redis;
+  /** The Redis key of the lease, e.g. `flash:leader:bot:<pubkey>`. */
+  key: string;
+  log: Logger;
+  /** Lease length; renewed every third of it (default 15 s). */
+  ttlMs?: number;
+  /** Starts the work this instance does while leader. */
+  lead: (lease: Lease) => Promise<Leadership>;
+}
+
+export class LeaderElection {
+  readonly #opts: LeaderOptions;
+  readonly #ttl: number;
+  readonly #instance = randomBytes(8).toString('hex');
+  #token?: string;
+  #fence?: number;
+  /** The leader's work, from the moment `lead` is called (it may still be starting). */
+  #leading?: Promise<Leadership | undefined>;
+  #abort?: AbortController;
+  #timer?: NodeJS.Timeout;
+  #watchdog?: NodeJS.Timeout;
+  #stopped = false;
+  #busy: Promise<void> = Promise.resolve();
+  /** Successful renewals since start (for status and tests). */
+  renewals = 0;
+
+  constructor(opts: LeaderOptions) {
+    this.#opts = opts;
+    this.#ttl = opts.ttlMs ?? 15_000;
+  }
+
+  /** True while this instance holds the lease. */
+  get isLeader(): boolean {
+    return this.#token !== undefined;
+  }
+
+  get fence(): number | undefined {
+    return this.#fence;
+  }
+
+  /** Starts campaigning; resolves after the first attempt (leader or standby). */
+  async start(): Promise<void> {
+    await this.#tick();
+  }
+
+  /** Serialises ticks and stop so they never interleave. */
+  #exclusive(fn: () => Promise<void>): Promise<void> {
+    const next = this.#busy.then(fn, fn);
+    this.#busy = next.catch(() => {});
+    return next;
+  }
+
+  #tick(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#stopped) return;
+      try {
+        if (this.#token) await this.#renew(this.#token);
+        else await this.#campaign();
+      } catch (err) {
+        this.#opts.log.warn({ err, key: this.#opts.key }, 'leader lease check failed');
+      } finally {
+        if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), Math.max(10, Math.floor(this.#ttl / 3)));
+      }
+    });
+  }
+
+  async #campaign(): Promise<void> {
+    const { redis, key, log } = this.#opts;
+    const fence = Number(await redis.eval(ACQUIRE, 2, key, `${key}:fence`, this.#instance, this.#ttl));
+    if (!fence) return;
+    this.#token = `${this.#instance}:${fence}`;
+    this.#fence = fence;
+    this.#armWatchdog();
+    this.#abort = new AbortController();
+    // Not awaited: renewals go on while the work starts.
+    this.#leading = this.#opts.lead({ fence, signal: this.#abort.signal }).then((work) => {
+      log.info({ key, fence }, 'leading');
+      return work;
+    }, (err: unknown) => {
+      log.error({ err, key }, 'could not start as leader; releasing the lease');
+      void this.#exclusive(() => this.#resign());
+      return undefined;
+    });
+  }
+
+  async #renew(token: string): Promise<void> {
+    const { redis, key, log } = this.#opts;
+    const kept = Number(await redis.eval(RENEW, 1, key, token, this.#ttl));
+    if (this.#token !== token) return; // the watchdog stepped down meanwhile
+    if (kept) {
+      this.renewals++;
+      this.#armWatchdog();
+    } else {
+      log.warn({ key, fence: this.#fence }, 'leader lease lost to another instance; stepping down');
+      await this.#stepDown();
+    }
+  }
+
+  /**
+   * Steps down before an unrenewed lease can expire (Redis unreachable or slow), so two
+   * instances never lead at once. Runs outside the tick chain: a hung renewal must not delay it.
+   */
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(() => {
+      this.#opts.log.warn({ key: this.#opts.key, fence: this.#fence }, 'leader lease not renewed in time; stepping down');
+      void this.#stepDown();
+    }, Math.floor(this.#ttl * 0.8));
+  }
+
+  async #stepDown(): Promise<void> {
+    clearTimeout(this.#watchdog);
+    this.#token = undefined;
+    this.#abort?.abort();
+    const leading = this.#leading;
+    this.#leading = undefined;
+    const work = await leading;
+    await work?.stop().catch((err: unknown) => this.#opts.log.error({ err }, 'stopping leader work failed'));
+  }
+
+  async #resign(): Promise<void> {
+    const token = this.#token;
+    await this.#stepDown();
+    if (token) await this.#opts.redis.eval(RELEASE, 1, this.#opts.key, token).catch(() => {});
+  }
+
+  /** Stops the leader's work (if leading), releases the lease for a standby, stops campaigning. */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    return this.#exclusive(() => this.#resign());
+  }
+}

@@ -1,0 +1,94 @@
+// One client connection: its socket, NIP-42 state, open subscriptions, and a send path that
+// drops slow consumers instead of letting their queued output grow without bound.
+import type { WebSocket } from 'ws';
+import { gatedKinds } from './kinds.ts';
+import type { LiveSubscription } from './live-index.ts';
+import { authChallenge, eventMessage, notice } from './messages.ts';
+import { newChallenge } from './nips/nip42.ts';
+import type { NegSession } from './nips/nip77.ts';
+import type { Accepted, Filter, NostrEvent } from './types.ts';
+
+export class Subscription implements LiveSubscription {
+  readonly id: string;
+  readonly filters: Filter[];
+  readonly conn: Connection;
+  /** Live events that arrived while stored ones were still being sent (until EOSE). */
+  pending: Accepted[] | undefined = [];
+
+  constructor(conn: Connection, id: string, filters: Filter[]) {
+    this.conn = conn;
+    this.id = id;
+    this.filters = filters;
+  }
+
+  /** Sends a live event, or holds it until EOSE. */
+  deliver(acc: Accepted): void {
+    if (!this.conn.canRead(acc.event)) return;
+    if (this.pending) this.pending.push(acc);
+    else this.conn.send(eventMessage(this.id, acc.raw));
+  }
+}
+
+export class Connection {
+  readonly ws: WebSocket;
+  readonly ip: string;
+  /** URLs under which clients may name this relay (AUTH, NIP-62, NIP-98). */
+  readonly urls: string[];
+  readonly challenge = newChallenge();
+  readonly authed = new Set<string>();
+  readonly subs = new Map<string, Subscription>();
+  negs: Map<string, NegSession> | undefined;
+  readonly #maxBuffer: number;
+  #onDrop: (c: Connection) => void;
+  alive = true;
+  closed = false;
+  #challenged = false;
+
+  constructor(ws: WebSocket, ip: string, urls: string[], maxBuffer: number, onDrop: (c: Connection) => void) {
+    this.ws = ws;
+    this.ip = ip;
+    this.urls = urls;
+    this.#maxBuffer = maxBuffer;
+    this.#onDrop = onDrop;
+  }
+
+  get openCount(): number {
+    return this.subs.size + (this.negs?.size ?? 0);
+  }
+
+  send(text: string): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
+    this.ws.send(text);
+  }
+
+  /**
+   * Sends a refusal; an `auth-required:` one is preceded by this connection's challenge.
+   * The challenge is sent when first needed, not on connect: clients such as NDK without an
+   * auth policy would otherwise wait on it before doing anything.
+   */
+  refuse(message: string, reason: string): void {
+    if (reason.startsWith('auth-required:') && !this.#challenged) {
+      this.#challenged = true;
+      this.send(authChallenge(this.challenge));
+    }
+    this.send(message);
+  }
+
+  /** Says why, then closes; the socket is destroyed if it does not close in time. */
+  drop(reason: string): void {
+    if (this.closed) return;
+    this.ws.send(notice(reason));
+    this.closed = true;
+    this.#onDrop(this);
+    this.ws.close(1008, 'policy');
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+
+  /** NIP-42 gated kinds are only for their author or a p-tagged recipient. */
+  canRead(e: NostrEvent): boolean {
+    if (!gatedKinds.has(e.kind)) return true;
+    if (this.authed.has(e.pubkey)) return true;
+    return e.tags.some((t) => t[0] === 'p' && t[1] !== undefined && this.authed.has(t[1]));
+  }
+}

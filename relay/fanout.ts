@@ -1,0 +1,110 @@
+// Fan-out across relay processes: every accepted event is published on one Redis channel
+// (coalesced per tick) and every process delivers what the others accepted to its own live
+// subscribers. Ephemeral events also stay in a per-kind Redis sorted set for
+// RELAY_EPHEMERAL_WINDOW seconds, so a subscriber that reconnects with `since` still gets them.
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../core/log.ts';
+import type { Accepted, NostrEvent } from './types.ts';
+
+export interface FanoutOptions {
+  redis: Redis;
+  prefix: string;
+  windowSeconds: number;
+  log: Logger;
+  /** Events accepted by other processes. */
+  onRemote(events: Accepted[]): void;
+  /** Another process changed the managed lists (NIP-86). */
+  onPolicyChange(): void;
+}
+
+export class Fanout {
+  readonly instance = randomBytes(8).toString('hex');
+  readonly #o: FanoutOptions;
+  readonly #events: string;
+  readonly #policy: string;
+  #sub: Redis | undefined;
+  #outbox: string[] = [];
+  #ephemeral: Accepted[] = [];
+  #scheduled = false;
+
+  constructor(o: FanoutOptions) {
+    this.#o = o;
+    this.#events = `${o.prefix}:relay:events`;
+    this.#policy = `${o.prefix}:relay:policy`;
+  }
+
+  async start(): Promise<void> {
+    const sub = this.#o.redis.duplicate();
+    this.#sub = sub;
+    sub.on('message', (channel: string, message: string) => {
+      if (channel === this.#policy) return this.#o.onPolicyChange();
+      const bar = message.indexOf('|');
+      if (message.slice(0, bar) === this.instance) return;
+      try {
+        const events = JSON.parse(message.slice(bar + 1)) as NostrEvent[];
+        this.#o.onRemote(events.map((event) => ({ event, raw: JSON.stringify(event) })));
+      } catch (err) {
+        this.#o.log.warn({ err }, 'relay: unreadable fan-out message');
+      }
+    });
+    await sub.subscribe(this.#events, this.#policy);
+  }
+
+  /** Announces an accepted event to the other processes (local delivery is the caller's). */
+  publish(acc: Accepted, ephemeral: boolean): void {
+    this.#outbox.push(acc.raw);
+    if (ephemeral && this.#o.windowSeconds > 0) this.#ephemeral.push(acc);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const r = this.#o.redis;
+    const fail = (err: unknown) => this.#o.log.warn({ err }, 'relay: fan-out publish failed');
+    if (this.#outbox.length) {
+      r.publish(this.#events, `${this.instance}|[${this.#outbox.join(',')}]`).catch(fail);
+      this.#outbox = [];
+    }
+    if (this.#ephemeral.length) {
+      const now = Date.now();
+      const windowMs = this.#o.windowSeconds * 1000;
+      const multi = r.multi();
+      const kinds = new Set<number>();
+      for (const { event, raw } of this.#ephemeral) {
+        multi.zadd(this.#windowKey(event.kind), now, raw);
+        kinds.add(event.kind);
+      }
+      for (const k of kinds) {
+        multi.zremrangebyscore(this.#windowKey(k), '-inf', now - windowMs);
+        multi.pexpire(this.#windowKey(k), windowMs);
+      }
+      multi.exec().catch(fail);
+      this.#ephemeral = [];
+    }
+  }
+
+  #windowKey(kind: number): string {
+    return `${this.#o.prefix}:relay:ephemeral:${kind}`;
+  }
+
+  /** Ephemeral events of these kinds received within the window (any process). */
+  async recentEphemeral(kinds: number[]): Promise<Accepted[]> {
+    if (this.#o.windowSeconds <= 0 || kinds.length === 0) return [];
+    const since = Date.now() - this.#o.windowSeconds * 1000;
+    const lists = await Promise.all(kinds.map((k) => this.#o.redis.zrangebyscore(this.#windowKey(k), since, '+inf')));
+    return lists.flat().map((raw) => ({ event: JSON.parse(raw) as NostrEvent, raw }));
+  }
+
+  async policyChanged(): Promise<void> {
+    await this.#o.redis.publish(this.#policy, this.instance);
+  }
+
+  async stop(): Promise<void> {
+    this.#flush();
+    this.#sub?.disconnect();
+  }
+}

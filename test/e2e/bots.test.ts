@@ -1,0 +1,53 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as nip19 from 'nostr-tools/nip19';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
+import { MiniRelay } from '../support/mini-relay.ts';
+import { freePort, runFlash } from '../support/process.ts';
+
+let db: TestDb;
+let relay: MiniRelay;
+beforeAll(async () => { db = await createTestDb(); relay = await MiniRelay.start(); });
+afterAll(async () => { await relay.stop(); await db.drop(); });
+
+describe('flash start bots', () => {
+  it('creates the DM bot key once, publishes its identity, and a standby takes over when the leader dies', async () => {
+    const env = {
+      DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'), MASTER_KEY: '22'.repeat(32),
+      API_PORT: String(await freePort()), NOSTR_RELAYS: relay.url, BOT_LEADER_TTL_MS: '1000',
+      PUBLIC_URL: 'https://pay.example.com', BOT_DM_NAME: 'Flash Test',
+      DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
+    };
+    const first = await runFlash(['start', 'bots'], env);
+    const npub = /DM bot: (npub1[a-z0-9]+)\n/.exec(first.output())?.[1];
+    expect(npub).toBeDefined();
+    const pubkey = nip19.decode(npub!).data as string;
+
+    await expect.poll(() => relay.events.filter((e) => e.pubkey === pubkey).map((e) => e.kind).sort()).toEqual([0, 10002, 10050]);
+    const byKind = (k: number) => relay.events.find((e) => e.pubkey === pubkey && e.kind === k)!;
+    expect(JSON.parse(byKind(0).content)).toEqual({
+      name: 'Flash Test', about: expect.any(String), nip05: 'flash@pay.example.com', lud16: 'flash@pay.example.com',
+    });
+    expect(byKind(10050).tags).toEqual([['relay', `${relay.url}`]]);
+    expect(byKind(10002).tags).toEqual([['r', `${relay.url}`]]);
+
+    const second = await runFlash(['start', 'bots'], env);
+    expect(second.output()).toContain(`DM bot: ${npub} (standby)`);
+    expect(relay.connections).toBe(1);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The standby's lease check finds the dead leader's lease expired and starts the bot.
+    await expect.poll(() => second.output(), { timeout: 10_000 }).toContain('"msg":"leading"');
+    await expect.poll(() => relay.connections).toBe(1);
+
+    const info = await runFlash(['bots', 'info'], env, /relays:/);
+    expect(info.output()).toContain(`DM bot: ${npub}`);
+    expect(await info.exited).toBe(0);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});

@@ -1,0 +1,28 @@
+import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../core/config.ts';
+import { dmBot } from '../../../bots/dm/bot.ts';
+import { botRelays, identityEvents } from '../../../bots/identity.ts';
+
+describe('bot identity', () => {
+  it('uses our own relay unless NOSTR_RELAYS says otherwise', () => {
+    expect(botRelays(parseConfig({ RELAY_PORT: '9000' }))).toEqual(['ws://127.0.0.1:9000']);
+    expect(botRelays(parseConfig({ NOSTR_RELAYS: 'wss://a.example, wss://b.example' }))).toEqual(['wss://a.example', 'wss://b.example']);
+  });
+
+  it('announces NIP-05 and lightning address only with a public URL', () => {
+    expect(dmBot.profile(parseConfig({}))).toMatchObject({ name: 'Flash', nip05: undefined, lud16: undefined });
+    expect(dmBot.profile(parseConfig({ PUBLIC_URL: 'https://pay.example.com:8443/', BOT_DM_USERNAME: 'wallet', BOT_DM_PICTURE: 'https://pay.example.com/bot.png' })))
+      .toMatchObject({ nip05: 'wallet@pay.example.com', lud16: 'wallet@pay.example.com', picture: 'https://pay.example.com/bot.png' });
+  });
+
+  it('signs a profile, a DM relay list and a relay list', () => {
+    const sk = generateSecretKey();
+    const events = identityEvents({ name: 'Flash', about: 'hi', picture: undefined }, ['wss://a.example', 'ws://127.0.0.1:7777'], sk, 1_700_000_000);
+    expect(events.map((e) => e.kind)).toEqual([0, 10050, 10002]);
+    expect(events.every((e) => verifyEvent(JSON.parse(JSON.stringify(e))) && e.pubkey === getPublicKey(sk) && e.created_at === 1_700_000_000)).toBe(true);
+    expect(JSON.parse(events[0]!.content)).toEqual({ name: 'Flash', about: 'hi' });
+    expect(events[1]!.tags).toEqual([['relay', 'wss://a.example'], ['relay', 'ws://127.0.0.1:7777']]);
+    expect(events[2]!.tags).toEqual([['r', 'wss://a.example'], ['r', 'ws://127.0.0.1:7777']]);
+  });
+});
