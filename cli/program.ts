@@ -9,6 +9,7 @@ import { roles, start } from './start.ts';
 import { botModules } from '../bots/role.ts';
 import { botRelays } from '../bots/identity.ts';
 import { loadBotKey } from '../core/nostr/keys.ts';
+import { walletCommands } from './wallet.ts';
 
 function config(): Config {
   try {
@@ -95,3 +96,4 @@ program.command('bots')
       await closeContext(ctx);
     }
   });
+walletCommands(program, config);

@@ -20,6 +20,23 @@ export const variables = {
     .describe("LND's TLS certificate (tls.cert): a file path, or the file's contents as base64 or hex. Required with LIGHTNING_BACKEND=lnd unless LND's certificate is publicly trusted."),
   LND_MACAROON: z.string().optional()
     .describe('LND macaroon with invoice and off-chain permissions (e.g. admin.macaroon): a file path, or hex/base64. Required with LIGHTNING_BACKEND=lnd.'),
+  // Wallet: payment limits and timings.
+  LIGHTNING_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50)
+    .describe('Jobs each workers process runs at once on the lightning queue.'),
+  LIGHTNING_FAKE_PAY_DELAY_MS: z.coerce.number().int().min(0).default(0)
+    .describe('Fake backend: how long an outgoing payment stays in flight before it settles (fault injection for tests).'),
+  PAYMENT_MAX_MSAT: z.coerce.bigint().min(1n).default(1_000_000_000n)
+    .describe('Largest single payment, invoice or transfer, in millisatoshi.'),
+  PAYMENT_FEE_RESERVE_PPM: z.coerce.number().int().min(0).max(1_000_000).default(10_000)
+    .describe('Routing fee reserved with an outgoing payment when the caller sets no maximum, in parts per million of the amount.'),
+  PAYMENT_FEE_RESERVE_MIN_MSAT: z.coerce.bigint().min(0n).default(10_000n)
+    .describe('Smallest routing fee reserve, in millisatoshi.'),
+  PAYMENT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(60)
+    .describe('How long the backend tries an outgoing payment before reporting it pending.'),
+  INVOICE_EXPIRY_SECONDS: z.coerce.number().int().min(60).default(3600)
+    .describe('Default expiry of invoices we issue.'),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30)
+    .describe('How often the workers ask the backend about payments still pending.'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)

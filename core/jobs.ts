@@ -1,7 +1,56 @@
 // Every queue's jobs, declared once: name → queue, payload schema, result schema, retries.
 // Features add their jobs here so that producers and processors share one typed contract.
-import type { JobMap } from './queue.ts';
+import { z } from 'zod';
+import { defineJob, type JobMap } from './queue.ts';
 
-export const jobs = {} satisfies JobMap;
+// Wallet: the `lightning` queue (workers/lightning/processors.ts). Bigints travel as strings.
+const msat = z.coerce.bigint();
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+const lightningJobs = {
+  /** Issues an invoice (a hold invoice when paymentHash is given) and records it for the account. */
+  'lightning.createInvoice': defineJob({
+    queue: 'lightning',
+    payload: z.object({
+      accountId: z.uuid(),
+      idempotencyKey: z.string(),
+      amountMsat: msat.optional(),
+      description: z.string().optional(),
+      descriptionHash: hex32.optional(),
+      expirySeconds: z.number().int().positive(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+      paymentHash: hex32.optional(),
+    }),
+    result: z.object({ transactionId: z.uuid() }),
+    attempts: 3,
+  }),
+  /** One attempt at an outgoing payment already reserved; the result is informational. */
+  'lightning.pay': defineJob({
+    queue: 'lightning',
+    payload: z.object({ transactionId: z.uuid() }),
+    result: z.object({ status: z.string() }),
+  }),
+  'lightning.settleHoldInvoice': defineJob({
+    queue: 'lightning',
+    payload: z.object({ preimage: hex32 }),
+    result: z.object({ transactionId: z.uuid() }),
+    attempts: 3,
+  }),
+  /** Cancels an open invoice on the node (hold invoices, and invoices paid inside the service). */
+  'lightning.cancelInvoice': defineJob({
+    queue: 'lightning',
+    payload: z.object({ paymentHash: hex32 }),
+    result: z.object({}),
+    attempts: 3,
+  }),
+  'lightning.reconcile': defineJob({
+    queue: 'lightning',
+    payload: z.object({ olderThanSeconds: z.number().int().min(0) }),
+    result: z.object({ checked: z.number(), finished: z.number() }),
+  }),
+} satisfies JobMap;
+
+export const jobs = {
+  ...lightningJobs,
+} satisfies JobMap;
 
 export type Jobs = typeof jobs;

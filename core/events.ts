@@ -1,0 +1,178 @@
+// Domain events (payment.received, payment.sent, …) through a transactional outbox: the row is
+// written in the same database transaction as the ledger change, published to a Redis Stream
+// after commit, and re-published by the workers if a crash came in between. Delivery is at
+// least once: consumers dedupe by `id`.
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Sql, Tx } from './db.ts';
+import type { Logger } from './log.ts';
+import { toWire } from './queue.ts';
+
+export const eventTypes = ['payment.received', 'payment.sent', 'payment.failed', 'hold_invoice.accepted'] as const;
+export type EventType = (typeof eventTypes)[number];
+
+const msat = z.coerce.bigint();
+/** What a payment event carries; `id` is the outbox id (unique, increasing per publisher). */
+export const paymentEvent = z.object({
+  id: z.string(),
+  type: z.enum(eventTypes),
+  accountId: z.string(),
+  transactionId: z.string(),
+  kind: z.enum(['lightning', 'internal', 'keysend', 'transfer']),
+  amountMsat: msat,
+  feeMsat: msat,
+  paymentHash: z.string().optional(),
+  preimage: z.string().optional(),
+  paymentRequest: z.string().optional(),
+  description: z.string().optional(),
+  descriptionHash: z.string().optional(),
+  memo: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  counterpartyAccountId: z.string().optional(),
+  reason: z.string().optional(),
+  occurredAt: z.coerce.date(),
+});
+export type PaymentEvent = z.infer<typeof paymentEvent>;
+export type PaymentEventInput = Omit<PaymentEvent, 'id' | 'occurredAt'>;
+
+export const streamKey = (prefix: string) => `${prefix}:events`;
+const STREAM_MAX = 1_000_000;
+const BATCH = 500;
+
+/** Writes the event in the caller's transaction; it is published once that commits. */
+export async function recordEvent(tx: Tx, event: PaymentEventInput): Promise<void> {
+  await tx`insert into event_outbox (type, payload) values (${event.type}, ${tx.json(toWire(event) as never)})`;
+}
+
+export interface EventDeps { sql: Sql; redis: Redis; prefix: string; log: Logger }
+
+/** Publishes up to one batch of unpublished events; concurrent publishers skip each other's rows. */
+async function publishBatch(d: EventDeps): Promise<number> {
+  return d.sql.begin(async (tx) => {
+    const rows = await tx<{ id: bigint; type: string; payload: Record<string, unknown>; created_at: Date }[]>`
+      select id, type, payload, created_at from event_outbox where published_at is null
+      order by id limit ${BATCH} for update skip locked`;
+    if (!rows.length) return 0;
+    const pipe = d.redis.pipeline();
+    for (const r of rows) {
+      const data = { ...r.payload, id: r.id.toString(), occurredAt: r.created_at.toISOString() };
+      pipe.xadd(streamKey(d.prefix), 'MAXLEN', '~', STREAM_MAX, '*', 'type', r.type, 'data', JSON.stringify(data));
+    }
+    const results = await pipe.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+    await tx`update event_outbox set published_at = now() where id = any(${tx.array(rows.map((r) => r.id), 20)}::int8[])`;
+    return rows.length;
+  });
+}
+
+const flushing = new WeakMap<Sql, { again: boolean; done: Promise<void> }>();
+
+/**
+ * Publishes everything unpublished. Calls while a flush runs coalesce into one more pass;
+ * errors are logged (the rows stay in the outbox for the re-publisher).
+ */
+export function flushEvents(d: EventDeps): Promise<void> {
+  const running = flushing.get(d.sql);
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
+  const state = { again: false, done: Promise.resolve() };
+  state.done = (async () => {
+    do {
+      state.again = false;
+      while ((await publishBatch(d)) === BATCH);
+    } while (state.again);
+  })().catch((err: unknown) => d.log.error({ err }, 'publishing events failed; the re-publisher will retry'))
+    .finally(() => flushing.delete(d.sql));
+  flushing.set(d.sql, state);
+  return state.done;
+}
+
+/** Removes published events older than `keepHours` (the stream keeps its own copy). */
+export async function pruneEvents(sql: Sql, keepHours = 24): Promise<void> {
+  await sql`delete from event_outbox where published_at < now() - make_interval(hours => ${keepHours})`;
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ConsumeOptions {
+  /** A dedicated connection is made from it: blocking reads hold their connection. */
+  redis: Redis;
+  prefix: string;
+  /** Consumer group: each group gets every event once; its consumers share the work. */
+  group: string;
+  consumer: string;
+  types?: EventType[];
+  /** Where a new group starts: `$` only new events (default), `0` the whole stream. */
+  startAt?: '$' | '0';
+  /** Pending entries idle this long (a crashed consumer's) are claimed and retried. */
+  claimIdleMs?: number;
+  blockMs?: number;
+  log: Logger;
+  handler: (event: PaymentEvent) => Promise<void>;
+}
+
+/**
+ * Reads events with XREADGROUP and acknowledges each after `handler` resolves; a handler
+ * that throws leaves the entry pending, to be claimed again after `claimIdleMs`.
+ */
+export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promise<void> }> {
+  const conn = o.redis.duplicate();
+  const key = streamKey(o.prefix);
+  try {
+    await conn.xgroup('CREATE', key, o.group, o.startAt ?? '$', 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+  }
+  let stopped = false;
+  const handle = async (entries: Array<[string, string[]]>) => {
+    for (const [entryId, fields] of entries) {
+      const data = fields.find((_, i) => i % 2 === 1 && fields[i - 1] === 'data');
+      const parsed = paymentEvent.safeParse(parseJson(data));
+      if (!parsed.success) {
+        o.log.error({ entryId, issues: parsed.error.issues }, 'skipping malformed event');
+      } else if (!o.types || o.types.includes(parsed.data.type)) {
+        try {
+          await o.handler(parsed.data);
+        } catch (err) {
+          o.log.warn({ err, entryId }, 'event handler failed; will retry');
+          continue;
+        }
+      }
+      await conn.xack(key, o.group, entryId);
+    }
+  };
+  const loop = (async () => {
+    let claimAt = 0;
+    while (!stopped) {
+      try {
+        if (Date.now() >= claimAt) {
+          claimAt = Date.now() + (o.claimIdleMs ?? 30_000);
+          const [, claimed] = (await conn.xautoclaim(key, o.group, o.consumer, o.claimIdleMs ?? 30_000, '0', 'COUNT', 100)) as [string, Array<[string, string[]]>];
+          await handle(claimed.filter((e) => e[1]));
+        }
+        const res = (await conn.xreadgroup('GROUP', o.group, o.consumer, 'COUNT', 100, 'BLOCK', o.blockMs ?? 1000, 'STREAMS', key, '>')) as Array<[string, Array<[string, string[]]>]> | null;
+        if (res) await handle(res[0]![1]);
+      } catch (err) {
+        if (stopped) break;
+        o.log.error({ err }, 'event consumer error; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      conn.disconnect();
+    },
+  };
+}

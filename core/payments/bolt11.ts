@@ -1,0 +1,91 @@
+// BOLT 11 payment requests through the `invoices` package: decode (signature checked) and,
+// for the fake node, create and sign with a node key (secp256k1 from @noble/curves).
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { createSignedRequest, createUnsignedRequest, parsePaymentRequest } from 'invoices';
+
+export type Network = 'regtest' | 'signet' | 'testnet' | 'mainnet';
+
+export interface Bolt11 {
+  paymentHash: string;
+  paymentRequest: string;
+  network: Network;
+  destination: string;
+  amountMsat?: bigint;
+  description?: string;
+  descriptionHash?: string;
+  paymentSecret?: string;
+  createdAt: Date;
+  expiresAt: Date;
+  minFinalCltvExpiry: number;
+}
+
+export class Bolt11Error extends Error {
+  override name = 'Bolt11Error';
+}
+
+const networkNames: Record<string, Network> = { bitcoin: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'regtest' };
+const packageNetwork: Record<Network, string> = { mainnet: 'bitcoin', testnet: 'testnet', signet: 'signet', regtest: 'regtest' };
+
+/** Features our invoices announce: var_onion_optin (8/9), payment_secret (14), basic_mpp (16). */
+const FEATURES = [{ bit: 9 }, { bit: 14 }, { bit: 16 }];
+const MAX_LENGTH = 7089;
+
+export function decodeBolt11(paymentRequest: string): Bolt11 {
+  const request = paymentRequest.trim().toLowerCase().replace(/^lightning:/, '');
+  if (!request || request.length > MAX_LENGTH) throw new Bolt11Error('not a BOLT 11 payment request');
+  let p: ReturnType<typeof parsePaymentRequest>;
+  try {
+    p = parsePaymentRequest({ request });
+  } catch (err) {
+    throw new Bolt11Error(`not a valid BOLT 11 payment request (${(err as Error).message})`);
+  }
+  const network = networkNames[p.network];
+  if (!network) throw new Bolt11Error(`payment request for an unsupported network (${p.network})`);
+  return {
+    paymentHash: p.id,
+    paymentRequest: request,
+    network,
+    destination: p.destination,
+    amountMsat: p.mtokens && p.mtokens !== '0' ? BigInt(p.mtokens) : undefined,
+    description: p.description,
+    descriptionHash: p.description_hash,
+    paymentSecret: p.payment,
+    createdAt: new Date(p.created_at),
+    expiresAt: new Date(p.expires_at),
+    minFinalCltvExpiry: p.cltv_delta,
+  };
+}
+
+export interface EncodeRequest {
+  privateKey: Uint8Array;
+  network: Network;
+  paymentHash: string;
+  paymentSecret: string;
+  amountMsat?: bigint;
+  description?: string;
+  descriptionHash?: string;
+  createdAt: Date;
+  expirySeconds: number;
+  cltvDelta: number;
+}
+
+/** A signed payment request. BOLT 11 requires a description or its hash: default is "". */
+export function encodeBolt11(r: EncodeRequest): string {
+  const destination = bytesToHex(secp256k1.getPublicKey(r.privateKey, true));
+  const created = new Date(Math.floor(r.createdAt.getTime() / 1000) * 1000);
+  const unsigned = createUnsignedRequest({
+    network: packageNetwork[r.network],
+    destination,
+    id: r.paymentHash,
+    payment: r.paymentSecret,
+    mtokens: r.amountMsat?.toString(),
+    ...(r.descriptionHash ? { description_hash: r.descriptionHash } : { description: r.description ?? '' }),
+    created_at: created.toISOString(),
+    expires_at: new Date(created.getTime() + r.expirySeconds * 1000).toISOString(),
+    cltv_delta: r.cltvDelta,
+    features: FEATURES,
+  });
+  const signature = secp256k1.sign(hexToBytes(unsigned.hash), r.privateKey, { prehash: false });
+  return createSignedRequest({ destination, hrp: unsigned.hrp, signature: bytesToHex(signature), tags: unsigned.tags }).request;
+}

@@ -1,0 +1,285 @@
+// Outgoing payments: reserve (amount + fee reserve) → one or more attempts through the
+// `lightning` queue → settle (actual fee, release the rest) or void. An invoice of our own
+// node is paid inside the ledger. An unknown outcome is never refunded: the payment stays
+// pending until the node says succeeded or failed (workers/lightning/reconcile.ts).
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+import type { Context } from '../context.ts';
+import type { Tx } from '../db.ts';
+import { systemAccounts } from '../ledger/accounts.ts';
+import { InsufficientBalanceError, post, type Db } from '../ledger/ledger.ts';
+import { QueueTimeoutError } from '../queue.ts';
+import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
+import { publishCommitted } from './dispatch.ts';
+import { PaymentError } from './errors.ts';
+import { checkAmount, defaultFeeReserve } from './limits.ts';
+import { findByKey, getTransaction, recordTransactionEvent, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+
+/**
+ * Runs inside the reserving database transaction, after the payment row exists and before
+ * the ledger reserve; throw to refuse (nothing is reserved). For budgets and limits, e.g.
+ * the wallet-connect service's per-app budget.
+ */
+export type BeforeReserve = (tx: Tx, reserveMsat: bigint) => Promise<void>;
+
+export type PaymentResult =
+  | { status: 'succeeded'; transactionId: string; paymentHash: string; amountMsat: bigint; feeMsat: bigint; preimage: string }
+  | { status: 'failed'; transactionId: string; paymentHash: string; amountMsat: bigint; reason: string; message?: string }
+  | { status: 'pending'; transactionId: string; paymentHash: string; amountMsat: bigint };
+
+const common = {
+  accountId: z.uuid(),
+  idempotencyKey: z.string().min(1).max(200),
+  maxFeeMsat: z.bigint().min(0n).optional(),
+  /** How long to wait for the outcome; 0 returns `pending` at once. */
+  waitMs: z.number().int().min(0).max(600_000).optional(),
+  memo: z.string().max(1000).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+};
+const payInvoiceRequest = z.object({ ...common, paymentRequest: z.string().min(1).max(7100), amountMsat: z.bigint().optional() });
+const keysendRequest = z.object({
+  ...common,
+  destination: z.string().regex(/^0[23][0-9a-f]{64}$/, 'must be a compressed public key in hex'),
+  amountMsat: z.bigint(),
+  tlvRecords: z.record(z.string().regex(/^\d+$/), z.string().regex(/^([0-9a-f]{2})*$/)).optional(),
+});
+
+export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & { beforeReserve?: BeforeReserve };
+export type KeysendRequest = z.input<typeof keysendRequest> & { beforeReserve?: BeforeReserve };
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PaymentError('invalid_request', r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+export function resultOf(t: Transaction): PaymentResult {
+  const base = { transactionId: t.id, paymentHash: t.paymentHash!, amountMsat: t.amountMsat! };
+  if (t.status === 'succeeded') return { status: 'succeeded', ...base, feeMsat: t.feeMsat, preimage: t.preimage! };
+  if (t.status === 'failed') return { status: 'failed', ...base, reason: t.failureReason ?? 'error', message: t.failureMessage };
+  return { status: 'pending', ...base };
+}
+
+/** Checks an invoice before anything is reserved; returns it with the amount to pay. */
+function validateInvoice(ctx: Context, paymentRequest: string, amountMsat?: bigint): { invoice: Bolt11; amountMsat: bigint } {
+  let invoice: Bolt11;
+  try {
+    invoice = decodeBolt11(paymentRequest);
+  } catch (err) {
+    if (err instanceof Bolt11Error) throw new PaymentError('invalid_invoice', err.message);
+    throw err;
+  }
+  if (invoice.network !== ctx.config.NETWORK) throw new PaymentError('wrong_network', `the invoice is for ${invoice.network}, this service runs on ${ctx.config.NETWORK}`);
+  if (invoice.expiresAt.getTime() <= Date.now()) throw new PaymentError('expired', 'the invoice has expired');
+  if (invoice.amountMsat !== undefined && amountMsat !== undefined && amountMsat !== invoice.amountMsat) {
+    throw new PaymentError('amount_mismatch', `the invoice asks for ${invoice.amountMsat} msat, not ${amountMsat}`);
+  }
+  const amount = invoice.amountMsat ?? amountMsat;
+  if (amount === undefined) throw new PaymentError('amount_required', 'the invoice has no amount: give one');
+  checkAmount(ctx.config, amount);
+  return { invoice, amountMsat: amount };
+}
+
+/** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
+export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
+  const { beforeReserve, ...rest } = req;
+  const r = parse(payInvoiceRequest, rest);
+  const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
+  if (existing) return awaitOutcome(ctx, existing, r.waitMs);
+  const { invoice, amountMsat } = validateInvoice(ctx, r.paymentRequest, r.amountMsat);
+  const paid = await lookupPayment(ctx.sql, { accountId: r.accountId, paymentHash: invoice.paymentHash });
+  if (paid && paid.status !== 'failed') return awaitOutcome(ctx, paid, r.waitMs);
+  const [own] = await ctx.sql<TransactionRow[]>`
+    select * from transactions where direction = 'incoming' and kind = 'lightning' and payment_request = ${invoice.paymentRequest}`;
+  if (own) return payInternal(ctx, r, own, amountMsat, beforeReserve);
+  const t = await reserve(ctx, {
+    account_id: r.accountId, kind: 'lightning', idempotency_key: r.idempotencyKey, amount_msat: amountMsat,
+    fee_reserve_msat: r.maxFeeMsat ?? defaultFeeReserve(ctx.config, amountMsat), payment_hash: invoice.paymentHash,
+    payment_request: invoice.paymentRequest, destination: invoice.destination, description: invoice.description ?? null,
+    description_hash: invoice.descriptionHash ?? null, memo: r.memo ?? null, metadata: r.metadata ?? null, expires_at: invoice.expiresAt,
+  }, beforeReserve);
+  return awaitOutcome(ctx, t, r.waitMs);
+}
+
+/** Spontaneous payment to a node; the preimage is ours, so a retry pays the same hash. */
+export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<PaymentResult> {
+  const { beforeReserve, ...rest } = req;
+  const r = parse(keysendRequest, rest);
+  const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
+  if (existing) return awaitOutcome(ctx, existing, r.waitMs);
+  checkAmount(ctx.config, r.amountMsat);
+  const preimage = randomBytes(32);
+  const t = await reserve(ctx, {
+    account_id: r.accountId, kind: 'keysend', idempotency_key: r.idempotencyKey, amount_msat: r.amountMsat,
+    fee_reserve_msat: r.maxFeeMsat ?? defaultFeeReserve(ctx.config, r.amountMsat), payment_hash: bytesToHex(sha256(preimage)),
+    preimage: bytesToHex(preimage), destination: r.destination, memo: r.memo ?? null,
+    metadata: r.tlvRecords || r.metadata ? { ...r.metadata, ...(r.tlvRecords && { tlvRecords: r.tlvRecords }) } : null,
+  }, beforeReserve);
+  return awaitOutcome(ctx, t, r.waitMs);
+}
+
+type NewPayment = Record<string, string | bigint | Date | Record<string, unknown> | null> & { account_id: string; idempotency_key: string; payment_hash: string };
+
+/** Writes the payment and its reserve in one transaction; maps duplicates to the first payment. */
+async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeReserve): Promise<Transaction> {
+  try {
+    return await ctx.sql.begin(async (tx) => {
+      const [created] = await tx<TransactionRow[]>`
+        insert into transactions ${tx({ ...row, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
+        returning *`;
+      const t = toTransaction(created!);
+      const total = t.amountMsat! + t.feeReserveMsat;
+      await beforeReserve?.(tx, total);
+      await post(tx, {
+        idempotencyKey: `pay:${t.id}:reserve`, kind: 'payment.reserve', ref: t.id,
+        postings: [{ accountId: t.accountId, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
+      });
+      return t;
+    });
+  } catch (err) {
+    return mapReserveError(ctx, err, row);
+  }
+}
+
+async function mapReserveError(ctx: Context, err: unknown, row: { account_id: string; idempotency_key: string; payment_hash: string }): Promise<Transaction> {
+  if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance for the amount and fee reserve');
+  const e = err as { code?: string; constraint_name?: string };
+  if (e.code === '23503') throw new PaymentError('not_found', 'no such account');
+  if (e.code !== '23505') throw err;
+  if (e.constraint_name === 'transactions_account_id_idempotency_key_key') return (await findByKey(ctx.sql, row.account_id, row.idempotency_key))!;
+  if (e.constraint_name === 'transactions_paying_account') {
+    const [first] = await ctx.sql<TransactionRow[]>`select * from transactions
+      where account_id = ${row.account_id} and direction = 'outgoing' and payment_hash = ${row.payment_hash} and status <> 'failed'`;
+    if (first) return toTransaction(first);
+  }
+  throw new PaymentError('already_paid', 'this invoice is being paid or was paid already');
+}
+
+/** Our own node's invoice: a transfer inside the ledger, no Lightning. */
+async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, invoiceRow: TransactionRow, amountMsat: bigint, beforeReserve?: BeforeReserve): Promise<PaymentResult> {
+  if (invoiceRow.account_id === r.accountId) throw new PaymentError('self_payment', 'this is your own invoice');
+  if (invoiceRow.is_hold) throw new PaymentError('not_supported', 'hold invoices of this service cannot be paid from inside it');
+  let t: Transaction;
+  try {
+    t = await ctx.sql.begin(async (tx) => {
+      const [inv] = await tx<TransactionRow[]>`select * from transactions where id = ${invoiceRow.id} for update`;
+      if (inv!.status !== 'open') throw new PaymentError('already_paid', `the invoice is ${inv!.status === 'succeeded' ? 'paid already' : inv!.status}`);
+      if (inv!.expires_at && inv!.expires_at.getTime() <= Date.now()) throw new PaymentError('expired', 'the invoice has expired');
+      const [payer] = await tx<TransactionRow[]>`
+        insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, payment_hash, preimage,
+          payment_request, description, description_hash, memo, metadata, counterparty_account_id, settled_at)
+        values (${r.accountId}, 'outgoing', 'internal', 'succeeded', ${r.idempotencyKey}, ${amountMsat}, ${inv!.payment_hash},
+          ${inv!.preimage}, ${inv!.payment_request}, ${inv!.description}, ${inv!.description_hash}, ${r.memo ?? null},
+          ${r.metadata ? tx.json(r.metadata as never) : null}, ${inv!.account_id}, now())
+        returning *`;
+      await beforeReserve?.(tx, amountMsat);
+      await post(tx, {
+        idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
+        postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
+      });
+      const [paid] = await tx<TransactionRow[]>`
+        update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
+        where id = ${inv!.id} returning *`;
+      const sent = toTransaction(payer!);
+      await recordTransactionEvent(tx, 'payment.sent', sent);
+      await recordTransactionEvent(tx, 'payment.received', toTransaction(paid!));
+      return sent;
+    });
+  } catch (err) {
+    if (err instanceof PaymentError) throw err;
+    t = await mapReserveError(ctx, err, { account_id: r.accountId, idempotency_key: r.idempotencyKey, payment_hash: invoiceRow.payment_hash! });
+    return resultOf(t);
+  }
+  void publishCommitted(ctx);
+  // The node's copy must not be paid again from outside; best effort, it expires anyway.
+  await ctx.bus.enqueue('lightning.cancelInvoice', { paymentHash: t.paymentHash! }, { id: `cancel:${invoiceRow.id}` })
+    .catch((err: unknown) => ctx.log.warn({ err }, 'could not cancel an invoice paid internally'));
+  return resultOf(t);
+}
+
+/** Hands a pending payment to the workers and waits up to waitMs for its outcome. */
+async function awaitOutcome(ctx: Context, t: Transaction, waitMs = 0): Promise<PaymentResult> {
+  if (t.direction !== 'outgoing') throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
+  if (t.status !== 'pending') return resultOf(t);
+  try {
+    if (waitMs > 0) await ctx.bus.call('lightning.pay', { transactionId: t.id }, { id: t.id, timeoutMs: waitMs });
+    else await ctx.bus.enqueue('lightning.pay', { transactionId: t.id }, { id: t.id });
+  } catch (err) {
+    // Unknown, not failed: the reserve stays and reconciliation finishes the payment.
+    if (!(err instanceof QueueTimeoutError)) ctx.log.warn({ err, transactionId: t.id }, 'payment job not confirmed; reconciliation will finish it');
+  }
+  return resultOf((await getTransaction(ctx.sql, t.id))!);
+}
+
+export async function lookupPayment(db: Db, q: { accountId: string; paymentHash: string }): Promise<Transaction | undefined> {
+  const [row] = await db<TransactionRow[]>`
+    select * from transactions where account_id = ${q.accountId} and direction = 'outgoing' and payment_hash = ${q.paymentHash}
+    order by seq desc limit 1`;
+  return row && toTransaction(row);
+}
+
+// ——— used by the workers ———
+
+/** Begins a backend attempt; undefined when the payment is no longer pending. */
+export async function startAttempt(db: Db, transactionId: string): Promise<{ transaction: Transaction; attempt: number } | undefined> {
+  const [row] = await db<TransactionRow[]>`
+    update transactions set attempts = attempts + 1 where id = ${transactionId} and status = 'pending' returning *`;
+  return row && { transaction: toTransaction(row), attempt: row.attempts };
+}
+
+export type PaymentOutcome =
+  | { status: 'succeeded'; preimage: string; feeMsat: bigint }
+  | { status: 'failed'; reason: string; message?: string };
+
+/**
+ * Settles or voids a pending payment, once (both share one journal key). A failure voids
+ * only if no later attempt has started meanwhile: that attempt may yet succeed.
+ */
+export async function finishPayment(ctx: Context, transactionId: string, attempt: number, outcome: PaymentOutcome): Promise<Transaction> {
+  const t = await ctx.sql.begin(async (tx) => {
+    const [row] = await tx<TransactionRow[]>`select * from transactions where id = ${transactionId} for update`;
+    if (!row || row.status !== 'pending') return row && toTransaction(row);
+    if (outcome.status === 'failed' && row.attempts !== attempt) return toTransaction(row);
+    const amount = row.amount_msat!;
+    const reserved = amount + row.fee_reserve_msat;
+    const finish = { idempotencyKey: `pay:${row.id}:finish`, ref: row.id };
+    let updated: TransactionRow | undefined;
+    if (outcome.status === 'succeeded') {
+      // The holder never pays more fee than reserved; a node that overspent costs the operator.
+      const charged = outcome.feeMsat < row.fee_reserve_msat ? outcome.feeMsat : row.fee_reserve_msat;
+      await post(tx, {
+        ...finish, kind: 'payment.settle',
+        postings: [
+          { accountId: systemAccounts.lightningPending, amountMsat: -reserved },
+          { accountId: systemAccounts.lightning, amountMsat: amount + outcome.feeMsat },
+          { accountId: row.account_id, amountMsat: row.fee_reserve_msat - charged },
+          { accountId: systemAccounts.fees, amountMsat: charged - outcome.feeMsat },
+        ],
+      });
+      [updated] = await tx<TransactionRow[]>`update transactions set status = 'succeeded', fee_msat = ${charged},
+        preimage = ${outcome.preimage}, settled_at = now() where id = ${row.id} returning *`;
+    } else {
+      await post(tx, {
+        ...finish, kind: 'payment.void',
+        postings: [{ accountId: systemAccounts.lightningPending, amountMsat: -reserved }, { accountId: row.account_id, amountMsat: reserved }],
+      });
+      [updated] = await tx<TransactionRow[]>`update transactions set status = 'failed', failure_reason = ${outcome.reason},
+        failure_message = ${outcome.message ?? null} where id = ${row.id} returning *`;
+    }
+    const done = toTransaction(updated!);
+    await recordTransactionEvent(tx, outcome.status === 'succeeded' ? 'payment.sent' : 'payment.failed', done);
+    return done;
+  });
+  void publishCommitted(ctx);
+  return t!;
+}
+
+/** Outgoing payments still pending after `olderThanSeconds`, oldest first. */
+export async function pendingPayments(db: Db, olderThanSeconds: number, limit = 1000): Promise<Transaction[]> {
+  const rows = await db<TransactionRow[]>`
+    select * from transactions where status = 'pending' and created_at <= now() - make_interval(secs => ${olderThanSeconds})
+    order by created_at limit ${limit}`;
+  return rows.map(toTransaction);
+}
+

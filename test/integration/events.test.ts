@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeEvents, flushEvents, recordEvent, streamKey, type PaymentEvent, type PaymentEventInput } from '../../core/events.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestContext(); });
+afterAll(async () => ctx.close());
+
+const deps = () => ({ sql: ctx.sql, redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, log: ctx.log });
+const sample = (n: number, type: PaymentEventInput['type'] = 'payment.received'): PaymentEventInput => ({
+  type, accountId: `acct-${n}`, transactionId: `tx-${n}`, kind: 'lightning', amountMsat: 2n ** 60n + BigInt(n), feeMsat: 0n, paymentHash: 'ab'.repeat(32),
+});
+const record = (...events: PaymentEventInput[]) => ctx.sql.begin(async (tx) => { for (const e of events) await recordEvent(tx, e); });
+const streamLength = () => ctx.redis.xlen(streamKey(ctx.config.REDIS_PREFIX));
+
+describe('domain events', () => {
+  it('publishes committed events once, and nothing of a rolled-back transaction', async () => {
+    await ctx.sql.begin(async (tx) => {
+      await recordEvent(tx, sample(0));
+      throw new Error('rollback');
+    }).catch(() => {});
+    await record(sample(1), sample(2));
+    expect(await streamLength()).toBe(0);
+    // As after a crash between commit and publish: the re-publisher finds them.
+    await flushEvents(deps());
+    await flushEvents(deps());
+    expect(await streamLength()).toBe(2);
+    expect((await ctx.sql`select 1 from event_outbox where published_at is null`).length).toBe(0);
+  });
+
+  it('delivers every event to every group, shared among a group\'s consumers, with bigints intact', async () => {
+    const seen = { a: [] as PaymentEvent[], b: [] as PaymentEvent[], c: [] as PaymentEvent[] };
+    const start = (group: string, consumer: keyof typeof seen) => consumeEvents({
+      redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group, consumer, startAt: '0', blockMs: 100, log: ctx.log,
+      handler: async (e) => { seen[consumer].push(e); },
+    });
+    const consumers = await Promise.all([start('g1', 'a'), start('g1', 'b'), start('g2', 'c')]);
+    await record(...Array.from({ length: 20 }, (_, i) => sample(10 + i)));
+    await flushEvents(deps());
+    await expect.poll(() => seen.a.length + seen.b.length).toBe(22);
+    await expect.poll(() => seen.c.length).toBe(22);
+    expect(new Set([...seen.a, ...seen.b].map((e) => e.id)).size).toBe(22);
+    expect(seen.c.find((e) => e.transactionId === 'tx-10')).toMatchObject({ amountMsat: 2n ** 60n + 10n, occurredAt: expect.any(Date) });
+    await Promise.all(consumers.map((c) => c.stop()));
+  });
+
+  it('retries an event whose handler failed (a crashed consumer\'s events are claimed), and skips malformed entries', async () => {
+    let failures = 0;
+    const handled: string[] = [];
+    const consumer = await consumeEvents({
+      redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'g3', consumer: 'flaky', startAt: '$', blockMs: 100, claimIdleMs: 200,
+      types: ['payment.failed'], log: ctx.log,
+      handler: async (e) => {
+        if (failures++ === 0) throw new Error('DM relay down');
+        handled.push(e.transactionId);
+      },
+    });
+    await ctx.redis.xadd(streamKey(ctx.config.REDIS_PREFIX), '*', 'type', 'payment.sent', 'data', '{not json');
+    await record(sample(100, 'payment.failed'), sample(101, 'payment.sent'));
+    await flushEvents(deps());
+    await expect.poll(() => handled, { timeout: 5000 }).toEqual(['tx-100']);
+    await consumer.stop();
+    const pending = (await ctx.redis.xpending(streamKey(ctx.config.REDIS_PREFIX), 'g3')) as [number];
+    expect(pending[0]).toBe(0);
+  });
+});

@@ -1,0 +1,52 @@
+// Many payments at once from one account: the database decides, never a race.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { check, ledgerRules } from '../../core/ledger/check.ts';
+import { balance } from '../../core/ledger/ledger.ts';
+import { paymentRules } from '../../core/payments/check.ts';
+import { payInvoice, type PaymentResult } from '../../core/payments/pay.ts';
+import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
+import { newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
+
+let w: TestWallet;
+beforeAll(async () => { w = await startTestWallet(); });
+afterAll(async () => w.close());
+
+it('lets exactly 100 of 200 concurrent payments through from an account funded for 100', async () => {
+  const amount = 10_000n;
+  const maxFee = fakeRoutingFeeMsat(amount);
+  const a = await w.user(100n * (amount + maxFee));
+  const invoices = await Promise.all(Array.from({ length: 200 }, () => w.externalInvoice(amount)));
+  let lowest = 2n ** 62n;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const b = await balance(w.ctx.sql, a);
+      if (b < lowest) lowest = b;
+    }
+  })();
+  const results = await Promise.allSettled(invoices.map((paymentRequest) =>
+    payInvoice(w.ctx, { accountId: a, paymentRequest, maxFeeMsat: maxFee, idempotencyKey: newKey(), waitMs: 30_000 })));
+  sampling = false;
+  await sampler;
+  const ok = results.filter((r): r is PromiseFulfilledResult<PaymentResult> => r.status === 'fulfilled');
+  const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  expect(ok).toHaveLength(100);
+  expect(ok.every((r) => r.value.status === 'succeeded')).toBe(true);
+  expect(refused.map((r) => (r.reason as { code?: string }).code)).toEqual(Array(100).fill('insufficient_balance'));
+  expect(lowest).toBeGreaterThanOrEqual(0n);
+  expect(await balance(w.ctx.sql, a)).toBe(0n);
+  expect((await w.ctx.sql`select count(*)::int as n from fake_ln_invoices where node = 'external' and state = 'settled'`)[0]!.n).toBe(100);
+  expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+});
+
+it('pays once for concurrent repeats of one request, and of one invoice under many keys', async () => {
+  const a = await w.user(1_000_000n);
+  const pr = await w.externalInvoice(5000n);
+  const sameKey = await Promise.all(Array.from({ length: 30 }, () => payInvoice(w.ctx, { accountId: a, paymentRequest: pr, idempotencyKey: 'same', waitMs: 10_000 })));
+  expect(new Set(sameKey.map((r) => r.transactionId)).size).toBe(1);
+  const pr2 = await w.externalInvoice(5000n);
+  const manyKeys = await Promise.all(Array.from({ length: 30 }, () => payInvoice(w.ctx, { accountId: a, paymentRequest: pr2, idempotencyKey: newKey(), waitMs: 10_000 })));
+  expect(new Set(manyKeys.map((r) => r.transactionId)).size).toBe(1);
+  expect(manyKeys.every((r) => r.status === 'succeeded')).toBe(true);
+  expect(await balance(w.ctx.sql, a)).toBe(1_000_000n - 2n * (5000n + fakeRoutingFeeMsat(5000n)));
+});

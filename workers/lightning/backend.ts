@@ -1,0 +1,22 @@
+// Which Lightning backend this process drives (LIGHTNING_BACKEND).
+import type { Context } from '../../core/context.ts';
+import { FakeLightningNode } from './fake.ts';
+import { createLndBackend } from './lnd.ts';
+import type { LightningBackend } from './port.ts';
+
+/** Our own fake node; `flash dev …` plays the rest of the network as EXTERNAL_FAKE_NODE. */
+export const OUR_FAKE_NODE = 'flash';
+export const EXTERNAL_FAKE_NODE = 'external';
+
+export async function openLightningBackend(ctx: Context): Promise<LightningBackend> {
+  if (ctx.config.LIGHTNING_BACKEND === 'fake') {
+    return FakeLightningNode.open(ctx, OUR_FAKE_NODE, { payDelayMs: ctx.config.LIGHTNING_FAKE_PAY_DELAY_MS });
+  }
+  const lnd = createLndBackend(ctx.config);
+  const info = await lnd.getInfo();
+  if (info.network !== ctx.config.NETWORK) {
+    await lnd.close();
+    throw new Error(`LND at ${ctx.config.LND_SOCKET} is on ${info.network}, but NETWORK=${ctx.config.NETWORK}`);
+  }
+  return lnd;
+}

@@ -1,0 +1,330 @@
+// The embedded fake Lightning node (regtest only). Several fake nodes form a network in
+// PostgreSQL (fake_ln_* tables): each has its own key (sealed in `secrets`) and issues real
+// signed BOLT 11 invoices; a payment to another fake node's invoice settles it at once (after
+// an injectable delay) for a small routing fee; anything else is unroutable. Every process
+// (workers, `flash dev pay`) sees the same network, and it survives restarts.
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import type { Config } from '../../core/config.ts';
+import type { Sql, Tx } from '../../core/db.ts';
+import type { Logger } from '../../core/log.ts';
+import { Bolt11Error, decodeBolt11, encodeBolt11 } from '../../core/payments/bolt11.ts';
+import type { SecretStore } from '../../core/secrets.ts';
+import {
+  LightningError, type Balances, type CreateHoldInvoiceRequest, type CreateInvoiceRequest, type DecodedInvoice, type Invoice,
+  type InvoiceState, type KeysendRequest, type LightningBackend, type NodeInfo, type PayInvoiceRequest, type PaymentFailureReason,
+  type PaymentStatus, type Subscription,
+} from './port.ts';
+
+/** What a fake node charges to route a payment: 1 sat plus 0.1 %. */
+export function fakeRoutingFeeMsat(amountMsat: bigint): bigint {
+  return 1000n + amountMsat / 1000n;
+}
+
+export interface FakeFaults {
+  /** Outgoing payments stay in flight this long before they settle. */
+  payDelayMs?: number;
+  /** Every outgoing payment fails with this reason. */
+  failPayments?: PaymentFailureReason;
+  /** Every call throws `unavailable`, as a node that is down. */
+  unavailable?: boolean;
+}
+
+interface InvoiceRow {
+  payment_hash: string; payment_request: string; preimage: string | null; amount_msat: bigint | null; received_msat: bigint;
+  state: InvoiceState; is_hold: boolean; description: string | null; description_hash: string | null; created_at: Date;
+  expires_at: Date; settled_at: Date | null; settle_index: bigint | null; update_index: bigint | null;
+}
+interface PaymentRow {
+  payment_hash: string; destination: string; amount_msat: bigint; fee_msat: bigint; status: 'pending' | 'succeeded' | 'failed';
+  preimage: string | null; failure_reason: PaymentFailureReason | null; completes_at: Date;
+}
+
+const CHANNEL = 'fake_ln';
+const CLTV_DELTA = 40;
+const CAPACITY_MSAT = 1_000_000_000_000n;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hashOf = (preimageHex: string) => bytesToHex(sha256(hexToBytes(preimageHex)));
+
+function toInvoice(r: InvoiceRow): Invoice {
+  return {
+    paymentHash: r.payment_hash, paymentRequest: r.payment_request, amountMsat: r.amount_msat ?? undefined, receivedMsat: r.received_msat,
+    state: r.state, isHold: r.is_hold, preimage: r.preimage ?? undefined, description: r.description ?? undefined,
+    descriptionHash: r.description_hash ?? undefined, createdAt: r.created_at, expiresAt: r.expires_at, settledAt: r.settled_at ?? undefined,
+    settleIndex: r.settle_index ?? undefined,
+  };
+}
+
+function toStatus(p: PaymentRow): PaymentStatus {
+  if (p.status === 'succeeded') return { status: 'succeeded', paymentHash: p.payment_hash, preimage: p.preimage!, amountMsat: p.amount_msat, feeMsat: p.fee_msat };
+  if (p.status === 'failed') return { status: 'failed', paymentHash: p.payment_hash, reason: p.failure_reason ?? 'error' };
+  return { status: 'pending', paymentHash: p.payment_hash };
+}
+
+export interface FakeNodeDeps { sql: Sql; secrets: SecretStore; config: Pick<Config, 'NETWORK'>; log: Logger }
+
+export class FakeLightningNode implements LightningBackend {
+  readonly kind = 'fake' as const;
+  readonly name: string;
+  readonly pubkey: string;
+  faults: FakeFaults;
+  readonly #key: Uint8Array;
+  readonly #sql: Sql;
+  readonly #log: Logger;
+  readonly #subscriptions = new Set<Subscription>();
+
+  private constructor(deps: FakeNodeDeps, name: string, key: Uint8Array, faults: FakeFaults) {
+    this.name = name;
+    this.#key = key;
+    this.pubkey = bytesToHex(secp256k1.getPublicKey(key, true));
+    this.#sql = deps.sql;
+    this.#log = deps.log.child({ fakeNode: name });
+    this.faults = faults;
+  }
+
+  /** Opens (creating on first use) the fake node `name`; refuses any network but regtest. */
+  static async open(deps: FakeNodeDeps, name: string, faults: FakeFaults = {}): Promise<FakeLightningNode> {
+    if (deps.config.NETWORK !== 'regtest') throw new Error(`the fake Lightning node runs only on regtest, not ${deps.config.NETWORK}`);
+    const key = await deps.secrets.getOrCreate(`lightning:fake:${name}`, () => secp256k1.utils.randomSecretKey());
+    const node = new FakeLightningNode(deps, name, key, faults);
+    await deps.sql`insert into fake_ln_nodes (name, pubkey) values (${name}, ${node.pubkey})
+      on conflict (name) do update set pubkey = excluded.pubkey`;
+    return node;
+  }
+
+  #guard(): void {
+    if (this.faults.unavailable) throw new LightningError('unavailable', `fake node ${this.name} is unavailable (injected fault)`);
+  }
+
+  async getInfo(): Promise<NodeInfo> {
+    this.#guard();
+    return { pubkey: this.pubkey, alias: `fake-${this.name}`, network: 'regtest', blockHeight: 1, syncedToChain: true };
+  }
+
+  async #issue(req: CreateInvoiceRequest, paymentHash: string, preimage: string | null): Promise<Invoice> {
+    this.#guard();
+    if (req.description !== undefined && req.descriptionHash) throw new LightningError('invalid_request', 'description and description hash are exclusive');
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const paymentRequest = encodeBolt11({
+      privateKey: this.#key, network: 'regtest', paymentHash, paymentSecret: bytesToHex(randomBytes(32)), amountMsat: req.amountMsat,
+      description: req.description, descriptionHash: req.descriptionHash, createdAt, expirySeconds: req.expirySeconds, cltvDelta: CLTV_DELTA,
+    });
+    const [row] = await this.#sql<InvoiceRow[]>`
+      insert into fake_ln_invoices (node, payment_hash, payment_request, preimage, amount_msat, state, is_hold, description,
+        description_hash, created_at, expires_at)
+      values (${this.name}, ${paymentHash}, ${paymentRequest}, ${preimage}, ${req.amountMsat ?? null}, 'open', ${preimage === null},
+        ${req.descriptionHash ? null : (req.description ?? '')}, ${req.descriptionHash ?? null}, ${createdAt},
+        ${new Date(createdAt.getTime() + req.expirySeconds * 1000)})
+      on conflict do nothing returning *`;
+    if (!row) throw new LightningError('duplicate', 'an invoice with this payment hash exists');
+    return toInvoice(row);
+  }
+
+  createInvoice(req: CreateInvoiceRequest): Promise<Invoice> {
+    const preimage = bytesToHex(randomBytes(32));
+    return this.#issue(req, hashOf(preimage), preimage);
+  }
+
+  createHoldInvoice(req: CreateHoldInvoiceRequest): Promise<Invoice> {
+    return this.#issue(req, req.paymentHash, null);
+  }
+
+  async settleHoldInvoice(preimage: string): Promise<void> {
+    this.#guard();
+    const hash = hashOf(preimage);
+    await this.#sql.begin(async (tx) => {
+      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${hash} for update`;
+      if (!inv) throw new LightningError('not_found', 'no invoice for this preimage');
+      if (inv.state === 'settled') return;
+      if (inv.state !== 'accepted') throw new LightningError('invalid_request', `the invoice is ${inv.state}, not accepted`);
+      await this.#advance(tx, this.name, hash, 'settled', preimage);
+      await tx`update fake_ln_payments set status = 'succeeded', preimage = ${preimage} where payment_hash = ${hash} and status = 'pending'`;
+    });
+  }
+
+  async cancelHoldInvoice(paymentHash: string): Promise<void> {
+    this.#guard();
+    await this.#sql.begin(async (tx) => {
+      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${paymentHash} for update`;
+      if (!inv) throw new LightningError('not_found', 'no such invoice');
+      if (inv.state === 'canceled') return;
+      if (inv.state === 'settled') throw new LightningError('invalid_request', 'the invoice is already settled');
+      await this.#advance(tx, this.name, paymentHash, 'canceled');
+      await tx`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
+        where payment_hash = ${paymentHash} and status = 'pending'`;
+    });
+  }
+
+  /**
+   * Moves an invoice to a new state with the node's next update index. The per-node lock
+   * makes indexes commit in order, so a subscriber resuming after index n misses nothing.
+   */
+  async #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string, receivedMsat?: bigint): Promise<void> {
+    await tx`select pg_advisory_xact_lock(hashtext(${`fake_ln:${node}`}))`;
+    await tx`
+      with i as (select nextval('fake_ln_update_index') as i)
+      update fake_ln_invoices set state = ${state}, update_index = i.i,
+        settle_index = case when ${state} = 'settled' then i.i end,
+        settled_at = case when ${state} = 'settled' then now() end,
+        preimage = coalesce(preimage, ${preimage ?? null}), received_msat = coalesce(${receivedMsat ?? null}, received_msat)
+      from i where node = ${node} and payment_hash = ${hash}`;
+    await tx`select pg_notify(${CHANNEL}, ${node})`;
+  }
+
+  async decodeInvoice(paymentRequest: string): Promise<DecodedInvoice> {
+    this.#guard();
+    try {
+      const { paymentSecret: _secret, ...decoded } = decodeBolt11(paymentRequest);
+      return decoded;
+    } catch (err) {
+      if (err instanceof Bolt11Error) throw new LightningError('invalid_invoice', err.message);
+      throw err;
+    }
+  }
+
+  async payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus> {
+    const inv = await this.decodeInvoice(req.paymentRequest);
+    if (inv.network !== 'regtest') throw new LightningError('wrong_network', `invoice for ${inv.network}`);
+    if (inv.expiresAt.getTime() <= Date.now()) throw new LightningError('expired', 'the invoice has expired');
+    if (inv.amountMsat !== undefined && req.amountMsat !== undefined && inv.amountMsat !== req.amountMsat) {
+      throw new LightningError('invalid_request', 'amount given for an invoice with an amount');
+    }
+    const amountMsat = inv.amountMsat ?? req.amountMsat;
+    if (!amountMsat) throw new LightningError('invalid_request', 'amount required for an amountless invoice');
+    return this.#send(inv.paymentHash, inv.destination, amountMsat, req.maxFeeMsat, req.timeoutSeconds);
+  }
+
+  async keysend(req: KeysendRequest): Promise<PaymentStatus> {
+    this.#guard();
+    const hash = hashOf(req.preimage);
+    const [target] = await this.#sql<{ name: string }[]>`select name from fake_ln_nodes where pubkey = ${req.destination} and name <> ${this.name}`;
+    if (target) {
+      // The receiver learns of a keysend only as it arrives: it becomes an invoice there.
+      await this.#sql`
+        insert into fake_ln_invoices (node, payment_hash, payment_request, preimage, amount_msat, state, is_hold, created_at, expires_at)
+        values (${target.name}, ${hash}, '', ${req.preimage}, ${req.amountMsat}, 'open', false, now(), now() + interval '1 day')
+        on conflict do nothing`;
+    }
+    return this.#send(hash, req.destination, req.amountMsat, req.maxFeeMsat, req.timeoutSeconds);
+  }
+
+  async #send(hash: string, destination: string, amountMsat: bigint, maxFeeMsat: bigint, timeoutSeconds: number): Promise<PaymentStatus> {
+    this.#guard();
+    const [existing] = await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
+    if (existing && existing.status !== 'failed') return this.#await(hash, timeoutSeconds);
+    const [target] = await this.#sql<{ name: string }[]>`select name from fake_ln_nodes where pubkey = ${destination} and name <> ${this.name}`;
+    const feeMsat = fakeRoutingFeeMsat(amountMsat);
+    const failure: PaymentFailureReason | null = !target || feeMsat > maxFeeMsat ? 'no_route' : (this.faults.failPayments ?? null);
+    const [row] = await this.#sql<PaymentRow[]>`
+      insert into fake_ln_payments (node, payment_hash, destination, amount_msat, fee_msat, status, failure_reason, completes_at)
+      values (${this.name}, ${hash}, ${destination}, ${amountMsat}, ${feeMsat}, ${failure ? 'failed' : 'pending'}, ${failure},
+        now() + make_interval(secs => ${(this.faults.payDelayMs ?? 0) / 1000}))
+      on conflict (node, payment_hash) do update set status = excluded.status, failure_reason = excluded.failure_reason,
+        amount_msat = excluded.amount_msat, fee_msat = excluded.fee_msat, completes_at = excluded.completes_at
+        where fake_ln_payments.status = 'failed'
+      returning *`;
+    if (!row) return this.#await(hash, timeoutSeconds);
+    return row.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds);
+  }
+
+  async #await(hash: string, timeoutSeconds: number): Promise<PaymentStatus> {
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (;;) {
+      const p = (await this.#resolve(hash))!;
+      if (p.status !== 'pending' || Date.now() >= deadline) return toStatus(p);
+      const due = p.completes_at.getTime() - Date.now();
+      await sleep(Math.min(deadline - Date.now(), due > 0 ? due : 50));
+    }
+  }
+
+  /** Completes an in-flight payment once it is due: settles the target invoice or fails. */
+  async #resolve(hash: string): Promise<PaymentRow | undefined> {
+    return this.#sql.begin(async (tx) => {
+      const [p] = await tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`;
+      if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now()) return p;
+      const [inv] = await tx<(InvoiceRow & { node: string })[]>`
+        select i.* from fake_ln_invoices i join fake_ln_nodes n on n.name = i.node
+        where n.pubkey = ${p.destination} and i.payment_hash = ${hash} for update of i`;
+      if (inv?.state === 'accepted') return p;
+      const payable = inv && inv.state === 'open' && inv.expires_at.getTime() > Date.now() && (inv.amount_msat === null || p.amount_msat >= inv.amount_msat);
+      if (!payable) {
+        const [failed] = await tx<PaymentRow[]>`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
+          where node = ${this.name} and payment_hash = ${hash} returning *`;
+        return failed;
+      }
+      await this.#advance(tx, inv.node, hash, inv.is_hold ? 'accepted' : 'settled', undefined, p.amount_msat);
+      if (inv.is_hold) return p;
+      const [paid] = await tx<PaymentRow[]>`update fake_ln_payments set status = 'succeeded', preimage = ${inv.preimage}
+        where node = ${this.name} and payment_hash = ${hash} returning *`;
+      return paid;
+    });
+  }
+
+  async lookupPayment(paymentHash: string): Promise<PaymentStatus> {
+    this.#guard();
+    const p = await this.#resolve(paymentHash);
+    return p ? toStatus(p) : { status: 'unknown', paymentHash };
+  }
+
+  async lookupInvoice(paymentHash: string): Promise<Invoice | undefined> {
+    this.#guard();
+    const [row] = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${paymentHash}`;
+    return row && toInvoice(row);
+  }
+
+  /** Replays updates after the index, then follows NOTIFY (with a periodic poll as a safety net). */
+  subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription {
+    let cursor = afterSettleIndex;
+    let closed = false;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const pump = (): void => {
+      if (running) { again = true; return; }
+      running = (async () => {
+        do {
+          again = false;
+          for (;;) {
+            const rows = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices
+              where node = ${this.name} and update_index > ${cursor} order by update_index limit 200`;
+            for (const r of rows) {
+              if (closed) return;
+              await onUpdate(toInvoice(r));
+              cursor = r.update_index!;
+            }
+            if (rows.length < 200) break;
+          }
+        } while (again && !closed);
+      })().catch((err: Error) => {
+        if (!closed) { sub.close(); onError(err); }
+      }).finally(() => { running = undefined; });
+    };
+    const listening = this.#sql.listen(CHANNEL, (node) => { if (node === this.name) pump(); }, pump);
+    listening.catch((err: Error) => { if (!closed) { sub.close(); onError(err); } });
+    const timer = setInterval(pump, 1000);
+    const sub: Subscription = {
+      close: () => {
+        closed = true;
+        clearInterval(timer);
+        this.#subscriptions.delete(sub);
+        void listening.then((l) => l.unlisten()).catch(() => {});
+      },
+    };
+    this.#subscriptions.add(sub);
+    return sub;
+  }
+
+  async getBalances(): Promise<Balances> {
+    this.#guard();
+    const [row] = await this.#sql<{ received: bigint; sent: bigint }[]>`
+      select (select coalesce(sum(received_msat), 0)::int8 from fake_ln_invoices where node = ${this.name} and state = 'settled') as received,
+             (select coalesce(sum(amount_msat + fee_msat), 0)::int8 from fake_ln_payments where node = ${this.name} and status = 'succeeded') as sent`;
+    const net = row!.received - row!.sent;
+    return { channelLocalMsat: CAPACITY_MSAT + net, channelRemoteMsat: CAPACITY_MSAT - net, onchainConfirmedSat: 0n };
+  }
+
+  async close(): Promise<void> {
+    for (const s of [...this.#subscriptions]) s.close();
+    this.#log.debug('fake node closed');
+  }
+}
