@@ -4,8 +4,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { bech32 } from '@scure/base';
-import { decode as decodeBolt11 } from 'light-bolt11-decoder';
 import { z } from 'zod';
+import type { Config } from './config.ts';
+import { decodeBolt11, type Bolt11 } from './payments/bolt11.ts';
 
 export const lnurlErrorReasons = [
   'invalid_address', 'unreachable', 'bad_response', 'service_error', 'amount_out_of_range',
@@ -194,20 +195,28 @@ export interface VerifiedInvoice {
 
 /** The invoice must ask for exactly `amountMsat` and commit to `descriptionHash`. */
 export function verifyInvoice(pr: string, expect: { amountMsat: bigint; descriptionHash: string }): VerifiedInvoice {
-  let sections: ReturnType<typeof decodeBolt11>['sections'];
+  let invoice: Bolt11;
   try {
-    sections = decodeBolt11(pr.trim().toLowerCase()).sections;
+    invoice = decodeBolt11(pr);
   } catch (err) {
-    throw new LnurlError('invoice_mismatch', `not a BOLT 11 invoice (${(err as Error).message})`);
+    throw new LnurlError('invoice_mismatch', (err as Error).message);
   }
-  const field = (name: string) => (sections.find((s) => s.name === name) as { value?: unknown } | undefined)?.value;
-  const amount = field('amount');
-  const hash = field('description_hash');
-  if (typeof amount !== 'string' || BigInt(amount) !== expect.amountMsat) {
-    throw new LnurlError('invoice_mismatch', `the invoice asks for ${String(amount ?? 'any amount')} msat, not ${expect.amountMsat}`);
+  if (invoice.amountMsat !== expect.amountMsat) {
+    throw new LnurlError('invoice_mismatch', `the invoice asks for ${invoice.amountMsat ?? 'any amount'} msat, not ${expect.amountMsat}`);
   }
-  if (hash !== expect.descriptionHash) throw new LnurlError('invoice_mismatch', 'the invoice does not commit to the expected description hash');
-  return { paymentRequest: pr.trim().toLowerCase(), paymentHash: String(field('payment_hash')), amountMsat: expect.amountMsat, descriptionHash: hash };
+  if (invoice.descriptionHash !== expect.descriptionHash) throw new LnurlError('invoice_mismatch', 'the invoice does not commit to the expected description hash');
+  return { paymentRequest: invoice.paymentRequest, paymentHash: invoice.paymentHash, amountMsat: expect.amountMsat, descriptionHash: expect.descriptionHash };
+}
+
+/** The client as configured: LNURL_TIMEOUT_MS, and LNURL_DEV_HOSTS (refused off regtest). */
+export function lnurlClient(config: Config, fetchImpl?: typeof fetch): LnurlClient {
+  if (config.LNURL_DEV_HOSTS.length && config.NETWORK !== 'regtest') throw new Error('LNURL_DEV_HOSTS is for regtest only');
+  const hosts = Object.fromEntries(config.LNURL_DEV_HOSTS.map((pair) => {
+    const [domain, base] = pair.split('=');
+    if (!domain || !base || !/^https?:\/\//.test(base)) throw new Error(`LNURL_DEV_HOSTS: "${pair}" is not domain=http://host:port`);
+    return [domain, base];
+  }));
+  return new LnurlClient({ hosts, timeoutMs: config.LNURL_TIMEOUT_MS, fetch: fetchImpl });
 }
 
 const profileSchema = z.object({ lud16: z.string().optional(), lud06: z.string().optional() });

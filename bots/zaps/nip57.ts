@@ -4,6 +4,7 @@ import { isAddressableKind, isReplaceableKind } from 'nostr-tools/kinds';
 import { makeZapReceipt, makeZapRequest } from 'nostr-tools/nip57';
 import { verifyEvent, type EventTemplate, type NostrEvent } from 'nostr-tools/pure';
 import { z } from 'zod';
+import { eventSchema } from '../../core/nostr/event.ts';
 
 export const ZAP_REQUEST_KIND = 9734;
 export const ZAP_RECEIPT_KIND = 9735;
@@ -38,15 +39,6 @@ export class ZapRequestError extends Error {
 }
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const eventShape = z.object({
-  id: hex64,
-  pubkey: hex64,
-  created_at: z.number().int().nonnegative(),
-  kind: z.number().int(),
-  tags: z.array(z.array(z.string())),
-  content: z.string(),
-  sig: z.string().regex(/^[0-9a-f]{128}$/),
-});
 
 /** What the service keeps of a valid zap request. */
 export interface ZapRequest {
@@ -94,9 +86,10 @@ function singleHex(event: NostrEvent, name: 'p' | 'e', required: boolean, reason
 
 /**
  * Parses and validates the `nostr` query parameter of an LNURL-pay callback (Appendix D).
- * `amountMsat` is the callback's `amount`; `recipient`, when given, must be the p tag.
+ * `amountMsat` is the callback's `amount` (omitted only to re-read a request checked before);
+ * `recipient`, when given, must be the p tag.
  */
-export function parseZapRequest(json: string, opts: { amountMsat: bigint; recipient?: string }): ZapRequest {
+export function parseZapRequest(json: string, opts: { amountMsat?: bigint; recipient?: string }): ZapRequest {
   if (Buffer.byteLength(json) > MAX_ZAP_REQUEST_BYTES) throw new ZapRequestError('too_large');
   let raw: unknown;
   try {
@@ -104,7 +97,7 @@ export function parseZapRequest(json: string, opts: { amountMsat: bigint; recipi
   } catch {
     throw new ZapRequestError('malformed');
   }
-  const shape = eventShape.safeParse(raw);
+  const shape = eventSchema.safeParse(raw);
   if (!shape.success) throw new ZapRequestError('malformed', shape.error.issues[0]?.path.join('.'));
   const event = shape.data as NostrEvent;
   if (event.kind !== ZAP_REQUEST_KIND) throw new ZapRequestError('wrong_kind', `got ${event.kind}`);
@@ -123,7 +116,7 @@ export function parseZapRequest(json: string, opts: { amountMsat: bigint; recipi
   let amountMsat: bigint | undefined;
   if (amountTags.length) {
     const value = amountTags[0]![1] ?? '';
-    if (amountTags.length > 1 || !/^\d{1,18}$/.test(value) || BigInt(value) !== opts.amountMsat) {
+    if (amountTags.length > 1 || !/^\d{1,18}$/.test(value) || (opts.amountMsat !== undefined && BigInt(value) !== opts.amountMsat)) {
       throw new ZapRequestError('amount_mismatch', `amount tag ${amountTags.map((t) => t[1]).join(',')}, query ${opts.amountMsat}`);
     }
     amountMsat = BigInt(value);

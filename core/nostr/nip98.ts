@@ -3,7 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { finalizeEvent, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
-import { z } from 'zod';
+import { eventSchema } from './event.ts';
 
 export const HTTP_AUTH_KIND = 27235;
 const MAX_HEADER = 8192;
@@ -31,11 +31,6 @@ export class HttpAuthError extends Error {
   }
 }
 
-const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
-const eventShape = z.object({
-  id: hex(64), pubkey: hex(64), sig: hex(128), kind: z.number().int(),
-  created_at: z.number().int(), tags: z.array(z.array(z.string())), content: z.string(),
-});
 
 export const payloadHash = (body: Uint8Array | string): string =>
   bytesToHex(sha256(typeof body === 'string' ? new TextEncoder().encode(body) : body));
@@ -58,7 +53,7 @@ export function verifyHttpAuth(r: HttpAuthRequest): NostrEvent {
   if (!m || r.header.length > MAX_HEADER) throw new HttpAuthError('malformed');
   let parsed;
   try {
-    parsed = eventShape.safeParse(JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')));
+    parsed = eventSchema.safeParse(JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')));
   } catch {
     throw new HttpAuthError('malformed');
   }
