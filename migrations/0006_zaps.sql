@@ -54,6 +54,8 @@ create table zap_batches (
   request_hash text not null,
   amount_msat int8 not null check (amount_msat > 0),
   comment text not null default '',
+  event text,
+  relays text[] not null default '{}',
   status text not null default 'running' check (status in ('running', 'finished')),
   created_at timestamptz not null default now(),
   finished_at timestamptz,
