@@ -149,7 +149,7 @@ async function withBusinessLock<T>(ctx: Context, businessId: string, owner: stri
 }
 
 /** The `zaps.batch` job: every open line, `concurrency` at a time. Safe to run again. */
-export async function runBatch(ctx: Context, batchId: string, deps: ZapDeps = zapDeps(ctx)): Promise<{ paid: number; failed: number; pending: number }> {
+export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): Promise<{ paid: number; failed: number; pending: number }> {
   const [b] = await ctx.sql<{ business_id: string; amount_msat: bigint; comment: string; event: string | null; relays: string[]; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }[]>`
     select z.business_id, z.amount_msat, z.comment, z.event, z.relays, b.pubkey, b.name, b.concurrency, b.sealed_signing_key
     from zap_batches z join businesses b on b.account_id = z.business_id where z.id = ${batchId}`;
@@ -159,6 +159,7 @@ export async function runBatch(ctx: Context, batchId: string, deps: ZapDeps = za
     id: batchId, amountMsat: b.amount_msat, comment: b.comment, business, sign: await signingKey(ctx, business.accountId),
     target: b.event ? pointerOf(b.event) : undefined, relays: b.relays,
   };
+  const deps = given ?? zapDeps(ctx);
   try {
     await withBusinessLock(ctx, business.accountId, batchId, async () => {
       const open = await ctx.sql<LineRow[]>`select line, recipient, idempotency_key, zap_request, status, transaction_id, payment_hash
@@ -173,7 +174,7 @@ export async function runBatch(ctx: Context, batchId: string, deps: ZapDeps = za
       await Promise.all(Array.from({ length: Math.min(business.concurrency, open.length) }, worker));
     });
   } finally {
-    deps.profiles.close();
+    if (!given) deps.profiles.close();
   }
   const counts = await ctx.sql<{ status: string; n: number }[]>`
     select status, count(*)::int as n from zap_batch_lines where batch_id = ${batchId} group by status`;

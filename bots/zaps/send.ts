@@ -23,17 +23,25 @@ export { ZapError };
 export type PayRoute = { route: 'internal'; pubkey: string; address?: string } | { route: 'external'; pubkey?: string; target: string };
 
 
-/** Looks up kind-0 profiles on our relays (where users' profiles are expected). */
-export interface ProfileSource { profile(pubkey: string): Promise<NostrEvent | undefined>; close(): void }
+/** Looks up kind-0 profiles and zapped events on relays (ours, plus any a pointer names). */
+export interface ProfileSource {
+  profile(pubkey: string): Promise<NostrEvent | undefined>;
+  event(id: string, relays?: string[]): Promise<NostrEvent | undefined>;
+  close(): void;
+}
 
 export function relayProfiles(relays: string[], maxWaitMs = 3000): ProfileSource {
   const pool = new SimplePool();
+  const used = new Set(relays);
+  const newest = (events: NostrEvent[]) => events.sort((a, b) => b.created_at - a.created_at)[0];
   return {
-    async profile(pubkey) {
-      const events = await pool.querySync(relays, { kinds: [0], authors: [pubkey] }, { maxWait: maxWaitMs });
-      return events.sort((a, b) => b.created_at - a.created_at)[0];
+    profile: async (pubkey) => newest(await pool.querySync(relays, { kinds: [0], authors: [pubkey] }, { maxWait: maxWaitMs })),
+    async event(id, extra = []) {
+      const urls = [...new Set([...relays, ...extra])];
+      for (const u of urls) used.add(u);
+      return newest(await pool.querySync(urls, { ids: [id] }, { maxWait: maxWaitMs }));
     },
-    close: () => pool.close(relays),
+    close: () => pool.close([...used]),
   };
 }
 
