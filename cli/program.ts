@@ -10,6 +10,7 @@ import { botModules } from '../bots/role.ts';
 import { botRelays } from '../bots/identity.ts';
 import { loadBotKey } from '../core/nostr/keys.ts';
 import { walletCommands } from './wallet.ts';
+import { nwcCommands } from './nwc.ts';
 
 function config(): Config {
   try {
@@ -97,3 +98,4 @@ program.command('bots')
     }
   });
 walletCommands(program, config);
+nwcCommands(program, config);
