@@ -1,14 +1,14 @@
 // Shared by the relay benchmarks: options, percentiles, a minimal socket client and fast
 // event signing (libsecp256k1 in WASM). Every benchmark takes a relay URL and prints JSON.
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { initNostrWasm } from 'nostr-wasm';
 import { WebSocket } from 'ws';
 
 export const wasm = await initNostrWasm();
 
-export function options<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean; multiple?: boolean }>>(spec: T) {
-  return parseArgs({ options: spec, allowPositionals: false }).values;
+export function options<T extends NonNullable<ParseArgsConfig['options']>>(spec: T) {
+  return parseArgs({ options: spec, allowPositionals: false, strict: true }).values;
 }
 
 export function percentiles(samples: number[]): { p50: number; p99: number; max: number; n: number } {

@@ -12,8 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { connect, ensureDatabase } from '../../core/db.ts';
 import { migrate } from '../../core/migrate.ts';
-import { indexedTags } from '../../relay/store.ts';
-import { searchableKinds } from '../../relay/kinds.ts';
+import { indexedTags, searchText } from '../../relay/store.ts';
 import { BenchClient, options, print, type SignedEvent } from './common.ts';
 
 const o = options({ 'database-url': { type: 'string' }, url: { type: 'string' }, events: { type: 'string', default: '1000000' }, threads: { type: 'string', default: String(availableParallelism()) }, cache: { type: 'string' } });
@@ -54,8 +53,9 @@ async function seedDatabase(url: string): Promise<void> {
     for await (const raw of lines()) {
       const e = JSON.parse(raw) as SignedEvent;
       const t = indexedTags(e.tags);
+      const search = searchText(e);
       for (let j = 0; j < t.names.length; j++) tagsOut.write(`\\\\x${e.id}\t${t.names[j]}\t${copyText(t.values[j]!)}\t${e.kind}\t${e.created_at}\n`);
-      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t\\N\t\\N\t${searchableKinds.has(e.kind) ? copyText(e.content) : '\\N'}\t${copyText(raw)}\n`;
+      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t\\N\t\\N\t${search === null ? '\\N' : copyText(search)}\t${copyText(raw)}\n`;
     }
   }
   await pipeline(Readable.from(eventRows()), await sql`copy relay_events (id, pubkey, created_at, kind, d, expires_at, search, raw) from stdin`.writable());
