@@ -204,8 +204,9 @@ export class EventStore {
     const rows = await tx<{ id: string }[]>`
       with ins as (
         insert into relay_events (id, pubkey, created_at, kind, expires_at, search, raw)
-        select * from unnest(${this.#bytes(cols.id)}, ${this.#bytes(cols.pk)}, ${cols.at}::int8[], ${cols.kind}::int4[],
-          ${cols.exp}::int8[], ${cols.search}::text[], ${cols.raw}::text[])
+        select x.id, x.pk, x.at, x.kind, x.exp, to_tsvector('simple', x.search), x.raw
+        from unnest(${this.#bytes(cols.id)}, ${this.#bytes(cols.pk)}, ${cols.at}::int8[], ${cols.kind}::int4[],
+          ${cols.exp}::int8[], ${cols.search}::text[], ${cols.raw}::text[]) x(id, pk, at, kind, exp, search, raw)
         on conflict (id) do nothing
         returning id
       ), tags as (

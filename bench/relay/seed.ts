@@ -1,7 +1,7 @@
 // Seeds a store with the benchmark dataset (dataset.ts), signed on worker threads and cached
 // as NDJSON so later runs skip the signing. Our relay is seeded with COPY straight into its
 // schema (--database-url); any other relay over its socket (--url, much slower).
-// Usage: node bench/relay/seed.ts --database-url postgres://postgres@127.0.0.1:5432/flash_bench [--events 1000000]
+// Usage: node bench/relay/seed.ts --database-url postgres://postgres@127.0.0.1:5432/flash_relay_bench [--events 1000000]
 //        node bench/relay/seed.ts --url ws://127.0.0.1:7777 [--events 100000]
 import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -55,10 +55,16 @@ async function seedDatabase(url: string): Promise<void> {
       const t = indexedTags(e.tags);
       const search = searchText(e);
       for (let j = 0; j < t.names.length; j++) tagsOut.write(`\\\\x${e.id}\t${t.names[j]}\t${copyText(t.values[j]!)}\t${e.kind}\t${e.created_at}\n`);
-      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t\\N\t\\N\t${search === null ? '\\N' : copyText(search)}\t${copyText(raw)}\n`;
+      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t${search === null ? '\\N' : copyText(search)}\t${copyText(raw)}\n`;
     }
   }
-  await pipeline(Readable.from(eventRows()), await sql`copy relay_events (id, pubkey, created_at, kind, d, expires_at, search, raw) from stdin`.writable());
+  // COPY cannot call to_tsvector: events go through a staging table.
+  await sql`create unlogged table if not exists relay_seed (id bytea, pubkey bytea, created_at int8, kind int4, search text, raw text)`;
+  await sql`truncate relay_seed`;
+  await pipeline(Readable.from(eventRows()), await sql`copy relay_seed (id, pubkey, created_at, kind, search, raw) from stdin`.writable());
+  await sql`insert into relay_events (id, pubkey, created_at, kind, search, raw)
+    select id, pubkey, created_at, kind, to_tsvector('simple', search), raw from relay_seed`;
+  await sql`drop table relay_seed`;
   await new Promise<void>((resolve) => tagsOut.end(resolve));
   await pipeline(createReadStream(tagsFile), await sql`copy relay_tags (event_id, name, value, kind, created_at) from stdin`.writable());
   await sql`analyze relay_events`;
