@@ -21,11 +21,14 @@ export class Subscription implements LiveSubscription {
     this.filters = filters;
   }
 
-  /** Sends a live event, or holds it until EOSE. */
-  deliver(acc: Accepted): void {
+  /** Sends a live event, or holds it until EOSE. `frames` shares one encoded message among
+   * the subscriptions with the same id (a fan-out to thousands encodes it once). */
+  deliver(acc: Accepted, frames: Map<string, Buffer>): void {
     if (!this.conn.canRead(acc.event)) return;
-    if (this.pending) this.pending.push(acc);
-    else this.conn.send(eventMessage(this.id, acc.raw));
+    if (this.pending) return void this.pending.push(acc);
+    let frame = frames.get(this.id);
+    if (!frame) frames.set(this.id, (frame = Buffer.from(eventMessage(this.id, acc.raw))));
+    this.conn.send(frame);
   }
 }
 
@@ -56,10 +59,11 @@ export class Connection {
     return this.subs.size + (this.negs?.size ?? 0);
   }
 
-  send(text: string): void {
+  /** Sends a text frame (a Buffer must hold UTF-8 text). */
+  send(text: string | Buffer): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
   }
 
   /**

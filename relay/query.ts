@@ -104,9 +104,11 @@ export function selectForFilter(f: Filter, p: Params, o: SelectOptions): string 
       const where = conditions(f, p, o, {}).join(' and ');
       if (!ordered) return `select ${o.columns} from relay_events e where ${where}`;
       // Ranks the newest SEARCH_CANDIDATES matches: ranking every match of a common word
-      // would cost a pass over all of them. The inner `e` shadows the outer one.
+      // would cost a pass over all of them. `+ 0` keeps the planner on the full-text index
+      // (walking the created_at index hoping for early matches is a full scan when there are
+      // none). The inner `e` shadows the outer one.
       const q = p.add(searchTerms(f.search!), 'text');
-      const candidates = `select e.id from relay_events e where ${where} order by e.created_at desc limit ${SEARCH_CANDIDATES}`;
+      const candidates = `select e.id from relay_events e where ${where} order by e.created_at + 0 desc limit ${SEARCH_CANDIDATES}`;
       return `select ${o.columns} from relay_events e where e.id in (${candidates}) order by ts_rank(e.search, websearch_to_tsquery('simple', ${q})) desc, e.created_at desc${limitClause(p, o.limit)}`;
     }
   }

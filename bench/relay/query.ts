@@ -13,9 +13,12 @@ const span = Number(o.events) * STEP;
 let state = 42;
 const rand = (n: number) => { state = (state * 1_103_515_245 + 12_345) % 2 ** 31; return state % n; };
 
+// Event i is a reaction when i % 5 === 4, so authors and hashtags ≡ 4 (mod 5) have no notes.
+const withNotes = (n: number) => { const v = rand(n); return v % 5 === 4 ? v - 1 : v; };
+
 const shapes: Record<string, () => object> = {
-  author_kind: () => ({ authors: [authorPubkey(rand(AUTHORS))], kinds: [1], limit }),
-  tag: () => ({ '#t': [`tag${rand(HASHTAGS)}`], kinds: [1], limit }),
+  author_kind: () => ({ authors: [authorPubkey(withNotes(AUTHORS))], kinds: [1], limit }),
+  tag: () => ({ '#t': [`tag${withNotes(HASHTAGS)}`], kinds: [1], limit }),
   time_range: () => { const since = BASE + rand(span - 3600); return { since, until: since + 3600, limit }; },
 };
 
