@@ -4,31 +4,24 @@
 // Usage: node bench/relay/seed.ts --database-url postgres://postgres@127.0.0.1:5432/flash_relay_bench [--events 1000000]
 //        node bench/relay/seed.ts --url ws://127.0.0.1:7777 [--events 100000]
 import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Worker } from 'node:worker_threads';
 import { connect, ensureDatabase } from '../../core/db.ts';
 import { migrate } from '../../core/migrate.ts';
 import { indexedTags, searchText } from '../../relay/store.ts';
-import { BenchClient, options, print, type SignedEvent } from './common.ts';
+import { BenchClient, options, print, signDataset, type SignedEvent } from './common.ts';
 
-const o = options({ 'database-url': { type: 'string' }, url: { type: 'string' }, events: { type: 'string', default: '1000000' }, threads: { type: 'string', default: String(availableParallelism()) }, cache: { type: 'string' } });
+const o = options({ 'database-url': { type: 'string' }, url: { type: 'string' }, events: { type: 'string', default: '1000000' }, cache: { type: 'string' } });
 const total = Number(o.events);
 const cache = o.cache ?? path.join(tmpdir(), `flash-bench-${total}.ndjson`);
 const started = performance.now();
 
 async function signAll(): Promise<void> {
-  const threads = Number(o.threads);
-  const per = Math.ceil(total / threads / 5) * 5;
   const out = createWriteStream(`${cache}.part`);
-  await Promise.all(Array.from({ length: threads }, (_, t) => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./sign-worker.ts', import.meta.url), { workerData: { start: t * per, end: Math.min(total, (t + 1) * per) } });
-    w.on('message', (lines: string[] | null) => { if (lines === null) resolve(); else out.write(lines.join('\n') + '\n'); });
-    w.on('error', reject);
-  })));
+  await signDataset(total, (lines) => out.write(lines.join('\n') + '\n'));
   await new Promise<void>((resolve) => out.end(resolve));
   renameSync(`${cache}.part`, cache);
 }
