@@ -11,6 +11,7 @@ import { botRelays } from '../bots/identity.ts';
 import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../bots/zaps/business.ts';
 import { walletCommands } from './wallet.ts';
+import { nwcCommands } from './nwc.ts';
 
 function config(): Config {
   try {
@@ -126,3 +127,4 @@ program.command('business')
   });
 
 walletCommands(program, config);
+nwcCommands(program, config);

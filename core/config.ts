@@ -123,6 +123,18 @@ export const variables = {
   BUSINESS_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(5).max(600).default(60)
     .describe('NIP-98: how far created_at may be from now.'),
   // --- end zaps ---
+  // --- wallet connect (bots/nwc/) ---
+  NWC_NAME: z.string().min(1).default('Flash Wallet Connect')
+    .describe('Name of the wallet-connect service: its profile name and the alias in get_info.'),
+  NWC_REQUEST_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(300)
+    .describe('Wallet-connect requests older than this (by created_at) are ignored.'),
+  NWC_PAY_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(50)
+    .describe('How long pay_invoice/pay_keysend wait for the outcome; a payment still in flight is answered when it completes.'),
+  NWC_INFO_REPUBLISH_SECONDS: z.coerce.number().int().min(60).default(3600)
+    .describe('How often each connection\'s info event (kind 13194) is published again.'),
+  NWC_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(600)
+    .describe('Requests per minute per connection before RATE_LIMITED (bursts up to that many); 0: unlimited.'),
+  // --- end wallet connect ---
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
     .describe('How long a graceful shutdown waits for in-flight work before closing.'),
   // Nostr toolkit and bots

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botModules } from '../../bots/role.ts';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { freePort, runFlash } from '../support/process.ts';
-import { botModules } from '../../bots/role.ts';
 
 let db: TestDb;
 let relay: MiniRelay;
@@ -36,7 +36,6 @@ describe('flash start bots', () => {
 
     const second = await runFlash(['start', 'bots'], env);
     expect(second.output()).toContain(`DM bot: ${npub} (standby)`);
-    // The leader's bots each keep one connection; the standby none.
     expect(relay.connections).toBe(botModules.length);
 
     first.child.kill('SIGKILL');
