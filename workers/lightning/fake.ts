@@ -329,9 +329,12 @@ export class FakeLightningNode implements LightningBackend {
     return row && toInvoice(row);
   }
 
-  /** Replays updates after the index, then follows NOTIFY (with a poll as a safety net). */
+  /**
+   * Replays updates after the index, then follows NOTIFY (with a poll as a safety net). Index
+   * 0 means "from now on", as on lnd: updates numbered before the first read are skipped.
+   */
   subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription {
-    let cursor = afterSettleIndex;
+    let cursor = afterSettleIndex > 0n ? afterSettleIndex : undefined;
     let closed = false;
     let running: Promise<void> | undefined;
     let again = false;
@@ -350,14 +353,17 @@ export class FakeLightningNode implements LightningBackend {
       running = (async () => {
         do {
           again = false;
+          let after: bigint = cursor ?? (await this.#sql<{ last: bigint }[]>`
+            select coalesce(max(update_index), 0)::int8 as last from fake_ln_invoices where node = ${this.name}`)[0]!.last;
+          cursor = after;
           await this.#sequence();
           for (;;) {
             const rows = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices
-              where node = ${this.name} and update_index > ${cursor} order by update_index limit 200`;
+              where node = ${this.name} and update_index > ${after} order by update_index limit 200`;
             for (const r of rows) {
               if (closed) return;
               await onUpdate(toInvoice(r));
-              cursor = r.update_index!;
+              cursor = after = r.update_index!;
             }
             if (rows.length < 200) break;
           }
