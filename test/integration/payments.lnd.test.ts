@@ -154,6 +154,22 @@ describe('paying through LND', () => {
     await expect.poll(() => eventsOf(a).map((e) => e.type)).toEqual(['payment.sent']);
   });
 
+  it('sends a payment the node never saw once the workers are back, once, though the queued job and reconciliation both send it', async () => {
+    const a = await user(100_000n);
+    await workers!.stop();
+    workers = undefined;
+    const r = await payInvoice(ctx, { accountId: a, paymentRequest: await bobInvoice(20_000n), idempotencyKey: newKey() });
+    expect(r.status).toBe('pending');
+    expect(() => sim.node('alice').state.lookupPayment(Buffer.from(r.paymentHash, 'hex'))).toThrow();
+    const before = (await bob.getBalances()).channelLocalMsat;
+    workers = await workersRole(ctx);
+    await expect.poll(async () => (await getTransaction(ctx.sql, r.transactionId))!.status).toBe('succeeded');
+    expect(await getTransaction(ctx.sql, r.transactionId)).toMatchObject({ feeMsat: simFee(20_000n) });
+    expect(await balance(ctx.sql, a)).toBe(80_000n - simFee(20_000n));
+    expect((await bob.getBalances()).channelLocalMsat).toBe(before + 20_000n);
+    expect(await journals(`pay:${r.transactionId}:finish`)).toBe(1);
+  });
+
   for (const outcome of ['succeed', 'fail'] as const) {
     it(`keeps a payment the node holds in flight pending past every timeout, and reconciles it once it ${outcome}s`, async () => {
       const alice = sim.node('alice').state;
