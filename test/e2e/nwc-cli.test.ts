@@ -1,24 +1,38 @@
-// `flash nwc create|list|revoke` as a user runs them: the real executable, its output and exit codes.
+// `flash nwc create|list|revoke` as a user runs them: the real executable, its output and exit
+// codes; then the whole service (`flash start`) used by an @getalby/sdk app, with money moved
+// in and out by `flash dev pay` and `flash dev invoice`, and `flash ledger check` at the end.
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { NWCClient } from '@getalby/sdk/nwc';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
-import { runFlash } from '../support/process.ts';
+import { freePort, root, runFlash } from '../support/process.ts';
 
 let db: TestDb;
 let env: Record<string, string>;
 beforeAll(async () => {
   db = await createTestDb();
-  env = { DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'), MASTER_KEY: '33'.repeat(32), NOSTR_RELAYS: 'ws://127.0.0.1:7001,wss://relay.example.com' };
+  env = {
+    DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'), MASTER_KEY: '33'.repeat(32), LOG_PRETTY: 'false',
+    NOSTR_RELAYS: 'ws://127.0.0.1:7001,wss://relay.example.com', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
+  };
 });
 afterAll(async () => { await db.drop(); });
 
 /** Runs a one-shot command; resolves with its output and exit code. */
-async function flash(...args: string[]): Promise<{ out: string; code: number | null }> {
-  const p = await runFlash(args, env, /[\s\S]/);
-  const code = await p.exited;
-  return { out: p.output(), code };
+async function flash(...args: string[]): Promise<{ out: string; code: number }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
 }
 
 describe('flash nwc', () => {
@@ -65,5 +79,36 @@ describe('flash nwc', () => {
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.out).toMatch(message);
     }
+  });
+});
+
+describe('the running service', () => {
+  it('serves an app: receive with flash dev pay, pay a flash dev invoice, ledger check clean', { timeout: 90_000 }, async () => {
+    const relayPort = await freePort();
+    Object.assign(env, { RELAY_PORT: String(relayPort), API_PORT: String(await freePort()), NOSTR_RELAYS: `ws://127.0.0.1:${relayPort}` });
+    const service = await runFlash(['start'], env);
+    const client = await (async () => {
+      const created = await flash('nwc', 'create', '--user', getPublicKey(generateSecretKey()), '--name', 'e2e', '--json');
+      expect(created.code).toBe(0);
+      return new NWCClient({ nostrWalletConnectUrl: (JSON.parse(created.out) as { uri: string }).uri });
+    })();
+    try {
+      const received: string[] = [];
+      await client.subscribeNotifications((n) => received.push(n.notification_type));
+      const inv = await client.makeInvoice({ amount: 100_000, description: 'top up' });
+      expect(await flash('dev', 'pay', inv.invoice)).toMatchObject({ code: 0, out: expect.stringContaining('succeeded') });
+      await expect.poll(() => client.getBalance(), { timeout: 10_000 }).toEqual({ balance: 100_000 });
+
+      const outside = await flash('dev', 'invoice', '30000');
+      const paid = await client.payInvoice({ invoice: outside.out.trim() });
+      expect(paid.preimage).toMatch(/^[0-9a-f]{64}$/);
+      expect(await client.getBalance()).toEqual({ balance: 100_000 - 30_000 - paid.fees_paid });
+      await expect.poll(() => received, { timeout: 10_000 }).toEqual(['payment_received', 'payment_sent']);
+    } finally {
+      client.close();
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+    }
+    expect(await flash('ledger', 'check')).toEqual({ code: 0, out: 'ledger is consistent\n' });
   });
 });
