@@ -1,17 +1,15 @@
 // `flash nwc create|list|revoke` as a user runs them: the real executable, its output and exit
 // codes; then the whole service (`flash start`) used by an @getalby/sdk app, with money moved
 // in and out by `flash dev pay` and `flash dev invoice`, and `flash ledger check` at the end.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { NWCClient } from '@getalby/sdk/nwc';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
-import { freePort, root, runFlash } from '../support/process.ts';
+import { flashCommand, freePort, runFlash } from '../support/process.ts';
 
 let db: TestDb;
 let env: Record<string, string>;
@@ -24,16 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await db.drop(); });
 
-/** Runs a one-shot command; resolves with its output and exit code. */
-async function flash(...args: string[]): Promise<{ out: string; code: number }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
+const flash = (...args: string[]) => flashCommand(args, env);
 
 describe('flash nwc', () => {
   const user = getPublicKey(generateSecretKey());
