@@ -8,7 +8,7 @@ import type { Context } from '../../core/context.ts';
 import type { Sql } from '../../core/db.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
-import type { Keyring } from '../../core/secrets.ts';
+import type { Keyring, SealedColumn } from '../../core/secrets.ts';
 import { botRelays } from '../identity.ts';
 import { addressDomain } from '../zaps/receive.ts';
 import { usernameOf } from '../zaps/usernames.ts';
@@ -58,6 +58,7 @@ export function toConnection(r: ConnectionRow, now = Date.now()): Connection {
 
 /** The master-key purpose a connection's service secret is sealed for. */
 const sealContext = (servicePubkey: string) => `nwc:${servicePubkey}`;
+export const serviceSecrets: SealedColumn = { table: 'nwc_connections', column: 'service_secret', by: 'service_pubkey', context: sealContext };
 
 export function openServiceSecret(keyring: Keyring, row: Pick<ConnectionRow, 'service_pubkey' | 'service_secret'>): Uint8Array {
   return keyring.open(row.service_secret, sealContext(row.service_pubkey));
