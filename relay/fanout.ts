@@ -73,30 +73,42 @@ export class Fanout {
       const now = Date.now();
       const windowMs = this.#o.windowSeconds * 1000;
       const multi = r.multi();
-      const kinds = new Set<number>();
+      const keys = new Set<string>();
+      // Each event goes under its kind and under its kind and author, so a filter naming
+      // authors (as every NWC client's does) reads only its own share of the window.
       for (const { event, raw } of this.#ephemeral) {
-        multi.zadd(this.#windowKey(event.kind), now, raw);
-        kinds.add(event.kind);
+        for (const key of [this.#windowKey(event.kind), this.#windowKey(event.kind, event.pubkey)]) {
+          multi.zadd(key, now, raw);
+          keys.add(key);
+        }
       }
-      for (const k of kinds) {
-        multi.zremrangebyscore(this.#windowKey(k), '-inf', now - windowMs);
-        multi.pexpire(this.#windowKey(k), windowMs);
+      for (const key of keys) {
+        multi.zremrangebyscore(key, '-inf', now - windowMs);
+        multi.pexpire(key, windowMs);
       }
       multi.exec().catch(fail);
       this.#ephemeral = [];
     }
   }
 
-  #windowKey(kind: number): string {
-    return `${this.#o.prefix}:relay:ephemeral:${kind}`;
+  #windowKey(kind: number, author?: string): string {
+    return `${this.#o.prefix}:relay:ephemeral:${kind}${author ? `:${author}` : ''}`;
   }
 
-  /** Ephemeral events of these kinds received within the window (any process). */
-  async recentEphemeral(kinds: number[]): Promise<Accepted[]> {
-    if (this.#o.windowSeconds <= 0 || kinds.length === 0) return [];
+  /** Ephemeral events of these kinds (by these authors, where given) received within the window (any process). */
+  async recentEphemeral(parts: Array<{ kind: number; author?: string }>): Promise<Accepted[]> {
+    if (this.#o.windowSeconds <= 0 || parts.length === 0) return [];
     const since = Date.now() - this.#o.windowSeconds * 1000;
-    const lists = await Promise.all(kinds.map((k) => this.#o.redis.zrangebyscore(this.#windowKey(k), since, '+inf')));
-    return lists.flat().map((raw) => ({ event: JSON.parse(raw) as NostrEvent, raw }));
+    const keys = [...new Set(parts.map((p) => this.#windowKey(p.kind, p.author)))];
+    const lists = await Promise.all(keys.map((k) => this.#o.redis.zrangebyscore(k, since, '+inf')));
+    const seen = new Set<string>();
+    const out: Accepted[] = [];
+    for (const raw of lists.flat()) {
+      if (seen.has(raw)) continue;
+      seen.add(raw);
+      out.push({ event: JSON.parse(raw) as NostrEvent, raw });
+    }
+    return out;
   }
 
   async policyChanged(): Promise<void> {

@@ -15,9 +15,13 @@ import { limitOf, readRefusal } from './read.ts';
 const storedFilters = (filters: Filter[]) => filters.filter((f) => f.limit !== 0 && !matchesNothing(f) && !(f.kinds && f.kinds.every(isEphemeral)));
 
 async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Promise<Accepted[]> {
-  const kinds = [...new Set(filters.flatMap((f) => (matchesNothing(f) || f.limit === 0 ? [] : (f.kinds ?? []).filter(isEphemeral))))];
-  if (!kinds.length) return [];
-  const recent = await r.fanout.recentEphemeral(kinds);
+  const parts = filters.flatMap((f) => {
+    if (matchesNothing(f) || f.limit === 0) return [];
+    const kinds = (f.kinds ?? []).filter(isEphemeral);
+    return f.authors ? kinds.flatMap((kind) => f.authors!.map((author) => ({ kind, author }))) : kinds.map((kind) => ({ kind }));
+  });
+  if (!parts.length) return [];
+  const recent = await r.fanout.recentEphemeral(parts);
   return recent.filter((a) => matchAny(filters, a.event) && !isExpired(a.event, now));
 }
 

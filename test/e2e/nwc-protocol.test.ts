@@ -141,10 +141,15 @@ describe('never pay twice', () => {
   it('never lets concurrent requests on one budget exceed it', async () => {
     const budgeted = await h.connect({ name: 'race', budgetSats: 100n, renewal: 'monthly' });
     await h.fund(budgeted.accountId, 10_000_000n);
-    // Each reserves 20 sat + the 10 sat minimum fee reserve: three fit in 100 sat, not four.
+    // In flight, each counts 20 sat + the 10 sat minimum fee reserve, so three always fit in
+    // 100 sat; once settled, one counts 20 sat + its real fee (about 1 sat), so a fourth may fit
+    // if it starts after three settled. A fifth never can.
     const invoices = await Promise.all(Array.from({ length: 12 }, () => h.wallet.externalInvoice(20_000n)));
     const outcomes = await Promise.all(invoices.map((invoice) => budgeted.client.payInvoice({ invoice }).then(() => 'paid', (err: { code: string }) => err.code)));
-    expect(outcomes.sort()).toEqual([...Array(3).fill('paid'), ...Array(9).fill('QUOTA_EXCEEDED')].sort());
+    const paid = outcomes.filter((o) => o === 'paid').length;
+    expect(paid).toBeGreaterThanOrEqual(3);
+    expect(paid).toBeLessThanOrEqual(4);
+    expect(outcomes.filter((o) => o !== 'paid').every((o) => o === 'QUOTA_EXCEEDED')).toBe(true);
     const budget = await budgeted.client.getBudget() as { used_budget: number; total_budget: number };
     expect(budget.used_budget).toBeLessThanOrEqual(budget.total_budget);
     expect(await balance(h.wallet.ctx.sql, budgeted.accountId)).toBe(10_000_000n - BigInt(budget.used_budget));

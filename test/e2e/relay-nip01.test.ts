@@ -142,6 +142,19 @@ describe('relay NIP-01', () => {
     listener.close(); publisher.close(); late.close();
   });
 
+  it('replays from the window by author when the filter names authors, and by kind when it does not', async () => {
+    const [svc, other] = [newKey(), newKey()];
+    const c = await WireClient.open(relay.url);
+    const mine = sign(svc, { kind: 23195, tags: [['e', 'a'.repeat(64)]], content: 'answer' });
+    const theirs = sign(other, { kind: 23195, tags: [['e', 'a'.repeat(64)]], content: 'answer' });
+    expect(await c.publish(mine)).toEqual([true, '']);
+    expect(await c.publish(theirs)).toEqual([true, '']);
+    const ids = async (filter: Record<string, unknown>) => (await c.query(`w${Math.random()}`, filter)).events.map((x) => x.id).sort();
+    await expect.poll(() => ids({ kinds: [23195], authors: [svc.pk], '#e': ['a'.repeat(64)] })).toEqual([mine.id]);
+    await expect.poll(() => ids({ kinds: [23195], '#e': ['a'.repeat(64)] })).toEqual([mine.id, theirs.id].sort());
+    c.close();
+  });
+
   it('sends EVENT, EOSE and CLOSED messages with the subscription id and replaces a REQ with a reused id', async () => {
     const c = await WireClient.open(relay.url);
     const g = newKey();
