@@ -68,8 +68,14 @@ export class DmUser {
     await this.relay.publish(finalizeEvent({ kind: DirectMessageRelaysList, created_at: Math.floor(Date.now() / 1000), tags: relays.map((r) => ['relay', r]), content: '' }, this.sk));
   }
 
-  /** A DM to the bot in `scheme`, and the id replies will refer to (event id, or rumor id). */
-  dm(text: string, scheme: Scheme, at = Math.floor(Date.now() / 1000)): { event: NostrEvent; id: string } {
+  #lastAt = 0;
+
+  /**
+   * A DM to the bot in `scheme`, and the id replies will refer to (event id, or rumor id).
+   * Times strictly increase: two equal rumors in one second would be one message (same id).
+   */
+  dm(text: string, scheme: Scheme, at = Math.max(Math.floor(Date.now() / 1000), this.#lastAt + 1)): { event: NostrEvent; id: string } {
+    this.#lastAt = Math.max(this.#lastAt, at);
     if (scheme === 'nip04') {
       const event = finalizeEvent({ kind: EncryptedDirectMessage, created_at: at, tags: [['p', this.bot]], content: nip04.encrypt(this.sk, this.bot, text) }, this.sk);
       return { event, id: event.id };
@@ -110,6 +116,8 @@ export class DmUser {
 
 export interface DmService {
   relay: TestRelay;
+  /** Every relay the bot uses (`relay` first). */
+  relays: TestRelay[];
   wallet: TestWallet;
   bots: RunningRole;
   botPubkey: string;
@@ -117,14 +125,16 @@ export interface DmService {
   close(): Promise<void>;
 }
 
-export async function startDmService(env: Record<string, string> = {}): Promise<DmService> {
-  const relay = await startTestRelay();
-  const wallet = await startTestWallet({ NOSTR_RELAYS: relay.url, ...env });
+/** Starts `relayCount` relays, the wallet, and the bots role reading from every relay. */
+export async function startDmService(env: Record<string, string> = {}, relayCount = 1): Promise<DmService> {
+  const relays = await Promise.all(Array.from({ length: relayCount }, () => startTestRelay()));
+  const relay = relays[0]!;
+  const wallet = await startTestWallet({ NOSTR_RELAYS: relays.map((r) => r.url).join(','), ...env });
   const bots = await botsRole(wallet.ctx);
   const { pubkey } = await loadBotKey(wallet.ctx.secrets, 'dm');
   const users: DmUser[] = [];
-  return {
-    relay, wallet, bots, botPubkey: pubkey,
+  const svc: DmService = {
+    relay, relays, wallet, bots, botPubkey: pubkey,
     async user() {
       const u = await DmUser.connect(relay.url, pubkey);
       users.push(u);
@@ -132,9 +142,16 @@ export async function startDmService(env: Record<string, string> = {}): Promise<
     },
     async close() {
       for (const u of users) u.close();
-      await bots.stop();
+      await svc.bots.stop();
       await wallet.close();
-      await relay.close();
+      for (const r of relays) await r.close();
     },
   };
+  return svc;
+}
+
+/** Stops the bots role and starts it again, as a restart of the process would. */
+export async function restartBots(svc: DmService): Promise<void> {
+  await svc.bots.stop();
+  svc.bots = await botsRole(svc.wallet.ctx);
 }
