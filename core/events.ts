@@ -39,9 +39,9 @@ export const streamKey = (prefix: string) => `${prefix}:events`;
 const STREAM_MAX = 1_000_000;
 const BATCH = 500;
 
-/** Writes the event in the caller's transaction; it is published once that commits. */
-export async function recordEvent(tx: Tx, event: PaymentEventInput): Promise<void> {
-  await tx`insert into event_outbox (type, payload) values (${event.type}, ${tx.json(toWire(event) as never)})`;
+/** Writes events in the caller's transaction (one statement); they are published once it commits. */
+export async function recordEvent(tx: Tx, ...events: PaymentEventInput[]): Promise<void> {
+  await tx`insert into event_outbox ${tx(events.map((e) => ({ type: e.type, payload: tx.json(toWire(e) as never) })))}`;
 }
 
 export interface EventDeps { sql: Sql; redis: Redis; prefix: string; log: Logger }

@@ -86,6 +86,7 @@ export class JobBus<J extends JobMap> {
     let q = this.#queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.#conn, prefix: this.opts.prefix });
+      q.setMaxListeners(0); // each concurrent add waits on the same queue
       this.#queues.set(name, q);
     }
     return q;
@@ -95,6 +96,7 @@ export class JobBus<J extends JobMap> {
     let ev = this.#events.get(name);
     if (!ev) {
       const qe = new QueueEvents(name, { connection: this.#conn, prefix: this.opts.prefix });
+      qe.setMaxListeners(0); // every waiting `call` listens here; hundreds at once is normal
       ev = qe.waitUntilReady().then(() => qe);
       this.#events.set(name, ev);
     }

@@ -45,7 +45,7 @@ export class Keyring {
     const [version, id, nonce, ct] = sealed.split(':');
     if (version !== VERSION || !id || !nonce || !ct) throw new SecretError('not a sealed secret');
     const key = this.#keys.get(id);
-    if (!key) throw new SecretError(`secret sealed with unknown master key ${id}`);
+    if (!key) throw new SecretError(`secret sealed with master key ${id}, which is neither MASTER_KEY nor in MASTER_KEYS_RETIRED (on regtest: is DATA_DIR the one that holds its master.key?)`);
     try {
       return xchacha20poly1305(key, hexToBytes(nonce), utf8ToBytes(context)).decrypt(hexToBytes(ct));
     } catch {

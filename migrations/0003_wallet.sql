@@ -192,6 +192,7 @@ create table fake_ln_invoices (
   primary key (node, payment_hash)
 );
 create index fake_ln_invoices_updates on fake_ln_invoices (node, update_index) where update_index is not null;
+create index fake_ln_invoices_unnumbered on fake_ln_invoices (node) where update_index is null and state <> 'open';
 create table fake_ln_payments (
   node text not null references fake_ln_nodes (name),
   payment_hash text not null,

@@ -3,21 +3,11 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createSignedRequest, createUnsignedRequest, parsePaymentRequest } from 'invoices';
+import type { DecodedInvoice, Network } from '../../workers/lightning/port.ts';
 
-export type Network = 'regtest' | 'signet' | 'testnet' | 'mainnet';
-
-export interface Bolt11 {
-  paymentHash: string;
-  paymentRequest: string;
-  network: Network;
-  destination: string;
-  amountMsat?: bigint;
-  description?: string;
-  descriptionHash?: string;
+/** The port's decoded invoice (the shape every Lightning adapter reports), plus the payment secret. */
+export interface Bolt11 extends DecodedInvoice {
   paymentSecret?: string;
-  createdAt: Date;
-  expiresAt: Date;
-  minFinalCltvExpiry: number;
 }
 
 export class Bolt11Error extends Error {
@@ -31,8 +21,22 @@ const packageNetwork: Record<Network, string> = { mainnet: 'bitcoin', testnet: '
 const FEATURES = [{ bit: 9 }, { bit: 14 }, { bit: 16 }];
 const MAX_LENGTH = 7089;
 
+// Decoding checks a signature (about a millisecond); a payment is decoded by the engine, the
+// worker and the node, so recent results are kept. Decoding is a pure function of the string.
+const decoded = new Map<string, Bolt11>();
+const REMEMBER = 10_000;
+
 export function decodeBolt11(paymentRequest: string): Bolt11 {
   const request = paymentRequest.trim().toLowerCase().replace(/^lightning:/, '');
+  const known = decoded.get(request);
+  if (known) return { ...known };
+  const result = decodeUncached(request);
+  if (decoded.size >= REMEMBER) decoded.delete(decoded.keys().next().value!);
+  decoded.set(request, result);
+  return { ...result };
+}
+
+function decodeUncached(request: string): Bolt11 {
   if (!request || request.length > MAX_LENGTH) throw new Bolt11Error('not a BOLT 11 payment request');
   let p: ReturnType<typeof parsePaymentRequest>;
   try {

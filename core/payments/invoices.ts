@@ -11,7 +11,7 @@ import { post } from '../ledger/ledger.ts';
 import { callLightning, publishCommitted } from './dispatch.ts';
 import { PaymentError } from './errors.ts';
 import { checkAmount } from './limits.ts';
-import { findByKey, getTransaction, recordTransactionEvent, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lower-case hex');
 
@@ -134,7 +134,7 @@ export async function creditInvoice(ctx: Context, s: { paymentHash: string; rece
       update transactions set status = 'succeeded', amount_msat = ${s.receivedMsat}, preimage = coalesce(${s.preimage ?? null}, preimage),
         settled_at = ${s.settledAt ?? new Date()}
       where id = ${row.id} returning *`;
-    await recordTransactionEvent(tx, 'payment.received', { ...toTransaction(updated!), amountMsat: s.receivedMsat });
+    await recordTransactionEvents(tx, ['payment.received', { ...toTransaction(updated!), amountMsat: s.receivedMsat }]);
     return true;
   });
   if (credited) void publishCommitted(ctx);
@@ -147,7 +147,7 @@ export async function markAccepted(ctx: Context, paymentHash: string, receivedMs
     const [row] = await tx<TransactionRow[]>`
       update transactions set status = 'accepted', amount_msat = coalesce(amount_msat, ${receivedMsat})
       where direction = 'incoming' and kind = 'lightning' and payment_hash = ${paymentHash} and status = 'open' returning *`;
-    if (row) await recordTransactionEvent(tx, 'hold_invoice.accepted', toTransaction(row));
+    if (row) await recordTransactionEvents(tx, ['hold_invoice.accepted', toTransaction(row)]);
     return Boolean(row);
   });
   if (changed) void publishCommitted(ctx);

@@ -4,6 +4,7 @@
 // pending until the node says succeeded or failed (workers/lightning/reconcile.ts).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Context } from '../context.ts';
 import type { Tx } from '../db.ts';
@@ -14,7 +15,7 @@ import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError } from './errors.ts';
 import { checkAmount, defaultFeeReserve } from './limits.ts';
-import { findByKey, getTransaction, recordTransactionEvent, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 /**
  * Runs inside the reserving database transaction, after the payment row exists and before
@@ -61,15 +62,17 @@ export function resultOf(t: Transaction): PaymentResult {
   return { status: 'pending', ...base };
 }
 
-/** Checks an invoice before anything is reserved; returns it with the amount to pay. */
-function validateInvoice(ctx: Context, paymentRequest: string, amountMsat?: bigint): { invoice: Bolt11; amountMsat: bigint } {
-  let invoice: Bolt11;
+function decode(paymentRequest: string): Bolt11 {
   try {
-    invoice = decodeBolt11(paymentRequest);
+    return decodeBolt11(paymentRequest);
   } catch (err) {
     if (err instanceof Bolt11Error) throw new PaymentError('invalid_invoice', err.message);
     throw err;
   }
+}
+
+/** Checks an invoice before anything is reserved; returns the amount to pay. */
+function validateInvoice(ctx: Context, invoice: Bolt11, amountMsat?: bigint): bigint {
   if (invoice.network !== ctx.config.NETWORK) throw new PaymentError('wrong_network', `the invoice is for ${invoice.network}, this service runs on ${ctx.config.NETWORK}`);
   if (invoice.expiresAt.getTime() <= Date.now()) throw new PaymentError('expired', 'the invoice has expired');
   if (invoice.amountMsat !== undefined && amountMsat !== undefined && amountMsat !== invoice.amountMsat) {
@@ -78,20 +81,25 @@ function validateInvoice(ctx: Context, paymentRequest: string, amountMsat?: bigi
   const amount = invoice.amountMsat ?? amountMsat;
   if (amount === undefined) throw new PaymentError('amount_required', 'the invoice has no amount: give one');
   checkAmount(ctx.config, amount);
-  return { invoice, amountMsat: amount };
+  return amount;
 }
 
 /** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
 export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
   const { beforeReserve, ...rest } = req;
   const r = parse(payInvoiceRequest, rest);
-  const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
-  if (existing) return awaitOutcome(ctx, existing, r.waitMs);
-  const { invoice, amountMsat } = validateInvoice(ctx, r.paymentRequest, r.amountMsat);
-  const paid = await lookupPayment(ctx.sql, { accountId: r.accountId, paymentHash: invoice.paymentHash });
-  if (paid && paid.status !== 'failed') return awaitOutcome(ctx, paid, r.waitMs);
-  const [own] = await ctx.sql<TransactionRow[]>`
-    select * from transactions where direction = 'incoming' and kind = 'lightning' and payment_request = ${invoice.paymentRequest}`;
+  const invoice = decode(r.paymentRequest);
+  // One look for: this request before, this invoice paid by the account before, our own invoice.
+  const rows = await ctx.sql<TransactionRow[]>`
+    select * from transactions
+    where (account_id = ${r.accountId} and idempotency_key = ${r.idempotencyKey})
+       or (account_id = ${r.accountId} and direction = 'outgoing' and payment_hash = ${invoice.paymentHash} and status <> 'failed')
+       or (direction = 'incoming' and kind = 'lightning' and payment_request = ${invoice.paymentRequest})`;
+  const earlier = rows.find((t) => t.account_id === r.accountId && t.idempotency_key === r.idempotencyKey)
+    ?? rows.find((t) => t.account_id === r.accountId && t.direction === 'outgoing');
+  if (earlier) return awaitOutcome(ctx, toTransaction(earlier), r.waitMs);
+  const amountMsat = validateInvoice(ctx, invoice, r.amountMsat);
+  const own = rows.find((t) => t.direction === 'incoming');
   if (own) return payInternal(ctx, r, own, amountMsat, beforeReserve);
   const t = await reserve(ctx, {
     account_id: r.accountId, kind: 'lightning', idempotency_key: r.idempotencyKey, amount_msat: amountMsat,
@@ -121,21 +129,25 @@ export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<Pay
 
 type NewPayment = Record<string, string | bigint | Date | Record<string, unknown> | null> & { account_id: string; idempotency_key: string; payment_hash: string };
 
-/** Writes the payment and its reserve in one transaction; maps duplicates to the first payment. */
+/**
+ * Writes the payment and its reserve in one transaction (the two statements pipelined);
+ * maps duplicates to the first payment.
+ */
 async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeReserve): Promise<Transaction> {
+  const id = randomUUID();
+  const total = (row.amount_msat as bigint) + (row.fee_reserve_msat as bigint);
   try {
     return await ctx.sql.begin(async (tx) => {
-      const [created] = await tx<TransactionRow[]>`
-        insert into transactions ${tx({ ...row, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
-        returning *`;
-      const t = toTransaction(created!);
-      const total = t.amountMsat! + t.feeReserveMsat;
       await beforeReserve?.(tx, total);
-      await post(tx, {
-        idempotencyKey: `pay:${t.id}:reserve`, kind: 'payment.reserve', ref: t.id,
-        postings: [{ accountId: t.accountId, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
+      const inserted = tx<TransactionRow[]>`
+        insert into transactions ${tx({ ...row, id, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
+        returning *`.execute();
+      const reserved = post(tx, {
+        idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id,
+        postings: [{ accountId: row.account_id, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
       });
-      return t;
+      const [[created]] = await Promise.all([inserted, reserved]);
+      return toTransaction(created!);
     });
   } catch (err) {
     return mapReserveError(ctx, err, row);
@@ -182,8 +194,7 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
         update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
         where id = ${inv!.id} returning *`;
       const sent = toTransaction(payer!);
-      await recordTransactionEvent(tx, 'payment.sent', sent);
-      await recordTransactionEvent(tx, 'payment.received', toTransaction(paid!));
+      await recordTransactionEvents(tx, ['payment.sent', sent], ['payment.received', toTransaction(paid!)]);
       return sent;
     });
   } catch (err) {
@@ -244,31 +255,37 @@ export async function finishPayment(ctx: Context, transactionId: string, attempt
     const amount = row.amount_msat!;
     const reserved = amount + row.fee_reserve_msat;
     const finish = { idempotencyKey: `pay:${row.id}:finish`, ref: row.id };
-    let updated: TransactionRow | undefined;
+    let done: Transaction;
+    let statements: Array<Promise<unknown>>;
     if (outcome.status === 'succeeded') {
       // The holder never pays more fee than reserved; a node that overspent costs the operator.
       const charged = outcome.feeMsat < row.fee_reserve_msat ? outcome.feeMsat : row.fee_reserve_msat;
-      await post(tx, {
-        ...finish, kind: 'payment.settle',
-        postings: [
-          { accountId: systemAccounts.lightningPending, amountMsat: -reserved },
-          { accountId: systemAccounts.lightning, amountMsat: amount + outcome.feeMsat },
-          { accountId: row.account_id, amountMsat: row.fee_reserve_msat - charged },
-          { accountId: systemAccounts.fees, amountMsat: charged - outcome.feeMsat },
-        ],
-      });
-      [updated] = await tx<TransactionRow[]>`update transactions set status = 'succeeded', fee_msat = ${charged},
-        preimage = ${outcome.preimage}, settled_at = now() where id = ${row.id} returning *`;
+      done = toTransaction({ ...row, status: 'succeeded', fee_msat: charged, preimage: outcome.preimage, settled_at: new Date() });
+      statements = [
+        tx`update transactions set status = 'succeeded', fee_msat = ${charged}, preimage = ${outcome.preimage}, settled_at = ${done.settledAt!}
+          where id = ${row.id}`.execute(),
+        post(tx, {
+          ...finish, kind: 'payment.settle',
+          postings: [
+            { accountId: systemAccounts.lightningPending, amountMsat: -reserved },
+            { accountId: systemAccounts.lightning, amountMsat: amount + outcome.feeMsat },
+            { accountId: row.account_id, amountMsat: row.fee_reserve_msat - charged },
+            { accountId: systemAccounts.fees, amountMsat: charged - outcome.feeMsat },
+          ],
+        }),
+      ];
     } else {
-      await post(tx, {
-        ...finish, kind: 'payment.void',
-        postings: [{ accountId: systemAccounts.lightningPending, amountMsat: -reserved }, { accountId: row.account_id, amountMsat: reserved }],
-      });
-      [updated] = await tx<TransactionRow[]>`update transactions set status = 'failed', failure_reason = ${outcome.reason},
-        failure_message = ${outcome.message ?? null} where id = ${row.id} returning *`;
+      done = toTransaction({ ...row, status: 'failed', failure_reason: outcome.reason, failure_message: outcome.message ?? null });
+      statements = [
+        tx`update transactions set status = 'failed', failure_reason = ${outcome.reason}, failure_message = ${outcome.message ?? null}
+          where id = ${row.id}`.execute(),
+        post(tx, {
+          ...finish, kind: 'payment.void',
+          postings: [{ accountId: systemAccounts.lightningPending, amountMsat: -reserved }, { accountId: row.account_id, amountMsat: reserved }],
+        }),
+      ];
     }
-    const done = toTransaction(updated!);
-    await recordTransactionEvent(tx, outcome.status === 'succeeded' ? 'payment.sent' : 'payment.failed', done);
+    await Promise.all([...statements, recordTransactionEvents(tx, [outcome.status === 'succeeded' ? 'payment.sent' : 'payment.failed', done])]);
     return done;
   });
   void publishCommitted(ctx);

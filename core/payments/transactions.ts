@@ -2,7 +2,7 @@
 // issued, a payment we send, each side of a transfer), with history and domain events.
 import type { Db } from '../ledger/ledger.ts';
 import type { Tx } from '../db.ts';
-import { recordEvent, type EventType } from '../events.ts';
+import { recordEvent, type EventType, type PaymentEventInput } from '../events.ts';
 
 export type Direction = 'incoming' | 'outgoing';
 export type TransactionKind = 'lightning' | 'internal' | 'keysend' | 'transfer';
@@ -99,12 +99,16 @@ export async function history(db: Db, q: HistoryQuery): Promise<{ items: Transac
   return { items, nextCursor: items.length === q.limit ? items.at(-1)!.seq.toString() : undefined };
 }
 
-/** Records the domain event of a transaction in the caller's database transaction. */
-export async function recordTransactionEvent(tx: Tx, type: EventType, t: Transaction): Promise<void> {
-  await recordEvent(tx, {
+function eventOf(type: EventType, t: Transaction): PaymentEventInput {
+  return {
     type, accountId: t.accountId, transactionId: t.id, kind: t.kind, amountMsat: t.amountMsat ?? 0n, feeMsat: t.feeMsat,
     paymentHash: t.paymentHash, preimage: t.preimage, paymentRequest: t.paymentRequest, description: t.description,
     descriptionHash: t.descriptionHash, memo: t.memo, metadata: t.metadata, counterpartyAccountId: t.counterpartyAccountId,
     reason: t.failureReason,
-  });
+  };
+}
+
+/** Records the domain events of transactions in the caller's database transaction. */
+export function recordTransactionEvents(tx: Tx, ...events: Array<[EventType, Transaction]>): Promise<void> {
+  return recordEvent(tx, ...events.map(([type, t]) => eventOf(type, t)));
 }

@@ -7,7 +7,7 @@ import { publishCommitted } from './dispatch.ts';
 import { PaymentError } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import type { BeforeReserve } from './pay.ts';
-import { findByKey, recordTransactionEvent, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+import { findByKey, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const transferRequest = z.object({
   fromAccountId: z.uuid(),
@@ -42,13 +42,14 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
       if (rows.length !== 2) throw new PaymentError('not_found', 'no such account');
       const [out, inc] = rows[0]!.direction === 'outgoing' ? [rows[0]!, rows[1]!] : [rows[1]!, rows[0]!];
       await beforeReserve?.(tx, r.amountMsat);
-      await post(tx, {
-        idempotencyKey: `transfer:${out.id}`, kind: 'transfer', memo: r.memo, ref: out.id,
-        postings: [{ accountId: r.fromAccountId, amountMsat: -r.amountMsat }, { accountId: r.toAccountId, amountMsat: r.amountMsat }],
-      });
       const t = toTransaction(out);
-      await recordTransactionEvent(tx, 'payment.sent', t);
-      await recordTransactionEvent(tx, 'payment.received', toTransaction(inc));
+      await Promise.all([
+        post(tx, {
+          idempotencyKey: `transfer:${out.id}`, kind: 'transfer', memo: r.memo, ref: out.id,
+          postings: [{ accountId: r.fromAccountId, amountMsat: -r.amountMsat }, { accountId: r.toAccountId, amountMsat: r.amountMsat }],
+        }),
+        recordTransactionEvents(tx, ['payment.sent', t], ['payment.received', toTransaction(inc)]),
+      ]);
       return t;
     });
   } catch (err) {

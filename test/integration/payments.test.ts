@@ -14,7 +14,7 @@ import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, set
 import { lookupPayment, payInvoice, payKeysend } from '../../core/payments/pay.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { transfer } from '../../core/payments/transfer.ts';
-import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
+import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { reconcile } from '../../workers/lightning/reconcile.ts';
 import { newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
 
@@ -206,6 +206,23 @@ describe('paying', () => {
     const r = await payKeysend(w.ctx, { accountId: a, destination: w.external.pubkey, amountMsat: 2000n, tlvRecords: { '34349334': 'beef' }, idempotencyKey: newKey(), waitMs: 5000 });
     expect(r).toMatchObject({ status: 'succeeded', feeMsat: fakeRoutingFeeMsat(2000n) });
     expect((await w.external.lookupInvoice(r.paymentHash))?.state).toBe('settled');
+  });
+});
+
+describe('backend faults', () => {
+  it('maps a node that is down to `unavailable` when issuing an invoice', async () => {
+    const a = await w.user();
+    w.node.faults.unavailable = true;
+    try {
+      await expect(createInvoice(w.ctx, { accountId: a, idempotencyKey: newKey() })).rejects.toMatchObject({ name: 'PaymentError', code: 'unavailable' });
+    } finally {
+      w.node.faults.unavailable = false;
+    }
+  });
+
+  it('refuses to run the fake node off regtest', async () => {
+    await expect(FakeLightningNode.open({ ...w.ctx, config: { NETWORK: 'mainnet' } }, 'flash')).rejects.toThrow(/only on regtest/);
+    await expect(FakeLightningNode.open({ ...w.ctx, config: { NETWORK: 'signet' } }, 'other')).rejects.toThrow(/only on regtest/);
   });
 });
 

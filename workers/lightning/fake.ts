@@ -73,6 +73,8 @@ export class FakeLightningNode implements LightningBackend {
   readonly #sql: Sql;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #nodes = new Map<string, string>();
+  readonly #announcing = new Set<string>();
 
   private constructor(deps: FakeNodeDeps, name: string, key: Uint8Array, faults: FakeFaults) {
     this.name = name;
@@ -134,6 +136,7 @@ export class FakeLightningNode implements LightningBackend {
     this.#guard();
     const hash = hashOf(preimage);
     await this.#sql.begin(async (tx) => {
+      await this.#lockPayers(tx, hash);
       const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${hash} for update`;
       if (!inv) throw new LightningError('not_found', 'no invoice for this preimage');
       if (inv.state === 'settled') return;
@@ -141,11 +144,13 @@ export class FakeLightningNode implements LightningBackend {
       await this.#advance(tx, this.name, hash, 'settled', preimage);
       await tx`update fake_ln_payments set status = 'succeeded', preimage = ${preimage} where payment_hash = ${hash} and status = 'pending'`;
     });
+    this.#announce(this.name);
   }
 
   async cancelHoldInvoice(paymentHash: string): Promise<void> {
     this.#guard();
     await this.#sql.begin(async (tx) => {
+      await this.#lockPayers(tx, paymentHash);
       const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${paymentHash} for update`;
       if (!inv) throw new LightningError('not_found', 'no such invoice');
       if (inv.state === 'canceled') return;
@@ -154,22 +159,62 @@ export class FakeLightningNode implements LightningBackend {
       await tx`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
         where payment_hash = ${paymentHash} and status = 'pending'`;
     });
+    this.#announce(this.name);
+  }
+
+  /** Rows are locked payments first, then the invoice (as #resolve does), so they never deadlock. */
+  async #lockPayers(tx: Tx, hash: string): Promise<void> {
+    await tx`select 1 from fake_ln_payments where payment_hash = ${hash} and status = 'pending' order by node for update`;
   }
 
   /**
-   * Moves an invoice to a new state with the node's next update index. The per-node lock
-   * makes indexes commit in order, so a subscriber resuming after index n misses nothing.
+   * Moves an invoice to a new state. Its update index is assigned later, by the subscriber's
+   * sequencer (#sequence), in commit order: a lock or NOTIFY here would serialise every
+   * payment's commit.
    */
-  async #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string, receivedMsat?: bigint): Promise<void> {
-    await tx`select pg_advisory_xact_lock(hashtext(${`fake_ln:${node}`}))`;
-    await tx`
-      with i as (select nextval('fake_ln_update_index') as i)
-      update fake_ln_invoices set state = ${state}, update_index = i.i,
-        settle_index = case when ${state} = 'settled' then i.i end,
+  #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string, receivedMsat?: bigint): Promise<unknown> {
+    return tx`
+      update fake_ln_invoices set state = ${state}, update_index = null, settle_index = null,
         settled_at = case when ${state} = 'settled' then now() end,
         preimage = coalesce(preimage, ${preimage ?? null}), received_msat = coalesce(${receivedMsat ?? null}, received_msat)
-      from i where node = ${node} and payment_hash = ${hash}`;
-    await tx`select pg_notify(${CHANNEL}, ${node})`;
+      where node = ${node} and payment_hash = ${hash}`.execute();
+  }
+
+  /** Wakes the node's subscribers, in every process; after commit, one NOTIFY per tick. */
+  #announce(node: string): void {
+    if (this.#announcing.has(node)) return;
+    this.#announcing.add(node);
+    setImmediate(() => {
+      this.#announcing.delete(node);
+      this.#sql`select pg_notify(${CHANNEL}, ${node})`.catch((err: unknown) => this.#log.warn({ err }, 'notify failed; subscribers poll'));
+    });
+  }
+
+  /**
+   * Numbers this node's committed but unnumbered invoice updates. Sequencers of one node run
+   * one at a time (advisory lock), so numbers become visible in order and a subscriber
+   * resuming after number n misses nothing.
+   */
+  async #sequence(): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext(${`fake_ln:${this.name}`}))`;
+      await tx`
+        with todo as (
+          select payment_hash, nextval('fake_ln_update_index') as i from (
+            select payment_hash from fake_ln_invoices
+            where node = ${this.name} and update_index is null and state <> 'open' order by settled_at, payment_hash) t)
+        update fake_ln_invoices f set update_index = todo.i, settle_index = case when f.state = 'settled' then todo.i end
+        from todo where f.node = ${this.name} and f.payment_hash = todo.payment_hash`;
+    });
+  }
+
+  /** The fake node with this pubkey (other than this one); the list is re-read on a miss. */
+  async #nodeNamed(pubkey: string): Promise<string | undefined> {
+    if (!this.#nodes.has(pubkey)) {
+      for (const r of await this.#sql<{ name: string; pubkey: string }[]>`select name, pubkey from fake_ln_nodes`) this.#nodes.set(r.pubkey, r.name);
+    }
+    const name = this.#nodes.get(pubkey);
+    return name === this.name ? undefined : name;
   }
 
   async decodeInvoice(paymentRequest: string): Promise<DecodedInvoice> {
@@ -198,12 +243,12 @@ export class FakeLightningNode implements LightningBackend {
   async keysend(req: KeysendRequest): Promise<PaymentStatus> {
     this.#guard();
     const hash = hashOf(req.preimage);
-    const [target] = await this.#sql<{ name: string }[]>`select name from fake_ln_nodes where pubkey = ${req.destination} and name <> ${this.name}`;
+    const target = await this.#nodeNamed(req.destination);
     if (target) {
       // The receiver learns of a keysend only as it arrives: it becomes an invoice there.
       await this.#sql`
         insert into fake_ln_invoices (node, payment_hash, payment_request, preimage, amount_msat, state, is_hold, created_at, expires_at)
-        values (${target.name}, ${hash}, '', ${req.preimage}, ${req.amountMsat}, 'open', false, now(), now() + interval '1 day')
+        values (${target}, ${hash}, '', ${req.preimage}, ${req.amountMsat}, 'open', false, now(), now() + interval '1 day')
         on conflict do nothing`;
     }
     return this.#send(hash, req.destination, req.amountMsat, req.maxFeeMsat, req.timeoutSeconds);
@@ -211,11 +256,10 @@ export class FakeLightningNode implements LightningBackend {
 
   async #send(hash: string, destination: string, amountMsat: bigint, maxFeeMsat: bigint, timeoutSeconds: number): Promise<PaymentStatus> {
     this.#guard();
-    const [existing] = await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
-    if (existing && existing.status !== 'failed') return this.#await(hash, timeoutSeconds);
-    const [target] = await this.#sql<{ name: string }[]>`select name from fake_ln_nodes where pubkey = ${destination} and name <> ${this.name}`;
+    const target = await this.#nodeNamed(destination);
     const feeMsat = fakeRoutingFeeMsat(amountMsat);
     const failure: PaymentFailureReason | null = !target || feeMsat > maxFeeMsat ? 'no_route' : (this.faults.failPayments ?? null);
+    // A hash already in flight or paid is reported, not paid again; a failed one may be retried.
     const [row] = await this.#sql<PaymentRow[]>`
       insert into fake_ln_payments (node, payment_hash, destination, amount_msat, fee_msat, status, failure_reason, completes_at)
       values (${this.name}, ${hash}, ${destination}, ${amountMsat}, ${feeMsat}, ${failure ? 'failed' : 'pending'}, ${failure},
@@ -224,8 +268,7 @@ export class FakeLightningNode implements LightningBackend {
         amount_msat = excluded.amount_msat, fee_msat = excluded.fee_msat, completes_at = excluded.completes_at
         where fake_ln_payments.status = 'failed'
       returning *`;
-    if (!row) return this.#await(hash, timeoutSeconds);
-    return row.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds);
+    return row?.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds);
   }
 
   async #await(hash: string, timeoutSeconds: number): Promise<PaymentStatus> {
@@ -240,25 +283,27 @@ export class FakeLightningNode implements LightningBackend {
 
   /** Completes an in-flight payment once it is due: settles the target invoice or fails. */
   async #resolve(hash: string): Promise<PaymentRow | undefined> {
-    return this.#sql.begin(async (tx) => {
+    let advanced: string | undefined;
+    const resolved = await this.#sql.begin(async (tx) => {
       const [p] = await tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`;
       if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now()) return p;
-      const [inv] = await tx<(InvoiceRow & { node: string })[]>`
-        select i.* from fake_ln_invoices i join fake_ln_nodes n on n.name = i.node
-        where n.pubkey = ${p.destination} and i.payment_hash = ${hash} for update of i`;
+      const target = await this.#nodeNamed(p.destination);
+      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${target ?? ''} and payment_hash = ${hash} for update`;
       if (inv?.state === 'accepted') return p;
       const payable = inv && inv.state === 'open' && inv.expires_at.getTime() > Date.now() && (inv.amount_msat === null || p.amount_msat >= inv.amount_msat);
-      if (!payable) {
-        const [failed] = await tx<PaymentRow[]>`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
-          where node = ${this.name} and payment_hash = ${hash} returning *`;
-        return failed;
-      }
-      await this.#advance(tx, inv.node, hash, inv.is_hold ? 'accepted' : 'settled', undefined, p.amount_msat);
-      if (inv.is_hold) return p;
-      const [paid] = await tx<PaymentRow[]>`update fake_ln_payments set status = 'succeeded', preimage = ${inv.preimage}
-        where node = ${this.name} and payment_hash = ${hash} returning *`;
-      return paid;
+      const settle = payable && !inv.is_hold;
+      const outcome = !payable ? { status: 'failed' as const, failure_reason: 'incorrect_payment_details' as const }
+        : settle ? { status: 'succeeded' as const, preimage: inv.preimage } : {};
+      if (payable) advanced = target;
+      await Promise.all([
+        payable ? this.#advance(tx, target!, hash, settle ? 'settled' : 'accepted', undefined, p.amount_msat) : undefined,
+        payable && !settle ? undefined
+          : tx`update fake_ln_payments set ${tx(outcome)} where node = ${this.name} and payment_hash = ${hash}`.execute(),
+      ]);
+      return { ...p, ...outcome };
     });
+    if (advanced) this.#announce(advanced);
+    return resolved;
   }
 
   async lookupPayment(paymentHash: string): Promise<PaymentStatus> {
@@ -273,7 +318,7 @@ export class FakeLightningNode implements LightningBackend {
     return row && toInvoice(row);
   }
 
-  /** Replays updates after the index, then follows NOTIFY (with a periodic poll as a safety net). */
+  /** Replays updates after the index, then follows NOTIFY (with a poll as a safety net). */
   subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription {
     let cursor = afterSettleIndex;
     let closed = false;
@@ -284,6 +329,7 @@ export class FakeLightningNode implements LightningBackend {
       running = (async () => {
         do {
           again = false;
+          await this.#sequence();
           for (;;) {
             const rows = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices
               where node = ${this.name} and update_index > ${cursor} order by update_index limit 200`;
