@@ -1,10 +1,15 @@
 // The DM bot end to end: users on nostr-tools talk to it over our relay in NIP-04 and NIP-17;
 // money moves through the wallet core and the workers on the fake Lightning node.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balance } from '../../core/ledger/ledger.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
+import { testMasterKey } from '../support/context.ts';
 import { startDmService, type DmService, type DmUser, type Scheme } from '../support/dm.ts';
+import { root } from '../support/process.ts';
 
 let svc: DmService;
 beforeAll(async () => { svc = await startDmService(); });
@@ -21,6 +26,17 @@ async function funded(scheme: Scheme, sats: number): Promise<DmUser> {
   await u.waitFor(/Received/);
   return u;
 }
+
+it('funds an account with `invoice` and `flash dev pay`, as a person trying it on regtest would', async () => {
+  const u = await svc.user();
+  const bolt11 = /(lnbcrt\S+)/.exec(await u.ask('invoice 21k', 'nip17'))![1]!;
+  const c = svc.wallet.ctx.config;
+  const env = { ...process.env, DATABASE_URL: c.DATABASE_URL, REDIS_URL: c.REDIS_URL, REDIS_PREFIX: c.REDIS_PREFIX, MASTER_KEY: testMasterKey };
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/flash.ts'), 'dev', 'pay', bolt11], { cwd: root, env });
+  expect(stdout).toMatch(/^succeeded$/m);
+  expect((await u.waitFor(/Received/)).text).toBe('⚡ Received 21,000 sats.');
+  expect(await u.ask('balance', 'nip17')).toBe('Balance: 21,000 sats');
+});
 
 describe.each(['nip04', 'nip17'] as const)('in %s', (scheme) => {
   it('answers help, balance and nonsense, in the scheme it was spoken to', async () => {
