@@ -7,10 +7,12 @@ import { RelayPool } from '../core/nostr/pool.ts';
 import type { Role } from '../core/role.ts';
 import type { BotModule } from './bot.ts';
 import { dmBot } from './dm/bot.ts';
+import { nwcBot } from './nwc/bot.ts';
+import { zapperBot } from './zaps/bot.ts';
 import { botRelays, identityEvents, publishIdentity } from './identity.ts';
 
-/** Every bot, in start order. A new bot (NWC service, zapper) adds its module here. */
-export const botModules: BotModule[] = [dmBot];
+/** Every bot, in start order. A new bot adds its module here. */
+export const botModules: BotModule[] = [dmBot, nwcBot, zapperBot];
 
 async function lead(ctx: Context, bot: BotModule, key: KeyPair, lease: Lease): Promise<Leadership> {
   const log = ctx.log.child({ bot: bot.name, fence: lease.fence });

@@ -1,5 +1,5 @@
 // Every `flash` command, each with its own --help.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../core/config.ts';
 import { closeContext, createContext } from '../core/context.ts';
 import { connect, ensureDatabase } from '../core/db.ts';
@@ -8,8 +8,10 @@ import { migrate } from '../core/migrate.ts';
 import { roles, start } from './start.ts';
 import { botModules } from '../bots/role.ts';
 import { botRelays } from '../bots/identity.ts';
-import { loadBotKey } from '../core/nostr/keys.ts';
+import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
+import { BusinessError, createBusiness } from '../bots/zaps/business.ts';
 import { walletCommands } from './wallet.ts';
+import { nwcCommands } from './nwc.ts';
 
 function config(): Config {
   try {
@@ -96,4 +98,33 @@ program.command('bots')
       await closeContext(ctx);
     }
   });
+program.command('business')
+  .description('business accounts (zap batches through /api/v1, see docs/api.md)')
+  .command('create')
+  .description("register a business: its Nostr key authenticates its API calls (NIP-98)")
+  .argument('<npub>', "the business's own public key (npub or hex)", (v) => {
+    try {
+      return parsePubkey(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  })
+  .option('--name <name>', 'display name')
+  .option('--concurrency <n>', 'payments in flight at once (default BUSINESS_CONCURRENCY)', (v) => Number.parseInt(v, 10))
+  .addHelpText('after', '\nExample:\n  flash business create npub1… --name "Coffee shop"')
+  .action(async (pubkey: string, opts: { name?: string; concurrency?: number }) => {
+    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
+    try {
+      const b = await createBusiness(ctx, { pubkey, name: opts.name, concurrency: opts.concurrency });
+      console.log(`business ${b.name}: account ${b.accountId}, key ${b.pubkey}, concurrency ${b.concurrency}`);
+      console.log(`fund it by paying an invoice of the account, then POST ${ctx.config.publicUrl}/api/v1/zaps`);
+    } catch (err) {
+      if (!(err instanceof BusinessError)) throw err;
+      program.error(`flash business create: ${err.message}`);
+    } finally {
+      await closeContext(ctx);
+    }
+  });
+
 walletCommands(program, config);
+nwcCommands(program, config);

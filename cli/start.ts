@@ -32,7 +32,14 @@ export async function start(config: Config, names: string[]): Promise<void> {
       force.unref();
       for (const r of running.reverse()) await r.stop().catch((err: unknown) => log.error({ err }, 'role stop failed'));
       await closeContext(ctx);
+      clearTimeout(force);
       log.info('stopped');
+      // Everything is drained and closed; a handle some library left open must not hold the
+      // process (or turn a clean stop into a failure). Name it for whoever hunts it down.
+      setTimeout(() => {
+        log.warn({ resources: process.getActiveResourcesInfo() }, 'resources still open after shutdown; exiting');
+        process.exit(0);
+      }, 1000).unref();
     })();
     return stopping;
   };

@@ -95,6 +95,46 @@ export const variables = {
     .describe('Worker threads that verify signatures (default: one per CPU; 0: on the main thread).'),
   RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
   // --- end relay ---
+  // --- zaps, lightning addresses, businesses (bots/zaps, api/lnurl, api/business) ---
+  ZAP_NSEC: z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters').optional()
+    .describe('Secret key that signs zap receipts (the `nostrPubkey` of every lightning address). Default: generated on first start and kept sealed in the database.'),
+  ZAP_RELAYS: list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL'))).default([])
+    .describe('Comma-separated relays that get every zap receipt besides the ones the zap request names (default: NOSTR_RELAYS, else RELAY_URL).'),
+  ZAP_RECEIPT_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(14)
+    .describe('Attempts to publish a receipt to one relay, with exponential backoff from 0.5 s (14 ≈ 2.3 hours).'),
+  ZAP_RESERVED_USERNAMES: list.default([])
+    .describe('Comma-separated usernames refused besides the built-in reserved names and BOT_DM_USERNAME.'),
+  LNURL_MIN_SENDABLE_MSAT: z.coerce.bigint().min(1n).default(1000n)
+    .describe('Smallest amount a lightning address accepts (msat).'),
+  LNURL_MAX_SENDABLE_MSAT: z.coerce.bigint().min(1n).default(1_000_000_000n)
+    .describe('Largest amount a lightning address accepts (msat; at most PAYMENT_MAX_MSAT).'),
+  LNURL_COMMENT_ALLOWED: z.coerce.number().int().min(0).max(2000).default(255)
+    .describe('Longest LUD-12 comment accepted with a payment (0: none).'),
+  LNURL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('How long a request to another LNURL server may take.'),
+  LNURL_DEV_HOSTS: list.default([])
+    .describe('Regtest only: `domain=http://host:port` pairs, lightning-address domains served over plain HTTP at that address (local stand-ins).'),
+  BUSINESS_BATCH_MAX: z.coerce.number().int().min(1).max(100_000).default(1000)
+    .describe('Most recipients in one business zap batch.'),
+  BUSINESS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
+    .describe('Payments of one business in flight at once (default for new businesses).'),
+  BUSINESS_PAY_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000)
+    .describe('How long a batch line waits for an outgoing payment before reporting it pending.'),
+  BUSINESS_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(5).max(600).default(60)
+    .describe('NIP-98: how far created_at may be from now.'),
+  // --- end zaps ---
+  // --- wallet connect (bots/nwc/) ---
+  NWC_NAME: z.string().min(1).default('Flash Wallet Connect')
+    .describe('Name of the wallet-connect service: its profile name and the alias in get_info.'),
+  NWC_REQUEST_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(300)
+    .describe('Wallet-connect requests older than this (by created_at) are ignored.'),
+  NWC_PAY_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(50)
+    .describe('How long pay_invoice/pay_keysend wait for the outcome; a payment still in flight is answered when it completes.'),
+  NWC_INFO_REPUBLISH_SECONDS: z.coerce.number().int().min(60).default(3600)
+    .describe('How often each connection\'s info event (kind 13194) is published again.'),
+  NWC_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(600)
+    .describe('Requests per minute per connection before RATE_LIMITED (bursts up to that many); 0: unlimited.'),
+  // --- end wallet connect ---
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
     .describe('How long a graceful shutdown waits for in-flight work before closing.'),
   // Nostr toolkit and bots
@@ -130,7 +170,7 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;

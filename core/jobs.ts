@@ -49,8 +49,26 @@ const lightningJobs = {
   }),
 } satisfies JobMap;
 
+// Zaps: the `zaps` queue (bots/zaps/jobs.ts), run by the zapper bot's leading instance.
+const zapJobs = {
+  /** One attempt to publish a stored zap receipt to one relay; a failure schedules the next. */
+  'zaps.publishReceipt': defineJob({
+    queue: 'zaps',
+    payload: z.object({ paymentHash: hex32, relay: z.string().regex(/^wss?:\/\//), attempt: z.number().int().min(1) }),
+    result: z.object({ status: z.enum(['published', 'retrying', 'failed', 'done']) }),
+  }),
+  /** Runs a business zap batch to the end; safe to repeat (every line pays once, by its key). */
+  'zaps.batch': defineJob({
+    queue: 'zaps',
+    payload: z.object({ batchId: z.uuid() }),
+    result: z.object({ paid: z.number(), failed: z.number(), pending: z.number() }),
+    attempts: 5,
+  }),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
+  ...zapJobs,
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;

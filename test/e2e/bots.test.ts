@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { botModules } from '../../bots/role.ts';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { freePort, runFlash } from '../support/process.ts';
@@ -35,13 +36,13 @@ describe('flash start bots', () => {
 
     const second = await runFlash(['start', 'bots'], env);
     expect(second.output()).toContain(`DM bot: ${npub} (standby)`);
-    expect(relay.connections).toBe(1);
+    expect(relay.connections).toBe(botModules.length);
 
     first.child.kill('SIGKILL');
     await first.exited;
     // The standby's lease check finds the dead leader's lease expired and starts the bot.
     await expect.poll(() => second.output(), { timeout: 10_000 }).toContain('"msg":"leading"');
-    await expect.poll(() => relay.connections).toBe(1);
+    await expect.poll(() => relay.connections).toBe(botModules.length);
 
     const info = await runFlash(['bots', 'info'], env, /relays:/);
     expect(info.output()).toContain(`DM bot: ${npub}`);

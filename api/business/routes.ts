@@ -1,0 +1,70 @@
+// The business API (/api/v1): NIP-98 on every request, zap batches and their reports, the
+// signing key a business lets us hold. Errors are `{"error": code, "reason": text}`.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Context } from '../../core/context.ts';
+import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
+import { HttpAuthError } from '../../core/nostr/nip98.ts';
+import { authenticateBusiness, setSigningKey, type Business } from '../../bots/zaps/business.ts';
+import { BatchError, batchReport, batchRequest, submitBatch } from '../../bots/zaps/batches.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest { rawBody?: string; business?: Business }
+}
+
+function fail(reply: FastifyReply, status: number, error: string, reason: string) {
+  return reply.code(status).send({ error, reason });
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new BatchError(400, r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+export async function businessRoutes(app: FastifyInstance, ctx: Context): Promise<void> {
+  await app.register(async (api) => {
+    // NIP-98 signs the body's bytes: keep them as they came.
+    api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      req.rawBody = body as string;
+      try {
+        done(null, body === '' ? undefined : JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error('body is not JSON'), { statusCode: 400 }), undefined);
+      }
+    });
+    api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      if (err instanceof HttpAuthError) return fail(reply, 401, err.reason, err.message);
+      if (err instanceof BatchError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
+      if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
+      ctx.log.error({ err }, 'business API request failed');
+      return fail(reply, 500, 'internal', 'internal error');
+    });
+    api.addHook('preHandler', async (req: FastifyRequest) => {
+      req.business = await authenticateBusiness(ctx, ctx.redis, {
+        header: req.headers.authorization, url: `${ctx.config.publicUrl}${req.url}`, method: req.method, body: req.rawBody,
+      });
+    });
+
+    api.post('/zaps', async (req, reply) => {
+      const body = parseBody(batchRequest(ctx.config.BUSINESS_BATCH_MAX), req.body);
+      const { id, created } = await submitBatch(ctx, req.business!, body);
+      return reply.code(created ? 202 : 200).send(await batchReport(ctx, req.business!.accountId, id));
+    });
+
+    api.get<{ Params: { id: string } }>('/zaps/:id', async (req, reply) => {
+      const report = await batchReport(ctx, req.business!.accountId, req.params.id);
+      return report ?? fail(reply, 404, 'not_found', 'no such batch');
+    });
+
+    api.put('/signing-key', async (req) => {
+      const { secretKey } = parseBody(z.object({ secretKey: z.string().max(200) }), req.body);
+      try {
+        return { pubkey: await setSigningKey(ctx, req.business!.accountId, parseSecretKey(secretKey)) };
+      } catch (err) {
+        if (err instanceof KeyError) throw new BatchError(400, err.message);
+        throw err;
+      }
+    });
+  }, { prefix: '/api/v1' });
+}

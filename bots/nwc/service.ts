@@ -1,0 +1,304 @@
+// The wallet-connect service while this instance leads: one subscription for kind 23194
+// p-tagged to any connection's service key, on every configured relay; each request is
+// checked, recorded in PostgreSQL before anything it asks for happens, run, and answered
+// (kind 23195) with the connection's own key in the request's encryption. Info events (kind
+// 13194) are published per connection at start, on change and periodically.
+import { randomBytes } from 'node:crypto';
+import type { Filter } from 'nostr-tools/filter';
+import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { Context } from '../../core/context.ts';
+import type { Logger } from '../../core/log.ts';
+import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
+import type { RelayPool } from '../../core/nostr/pool.ts';
+import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.ts';
+import { resultOf } from '../../core/payments/pay.ts';
+import { getTransaction } from '../../core/payments/transactions.ts';
+import { openServiceSecret, toConnection, type Connection, type ConnectionRow } from './connections.ts';
+import { handlers, later, payAnswer, type HandlerResult } from './handlers.ts';
+import {
+  decrypt, encrypt, isMethod, kinds, methods, Nip47Error, notificationTypes, parseJson, parseParams, peer, requestEncryption,
+  requestSchema, stringifyJson, supportedEncryptions, type Encryption, type ErrorCode, type Peer,
+} from './nip47.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+/** A connection as the service holds it: with its opened key and the client's shared secrets. */
+export interface LiveConnection extends Connection {
+  secretKey: Uint8Array;
+  client: Peer;
+}
+
+/** What a request is answered with (before encryption). */
+type Answer = { result_type: string; result: Record<string, unknown>; error: null } | { result_type: string; result: null; error: { code: ErrorCode; message: string } };
+
+/** Revoked connections are still answered (UNAUTHORIZED) for this long, then forgotten. */
+const REVOKED_ANSWERED_DAYS = 30;
+/** p values per filter and filters per subscription, within the relay's default limits. */
+const P_PER_FILTER = 500;
+const FILTERS_PER_SUB = 10;
+/** How far back a new subscription asks (the relay keeps ephemeral events this long). */
+const START_LOOKBACK_SEC = 60;
+const RESUBSCRIBE_LOOKBACK_SEC = 10;
+
+/** Payment engine errors as NIP-47 codes: the one place they are mapped. */
+const paymentCodes: Record<PaymentErrorCode, ErrorCode> = {
+  insufficient_balance: 'INSUFFICIENT_BALANCE', not_found: 'NOT_FOUND', unavailable: 'INTERNAL', not_supported: 'NOT_IMPLEMENTED',
+  invalid_request: 'OTHER', invalid_invoice: 'OTHER', wrong_network: 'OTHER', expired: 'OTHER', amount_required: 'OTHER',
+  amount_mismatch: 'OTHER', amount_out_of_range: 'OTHER', already_paid: 'OTHER', self_payment: 'OTHER',
+};
+
+const errorAnswer = (resultType: string, code: ErrorCode, message: string): Answer => ({ result_type: resultType, result: null, error: { code, message } });
+
+export class NwcService {
+  readonly ctx: Context;
+  readonly pool: RelayPool;
+  readonly log: Logger;
+  /** Marks this process's claims on requests; a request claimed by another (dead) one is taken over. */
+  readonly instance = randomBytes(8).toString('hex');
+  readonly #byServiceKey = new Map<string, LiveConnection>();
+  readonly #limiter: RateLimiter;
+  #subs: Array<{ close(): void }> = [];
+  #subscribedKeys = '';
+  #reloading?: Promise<void>;
+  #reloadAgain = false;
+  #stopped = false;
+
+  constructor(ctx: Context, pool: RelayPool, log: Logger) {
+    this.ctx = ctx;
+    this.pool = pool;
+    this.log = log;
+    this.#limiter = new RateLimiter(ctx.config.NWC_RATE_PER_MINUTE);
+  }
+
+  connection(servicePubkey: string): LiveConnection | undefined {
+    return this.#byServiceKey.get(servicePubkey);
+  }
+
+  /** Reloads connections; resubscribes when the set of keys changed; publishes new info events. */
+  reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      do {
+        this.#reloadAgain = false;
+        await this.#reload();
+      } while (this.#reloadAgain && !this.#stopped);
+    })().finally(() => { this.#reloading = undefined; });
+    return this.#reloading;
+  }
+
+  async #reload(): Promise<void> {
+    const rows = await this.ctx.sql<ConnectionRow[]>`
+      select * from nwc_connections where revoked_at is null or revoked_at > now() - make_interval(days => ${REVOKED_ANSWERED_DAYS})`;
+    const changed: LiveConnection[] = [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.service_pubkey);
+      const previous = this.#byServiceKey.get(row.service_pubkey);
+      const c = toConnection(row);
+      if (previous && previous.status === c.status) {
+        Object.assign(previous, c);
+        continue;
+      }
+      const secretKey = previous?.secretKey ?? openServiceSecret(this.ctx.keyring, row);
+      const live: LiveConnection = { ...c, secretKey, client: previous?.client ?? peer(secretKey, c.clientPubkey) };
+      this.#byServiceKey.set(c.servicePubkey, live);
+      if (c.status === 'active' || previous) changed.push(live);
+    }
+    for (const key of this.#byServiceKey.keys()) if (!seen.has(key)) this.#byServiceKey.delete(key);
+    if (this.#stopped) return;
+    this.#subscribe();
+    await Promise.all(changed.map((c) => this.publishInfo(c)));
+  }
+
+  /** One subscription (or a few, for many connections) with every service key as `#p`. */
+  #subscribe(): void {
+    const keys = [...this.#byServiceKey.keys()].sort();
+    const joined = keys.join(',');
+    if (joined === this.#subscribedKeys) return;
+    const since = nowSeconds() - (this.#subscribedKeys ? RESUBSCRIBE_LOOKBACK_SEC : START_LOOKBACK_SEC);
+    this.#subscribedKeys = joined;
+    const filters: Filter[] = [];
+    for (let i = 0; i < keys.length; i += P_PER_FILTER) filters.push({ kinds: [kinds.request], '#p': keys.slice(i, i + P_PER_FILTER), since });
+    const subs = [];
+    for (let i = 0; i < filters.length; i += FILTERS_PER_SUB) {
+      subs.push(this.pool.subscribe(filters.slice(i, i + FILTERS_PER_SUB), (event) => this.handle(event)));
+    }
+    // New first, then the old ones: a request in between arrives twice at worst (and runs once).
+    const old = this.#subs;
+    this.#subs = subs;
+    for (const s of old) s.close();
+  }
+
+  /** The info event of a connection: its methods, encryptions and notifications (empty once it ends). */
+  infoEvent(c: LiveConnection): NostrEvent {
+    const active = c.status === 'active';
+    const notifies = active && c.scopes.includes('notifications');
+    const capabilities = active ? [...methods.filter((m) => c.scopes.includes(m)), ...(notifies ? ['notifications'] : [])] : [];
+    const tags = [['encryption', supportedEncryptions.join(' ')], ...(notifies ? [['notifications', notificationTypes.join(' ')]] : [])];
+    return finalizeEvent({ kind: kinds.info, created_at: nowSeconds(), tags, content: capabilities.join(' ') }, c.secretKey);
+  }
+
+  async publishInfo(c: LiveConnection): Promise<void> {
+    const results = await this.pool.publish(this.infoEvent(c));
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) this.log.warn({ connection: c.id, failed }, 'wallet-connect info event not accepted everywhere');
+  }
+
+  async publishAllInfo(): Promise<void> {
+    for (const c of this.#byServiceKey.values()) if (c.status === 'active') await this.publishInfo(c);
+  }
+
+  /** Handles one kind-23194 event from any relay. Never throws. */
+  async handle(event: NostrEvent): Promise<void> {
+    try {
+      await this.#handle(event);
+    } catch (err) {
+      this.log.error({ err, event: event.id }, 'wallet-connect request failed');
+    }
+  }
+
+  async #handle(event: NostrEvent): Promise<void> {
+    const connection = tagValues(event, 'p').map((p) => this.#byServiceKey.get(p)).find(Boolean);
+    if (!connection || event.kind !== kinds.request) return;
+    const now = nowSeconds();
+    const [expiration] = tagValues(event, 'expiration');
+    if (expiration !== undefined && (!/^\d+$/.test(expiration) || Number(expiration) <= now)) return this.#ignored(event, 'expired');
+    if (event.created_at < now - this.ctx.config.NWC_REQUEST_MAX_AGE_SECONDS) return this.#ignored(event, 'too old');
+    if (event.created_at > now + this.ctx.config.NWC_REQUEST_MAX_AGE_SECONDS) return this.#ignored(event, 'dated in the future');
+
+    const scheme = requestEncryption(event);
+    const client = event.pubkey === connection.clientPubkey ? connection.client : peer(connection.secretKey, event.pubkey);
+    // An answer in a scheme the client did not name would not open: unsupported ones get NIP-44.
+    const reply = { connection, client, scheme: scheme ?? 'nip44_v2', event };
+    let method = '';
+    let params: unknown;
+    let early: Answer | undefined;
+    if (!scheme) {
+      early = errorAnswer('', 'UNSUPPORTED_ENCRYPTION', `encryption ${JSON.stringify(tagValues(event, 'encryption')[0])} is not supported; use one of: ${supportedEncryptions.join(', ')}`);
+    } else {
+      let text: string | undefined;
+      try {
+        text = decrypt(scheme, client, event.content);
+      } catch {
+        early = errorAnswer('', 'OTHER', `the content does not decrypt with ${scheme}`);
+      }
+      if (text !== undefined) {
+        let json: unknown;
+        try {
+          json = parseJson(text);
+        } catch {
+          early = errorAnswer('', 'OTHER', 'the content is not JSON');
+        }
+        const parsed = requestSchema.safeParse(json);
+        if (!early && !parsed.success) early = errorAnswer('', 'OTHER', 'the request must be an object with a method (string) and params (object)');
+        if (parsed.success) ({ method, params } = parsed.data);
+      }
+    }
+
+    if (!(await this.#claim(event, connection, method, reply.scheme))) return;
+    const answer = early ?? (await this.#run(connection, event, method, params));
+    if (answer) await this.#finish(reply, answer);
+  }
+
+  #ignored(event: NostrEvent, why: string): void {
+    this.log.debug({ event: event.id, why }, 'wallet-connect request ignored');
+  }
+
+  /**
+   * Records the request before anything is done for it. False when it was seen before: a
+   * finished one is answered again with the stored response; one in flight here is left alone;
+   * one left in flight by another process (which died) is taken over, since running a request
+   * again repeats nothing (its side effects are keyed by the event id).
+   */
+  async #claim(event: NostrEvent, c: LiveConnection, method: string, scheme: Encryption): Promise<boolean> {
+    const [mine] = await this.ctx.sql`
+      insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
+      values (${event.id}, ${c.id}, ${method || null}, ${event.pubkey}, ${scheme}, ${this.instance})
+      on conflict (event_id) do nothing returning 1`;
+    if (mine) return true;
+    const [row] = await this.ctx.sql<{ status: string; response: NostrEvent | null; instance: string }[]>`
+      select status, response, instance from nwc_requests where event_id = ${event.id}`;
+    if (!row) return false;
+    if (row.status === 'done' && row.response) {
+      await this.pool.publish(row.response);
+      return false;
+    }
+    if (row.instance === this.instance) return false;
+    const [taken] = await this.ctx.sql`
+      update nwc_requests set instance = ${this.instance}
+      where event_id = ${event.id} and status = 'processing' and instance = ${row.instance} returning 1`;
+    return Boolean(taken);
+  }
+
+  /** Authorisation, scope, rate and params, then the method; every failure becomes its NIP-47 error. */
+  async #run(c: LiveConnection, event: NostrEvent, method: string, params: unknown): Promise<Answer | undefined> {
+    let result: HandlerResult;
+    try {
+      if (event.pubkey !== c.clientPubkey) throw new Nip47Error('UNAUTHORIZED', 'this public key has no wallet connected');
+      if (c.status === 'revoked') throw new Nip47Error('UNAUTHORIZED', 'this connection was revoked');
+      if (c.expiresAt && c.expiresAt.getTime() <= Date.now()) throw new Nip47Error('UNAUTHORIZED', 'this connection has expired');
+      if (!this.#limiter.take(c.id)) throw new Nip47Error('RATE_LIMITED', 'too many requests; retry in a few seconds');
+      if (!isMethod(method)) throw new Nip47Error('NOT_IMPLEMENTED', `unknown method ${JSON.stringify(method.slice(0, 64))}`);
+      if (!c.scopes.includes(method)) throw new Nip47Error('RESTRICTED', `this connection may not call ${method}`);
+      const handler = handlers[method] as (r: { ctx: Context; connection: Connection; eventId: string }, p: unknown) => Promise<HandlerResult>;
+      result = await handler({ ctx: this.ctx, connection: c, eventId: event.id }, parseParams(method, params));
+    } catch (err) {
+      return this.#errorOf(method, err, event);
+    }
+    return result === later ? undefined : { result_type: method, result, error: null };
+  }
+
+  #errorOf(method: string, err: unknown, event: NostrEvent): Answer {
+    if (err instanceof Nip47Error) return errorAnswer(method, err.code, err.message);
+    if (err instanceof PaymentError) return errorAnswer(method, paymentCodes[err.code], err.message);
+    this.log.error({ err, event: event.id, method }, 'wallet-connect method failed');
+    return errorAnswer(method, 'INTERNAL', 'internal error');
+  }
+
+  /** Stores the signed answer (once: a second finisher finds it done) and publishes it. */
+  async #finish(to: { connection: LiveConnection; client: Peer; scheme: Encryption; event: { id: string; pubkey: string } }, answer: Answer): Promise<void> {
+    const response = finalizeEvent({
+      kind: kinds.response,
+      created_at: nowSeconds(),
+      tags: [['p', to.event.pubkey], ['e', to.event.id]],
+      content: encrypt(to.scheme, to.client, stringifyJson(answer)),
+    }, to.connection.secretKey);
+    const [stored] = await this.ctx.sql`
+      update nwc_requests set status = 'done', response = ${this.ctx.sql.json(response as never)}, answered_at = now()
+      where event_id = ${to.event.id} and status = 'processing' returning 1`;
+    if (!stored) return;
+    const results = await this.pool.publish(response);
+    if (!results.some((r) => r.ok)) this.log.warn({ event: to.event.id, results }, 'wallet-connect answer not accepted by any relay');
+  }
+
+  /** A payment that outlived its request's wait has finished: answer the request now. */
+  async answerPayment(transactionId: string): Promise<void> {
+    const [row] = await this.ctx.sql<{ event_id: string; author: string; encryption: Encryption; method: string; service_pubkey: string }[]>`
+      select r.event_id, r.author, r.encryption, r.method, c.service_pubkey from nwc_requests r join nwc_connections c on c.id = r.connection_id
+      where r.transaction_id = ${transactionId} and r.status = 'processing'`;
+    const connection = row && this.#byServiceKey.get(row.service_pubkey);
+    if (!row || !connection) return;
+    const t = await getTransaction(this.ctx.sql, transactionId);
+    if (!t || (t.status !== 'succeeded' && t.status !== 'failed')) return;
+    let answer: Answer;
+    try {
+      answer = { result_type: row.method, result: payAnswer(resultOf(t)) as Record<string, unknown>, error: null };
+    } catch (err) {
+      answer = this.#errorOf(row.method, err, { id: row.event_id } as NostrEvent);
+    }
+    const client = row.author === connection.clientPubkey ? connection.client : peer(connection.secretKey, row.author);
+    await this.#finish({ connection, client, scheme: row.encryption, event: { id: row.event_id, pubkey: row.author } }, answer);
+  }
+
+  connections(): IterableIterator<LiveConnection> {
+    return this.#byServiceKey.values();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const s of this.#subs) s.close();
+    this.#subs = [];
+  }
+}

@@ -1,0 +1,42 @@
+// The zapper: its key signs every zap receipt (the `nostrPubkey` of our lightning addresses).
+// While an instance leads for it, it consumes payment.received to issue receipts and runs
+// the `zaps` queue (receipt publishing, business batches).
+import { hostname } from 'node:os';
+import type { Context } from '../../core/context.ts';
+import { consumeEvents } from '../../core/events.ts';
+import type { Logger } from '../../core/log.ts';
+import type { KeyPair } from '../../core/nostr/keys.ts';
+import type { BotModule } from '../bot.ts';
+import { runBatch } from './batches.ts';
+import { enqueuePending, onZapPaid, publishReceipt, type PublishTo } from './receipts.ts';
+
+const QUEUE_CONCURRENCY = 64;
+
+export interface Zapper { stop(): Promise<void> }
+
+/** Starts receipt issuing and the `zaps` queue; `publish` reaches relays (the bot's pool). */
+export async function startZapper(ctx: Context, opts: { key: KeyPair; publish: PublishTo; log: Logger }): Promise<Zapper> {
+  const worker = ctx.bus.process('zaps', {
+    'zaps.publishReceipt': async (job) => ({ status: await publishReceipt(ctx, opts.publish, job) }),
+    'zaps.batch': async ({ batchId }) => runBatch(ctx, batchId),
+  }, { concurrency: QUEUE_CONCURRENCY });
+  const consumer = await consumeEvents({
+    redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'zaps', consumer: `${hostname()}:${process.pid}`,
+    types: ['payment.received'], startAt: '0', log: opts.log,
+    handler: async (event) => { await onZapPaid(ctx, opts.key, event); },
+  });
+  // Deliveries whose job was lost with a crashed instance carry on from where they were.
+  await enqueuePending(ctx);
+  return { stop: async () => { await consumer.stop(); await worker.close(); } };
+}
+
+export const zapperBot: BotModule = {
+  name: 'zapper',
+  title: 'Zapper',
+  configuredKey: (config) => config.ZAP_NSEC,
+  profile: (config) => ({
+    name: 'Flash zaps',
+    about: `Signs the zap receipts of lightning addresses at ${new URL(config.publicUrl).host}.`,
+  }),
+  start: async ({ ctx, key, pool, log }) => startZapper(ctx, { key, log, publish: async (event, relay) => (await pool.publish(event, [relay]))[0]! }),
+};

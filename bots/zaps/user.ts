@@ -1,0 +1,82 @@
+// What the DM bot calls for its `username` and `zap` commands: a user's name here, and zaps
+// paid from the user's account — signed with the user's own key when the user handed it to
+// us (custodial signing), otherwise anonymous (a throwaway key and the `anon` tag).
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import type { Context } from '../../core/context.ts';
+import * as accounts from '../../core/ledger/accounts.ts';
+import type { ZapTarget as DmZapTarget } from '../dm/commands.ts';
+import { ZapError } from './errors.ts';
+import { pointerOf, type ZapPointer } from './pointers.ts';
+import { addressDomain, ownZapRelays } from './receive.ts';
+import { routeOf, sendZap, zapDeps, type ZapDeps, type ZapOutcome } from './send.ts';
+import { checkUsername, claimUsername } from './usernames.ts';
+
+/** `username <name>`: claims the name (replacing the user's previous one); returns the new address. */
+export async function setUsername(ctx: Context, pubkey: string, name: string): Promise<{ name: string; address: string }> {
+  const canonical = checkUsername(name, [...ctx.config.ZAP_RESERVED_USERNAMES, ctx.config.BOT_DM_USERNAME]);
+  await claimUsername(ctx.sql, pubkey, canonical);
+  return { name: canonical, address: `${canonical}@${addressDomain(ctx.config)}` };
+}
+
+const sealPurpose = (pubkey: string) => `zap-signer:${pubkey}`;
+
+/** Turns custodial signing on (with the user's own secret key, which must match) or off (null). */
+export async function setCustodialSigning(ctx: Context, pubkey: string, secretKey: Uint8Array | null): Promise<void> {
+  if (secretKey === null) {
+    await ctx.sql`delete from zap_signers where pubkey = ${pubkey}`;
+    return;
+  }
+  if (getPublicKey(secretKey) !== pubkey) throw new ZapError('wrong_key', 'that secret key does not belong to your public key');
+  const sealed = ctx.keyring.seal(secretKey, sealPurpose(pubkey));
+  await ctx.sql`insert into zap_signers (pubkey, sealed_key) values (${pubkey}, ${sealed})
+    on conflict (pubkey) do update set sealed_key = excluded.sealed_key`;
+}
+
+async function custodialKey(ctx: Context, pubkey: string): Promise<Uint8Array | undefined> {
+  const [row] = await ctx.sql<{ sealed_key: string }[]>`select sealed_key from zap_signers where pubkey = ${pubkey}`;
+  return row && ctx.keyring.open(row.sealed_key, sealPurpose(pubkey));
+}
+
+function pointerOfDm(t: DmZapTarget): ZapPointer {
+  if (t.type === 'profile') return { recipient: t.pubkey, relays: t.relays };
+  if (t.type === 'event') return { eventId: t.id, recipient: t.author, relays: t.relays };
+  return { recipient: t.pubkey, coordinate: `${t.kind}:${t.pubkey}:${t.identifier}`, kind: t.kind, relays: t.relays };
+}
+
+export interface UserZap {
+  userPubkey: string;
+  /** As the DM bot parsed it, or as typed (npub, nprofile, note, nevent, naddr). */
+  target: DmZapTarget | string;
+  amountMsat: bigint;
+  comment?: string;
+  /** The DM's event id makes a natural key: the same DM processed twice pays once. */
+  idempotencyKey: string;
+}
+
+/** `zap <target> <amount> [comment]` from a user's account. */
+export async function zapFromUser(ctx: Context, z: UserZap, given?: ZapDeps): Promise<ZapOutcome & { recipient: string }> {
+  const deps = given ?? zapDeps(ctx);
+  try {
+    const pointer = typeof z.target === 'string' ? pointerOf(z.target) : pointerOfDm(z.target);
+    let recipient = pointer.recipient;
+    let kind = pointer.kind;
+    if (pointer.eventId && (!recipient || kind === undefined)) {
+      const event = await deps.profiles.event(pointer.eventId, pointer.relays);
+      if (!event && !recipient) throw new ZapError('event_not_found', 'could not find that event to learn its author');
+      recipient ??= event?.pubkey;
+      kind ??= event?.kind;
+    }
+    const account = await accounts.forPubkey(ctx.sql, z.userPubkey);
+    const key = await custodialKey(ctx, z.userPubkey);
+    const route = await routeOf(ctx, deps, { pubkey: recipient! });
+    const outcome = await sendZap(ctx, deps, {
+      payerAccountId: account.id, idempotencyKey: `zap:${z.idempotencyKey}`, route, amountMsat: z.amountMsat, comment: z.comment,
+      target: { eventId: pointer.eventId, coordinate: pointer.coordinate, kind }, relays: [...new Set([...ownZapRelays(ctx.config), ...pointer.relays])],
+      sign: (t) => (key ? finalizeEvent(t, key) : finalizeEvent({ ...t, tags: [...t.tags, ['anon']] }, generateSecretKey())),
+      waitMs: 30_000,
+    });
+    return { ...outcome, recipient: recipient! };
+  } finally {
+    if (!given) deps.profiles.close();
+  }
+}

@@ -1,0 +1,60 @@
+// Usernames: the `<name>` of `<name>@<our domain>` (lightning address, NIP-05). Lower-case
+// a-z 0-9 . _ -, unique, one per user; reserved names and anything shaped like an npub refused.
+import type { Sql } from '../../core/db.ts';
+
+export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
+const SHAPE = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
+
+/** Names that would impersonate the operator or collide with paths and well-known roles. */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'admin', 'administrator', 'root', 'system', 'support', 'help', 'info', 'contact', 'security', 'abuse', 'postmaster',
+  'hostmaster', 'webmaster', 'noreply', 'no-reply', 'mail', 'www', 'api', 'app', 'status', 'flash', 'bot', 'bots',
+  'wallet', 'zap', 'zaps', 'zapper', 'lnurl', 'lnurlp', 'nostr', 'relay', 'nip05', 'well-known', 'business', 'billing',
+  'payments', 'pay', 'invoice', 'operator', 'owner', 'staff', 'mod', 'moderator', 'official', 'anonymous', 'anon',
+  'null', 'undefined', 'test',
+]);
+
+export type UsernameErrorReason = 'invalid' | 'reserved' | 'taken';
+
+export class UsernameError extends Error {
+  override name = 'UsernameError';
+  readonly reason: UsernameErrorReason;
+  constructor(reason: UsernameErrorReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/** The canonical form of `input`, or a typed refusal. `extraReserved` adds configured names. */
+export function checkUsername(input: string, extraReserved: Iterable<string> = []): string {
+  const name = input.trim().replace(/^@/, '').toLowerCase();
+  if (name.length < USERNAME_LENGTH.min || name.length > USERNAME_LENGTH.max || !SHAPE.test(name) || /[._-]{2}/.test(name)) {
+    throw new UsernameError('invalid', `a username has ${USERNAME_LENGTH.min}-${USERNAME_LENGTH.max} characters a-z 0-9 . _ -, starting and ending with a letter or digit`);
+  }
+  if (RESERVED_USERNAMES.has(name) || new Set(extraReserved).has(name) || name.startsWith('npub1')) {
+    throw new UsernameError('reserved', `"${name}" is reserved`);
+  }
+  return name;
+}
+
+/** Gives `pubkey` the name (replacing its previous one); refuses a name someone else holds. */
+export async function claimUsername(sql: Sql, pubkey: string, name: string): Promise<void> {
+  const [row] = await sql<{ pubkey: string }[]>`
+    insert into usernames (name, pubkey) values (${name}, ${pubkey})
+    on conflict (pubkey) do update set name = excluded.name, updated_at = now()
+    returning pubkey`.catch((err: { code?: string }) => {
+    if (err.code === '23505') throw new UsernameError('taken', `"${name}" is taken`);
+    throw err;
+  });
+  if (row?.pubkey !== pubkey) throw new UsernameError('taken', `"${name}" is taken`);
+}
+
+export async function pubkeyOfUsername(sql: Sql, name: string): Promise<string | undefined> {
+  const [row] = await sql<{ pubkey: string }[]>`select pubkey from usernames where name = ${name.toLowerCase()}`;
+  return row?.pubkey;
+}
+
+export async function usernameOf(sql: Sql, pubkey: string): Promise<string | undefined> {
+  const [row] = await sql<{ name: string }[]>`select name from usernames where pubkey = ${pubkey}`;
+  return row?.name;
+}
