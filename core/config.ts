@@ -165,7 +165,7 @@ export const variables = {
   DM_MAX_AGE_SECONDS: z.coerce.number().int().min(60).default(3600)
     .describe('DMs written longer ago than this (e.g. while the bot was down) are dropped unanswered, so an old `pay` never runs late.'),
   DM_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000)
-    .describe('How long the DM bot waits for a relay or NIP-05 lookup (a user\'s DM relays, a profile, name@domain).'),
+    .describe('How long the DM bot waits for its relays to answer a lookup (a user\'s DM relays, kind 10050).'),
   // --- end DM bot ---
 } as const;
 

@@ -3,6 +3,7 @@
 // money received, payment outcomes) that the wallet's domain events drive.
 import { npub } from '../../core/nostr/keys.ts';
 import { publicAddress } from '../identity.ts';
+import { zapDeps } from '../zaps/send.ts';
 import type { BotModule, BotRuntime } from '../bot.ts';
 import { DmInbox } from './inbox.ts';
 import { Messenger } from './messenger.ts';
@@ -23,7 +24,7 @@ export async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void
   const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
   const deps: DmDeps = {
     ctx, pool, messenger,
-    nip05: { timeoutMs: config.DM_LOOKUP_TIMEOUT_MS },
+    zaps: zapDeps(ctx),
     userSettings: async (pubkey) => {
       const user = await store.getUser(ctx.sql, pubkey);
       return { lang: user.lang ?? config.DM_DEFAULT_LANG, scheme: user.scheme };
@@ -37,6 +38,7 @@ export async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void
   const stop = async () => {
     await inbox.stop();
     await notices.stop();
+    deps.zaps.profiles.close();
   };
   rt.lease.signal.addEventListener('abort', () => void inbox.stop(), { once: true });
   return { stop };

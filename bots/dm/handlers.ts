@@ -3,7 +3,10 @@
 import { PaymentError } from '../../core/payments/errors.ts';
 import { createInvoice } from '../../core/payments/invoices.ts';
 import { history } from '../../core/payments/transactions.ts';
-import type { Command } from './commands.ts';
+import { setUsername } from '../zaps/user.ts';
+import { UsernameError } from '../zaps/usernames.ts';
+import { USERNAME, type Command } from './commands.ts';
+import { connect, connections, revoke } from './connections.ts';
 import { helpText, t, type HistoryItem } from './i18n/index.ts';
 import { confirm, paymentKey, requestPayment } from './payments.ts';
 import type { DmDeps, Reply, Session } from './session.ts';
@@ -54,8 +57,16 @@ const lang: Handler<'lang'> = async (d, s, cmd) => {
   return text(t(cmd.lang, 'lang.set'));
 };
 
-/** Commands whose services are not part of this build yet. */
-const unavailable = <T extends Command['type']>(command: T): Handler<T> => async (_d, s) => text(t(s.lang, 'unavailable', { command }));
+const username: Handler<'username'> = async (d, s, cmd) => {
+  try {
+    const { name, address } = await setUsername(d.ctx, s.sender, cmd.name);
+    return text(t(s.lang, 'username.set', { name, address }));
+  } catch (err) {
+    if (!(err instanceof UsernameError)) throw err;
+    if (err.reason === 'invalid') return text(t(s.lang, 'error.username', USERNAME));
+    return text(t(s.lang, err.reason === 'taken' ? 'username.taken' : 'username.reserved', { name: cmd.name }));
+  }
+};
 
 const handlers: { [T in Command['type']]: Handler<T> } = {
   help: async (_d, s, cmd) => text(helpText(s.lang, cmd.topic)),
@@ -66,11 +77,11 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   history: historyHandler,
   lang,
   confirm: (d, s, cmd) => confirm(d, s, cmd.yes),
-  connect: unavailable('connect'),
-  connections: unavailable('connections'),
-  revoke: unavailable('revoke'),
-  username: unavailable('username'),
-  zap: unavailable('zap'),
+  connect,
+  connections,
+  revoke,
+  username,
+  zap: requestPayment,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

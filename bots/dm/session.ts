@@ -2,15 +2,16 @@
 import type { Context } from '../../core/context.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
+import type { ZapDeps } from '../zaps/send.ts';
 import type { Lang } from './commands.ts';
 import type { Messenger } from './messenger.ts';
-import type { Nip05Options } from './nip05.ts';
 
 export interface DmDeps {
   ctx: Context;
   pool: RelayPool;
   messenger: Messenger;
-  nip05: Nip05Options;
+  /** LNURL-pay client and profile lookups, shared with the zaps service. */
+  zaps: ZapDeps;
   /** A user's reply language (their choice, else DM_DEFAULT_LANG) and last scheme. */
   userSettings(pubkey: string): Promise<{ lang: Lang; scheme?: DmScheme }>;
   /** How a pubkey is shown in replies (a short npub). */

@@ -61,6 +61,7 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'send.lnurl-range': (p: { address: string; minMsat: bigint; maxMsat: bigint }) => `${p.address} accepts from ${amt(p.minMsat)} to ${amt(p.maxMsat)}.`,
   'send.received': (p: { msat: bigint; from: string; memo?: string }) => `⚡ ${p.from} sent you ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
   'zap.sent': (p: { msat: bigint; target: string }) => `⚡ Zapped ${amt(p.msat)} to ${p.target}.`,
+  'zap.not-found': (p: { target: string }) => `I could not find ${p.target} on the relays, so I do not know whom to zap.`,
 
   'confirm.pay': (p: { msat: bigint; maxFeeMsat: bigint; memo?: string }) =>
     `Pay ${amt(p.msat)}${p.memo ? ` for "${p.memo}"` : ''} (fee at most ${amt(p.maxFeeMsat)})? Reply yes or no.`,
@@ -87,7 +88,6 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'username.taken': (p: { name: string }) => `The username ${p.name} is taken. Try another.`,
   'username.reserved': (p: { name: string }) => `The username ${p.name} is reserved. Try another.`,
 
-  'unavailable': (p: { command: string }) => `"${p.command}" is not available on this service yet.`,
   'rate-limited': (p: { retryAfterSec: number }) => `Too many messages. Try again in ${p.retryAfterSec} s.`,
   'unknown': (p: { word: string; suggestion?: string }) =>
     `I don't know "${p.word}".${p.suggestion ? ` Did you mean "${p.suggestion}"?` : ''} Send "help" for the list of commands.`,

@@ -48,6 +48,7 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'send.lnurl-range': (p) => `${p.address} acepta de ${amt(p.minMsat)} a ${amt(p.maxMsat)}.`,
   'send.received': (p) => `⚡ ${p.from} te envió ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
   'zap.sent': (p) => `⚡ Zap de ${amt(p.msat)} enviado a ${p.target}.`,
+  'zap.not-found': (p) => `No encontré ${p.target} en los relés, así que no sé a quién enviar el zap.`,
 
   'confirm.pay': (p) => `¿Pagar ${amt(p.msat)}${p.memo ? ` por "${p.memo}"` : ''} (comisión máxima ${amt(p.maxFeeMsat)})? Responde sí o no.`,
   'confirm.send': (p) => `¿Enviar ${amt(p.msat)} a ${p.to}? Responde sí o no.`,
@@ -72,7 +73,6 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'username.taken': (p) => `El usuario ${p.name} ya está ocupado. Prueba otro.`,
   'username.reserved': (p) => `El usuario ${p.name} está reservado. Prueba otro.`,
 
-  'unavailable': (p) => `"${p.command}" todavía no está disponible en este servicio.`,
   'rate-limited': (p) => `Demasiados mensajes. Inténtalo de nuevo en ${p.retryAfterSec} s.`,
   'unknown': (p) => `No conozco "${p.word}".${p.suggestion ? ` ¿Quisiste decir "${p.suggestion}"?` : ''} Envía "ayuda" para ver los comandos.`,
 

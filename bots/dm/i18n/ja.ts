@@ -48,6 +48,7 @@ export const ja: Catalog = {
   'send.lnurl-range': (p) => `${p.address} が受け付ける金額は ${amt(p.minMsat)} から ${amt(p.maxMsat)} までです。`,
   'send.received': (p) => `⚡ ${p.from} から ${amt(p.msat)} が届きました${p.memo ? `:「${p.memo}」` : ''}。`,
   'zap.sent': (p) => `⚡ ${p.target} に ${amt(p.msat)} を zap しました。`,
+  'zap.not-found': (p) => `リレーで ${p.target} が見つからないため、zap の送り先が分かりません。`,
 
   'confirm.pay': (p) => `${amt(p.msat)} を支払いますか？${p.memo ? `（${p.memo}）` : ''}手数料は最大 ${amt(p.maxFeeMsat)} です。yes か no で返信してください。`,
   'confirm.send': (p) => `${p.to} に ${amt(p.msat)} を送りますか？yes か no で返信してください。`,
@@ -72,7 +73,6 @@ export const ja: Catalog = {
   'username.taken': (p) => `ユーザー名 ${p.name} は使用中です。別の名前を試してください。`,
   'username.reserved': (p) => `ユーザー名 ${p.name} は予約されています。別の名前を試してください。`,
 
-  'unavailable': (p) => `「${p.command}」はこのサービスではまだ使えません。`,
   'rate-limited': (p) => `メッセージが多すぎます。${p.retryAfterSec} 秒後にもう一度お試しください。`,
   'unknown': (p) => `「${p.word}」は分かりません。${p.suggestion ? `「${p.suggestion}」のことですか？` : ''}コマンド一覧は「help」と送ってください。`,
 
