@@ -1,6 +1,6 @@
 // Outgoing DMs and the relay lookups they need. NIP-04 goes to the bot's relays (where such
 // clients read); NIP-17 is gift-wrapped to the user's DM relays (kind 10050), falling back to
-// ours. Lookups are one-shot subscriptions that end at EOSE from every relay or a timeout.
+// ours. Lookups are one-shot subscriptions, batched, that end at EOSE from every relay or a timeout.
 import { DirectMessageRelaysList } from 'nostr-tools/kinds';
 import type { Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/pure';
@@ -9,20 +9,18 @@ import { createDm, type DmScheme } from '../../core/nostr/dm.ts';
 import { tagValues } from '../../core/nostr/event.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 
-/** The newest event matching `filter` on the pool's relays, or undefined after `timeoutMs`. */
-export function fetchNewest(pool: RelayPool, filter: Filter, timeoutMs: number): Promise<NostrEvent | undefined> {
+/** Events matching `filter` on the pool's relays, until every connected relay sent EOSE or `timeoutMs`. */
+export function fetchEvents(pool: RelayPool, filter: Filter, timeoutMs: number): Promise<NostrEvent[]> {
   return new Promise((resolve) => {
-    let newest: NostrEvent | undefined;
+    const events: NostrEvent[] = [];
     const pending = new Set(pool.status().filter((s) => s.connected).map((s) => s.relay));
     const done = () => {
       clearTimeout(timer);
       sub.close();
-      resolve(newest);
+      resolve(events);
     };
     const timer = setTimeout(done, pending.size ? timeoutMs : 0);
-    const sub = pool.subscribe([{ ...filter, limit: 1 }], (e) => {
-      if (!newest || e.created_at > newest.created_at) newest = e;
-    }, {
+    const sub = pool.subscribe([filter], (e) => { events.push(e); }, {
       onEose: (relay) => {
         pending.delete(relay);
         if (pending.size === 0) done();
@@ -33,6 +31,9 @@ export function fetchNewest(pool: RelayPool, filter: Filter, timeoutMs: number):
 
 const WS_URL = /^wss?:\/\/[^\s]+$/;
 const CACHE_MS = 10 * 60_000;
+/** Lookups asked within this window share one subscription (relays cap subscriptions per connection). */
+const BATCH_MS = 5;
+const BATCH_MAX = 500;
 
 export interface MessengerOptions {
   pool: RelayPool;
@@ -44,19 +45,43 @@ export interface MessengerOptions {
 export class Messenger {
   readonly #o: MessengerOptions;
   readonly #dmRelays = new Map<string, { relays: string[]; until: number }>();
+  readonly #inflight = new Map<string, Promise<string[]>>();
+  #queue: Array<{ pubkey: string; resolve: (relays: string[]) => void }> = [];
+  #timer?: NodeJS.Timeout;
 
   constructor(o: MessengerOptions) {
     this.#o = o;
   }
 
   /** The user's NIP-17 inbox relays (kind 10050), cached for a while; [] when they list none. */
-  async dmRelays(pubkey: string): Promise<string[]> {
+  dmRelays(pubkey: string): Promise<string[]> {
     const cached = this.#dmRelays.get(pubkey);
-    if (cached && cached.until > Date.now()) return cached.relays;
-    const event = await fetchNewest(this.#o.pool, { kinds: [DirectMessageRelaysList], authors: [pubkey] }, this.#o.lookupTimeoutMs);
-    const relays = event ? tagValues(event, 'relay').filter((r) => WS_URL.test(r)).slice(0, 10) : [];
-    this.#dmRelays.set(pubkey, { relays, until: Date.now() + CACHE_MS });
-    return relays;
+    if (cached && cached.until > Date.now()) return Promise.resolve(cached.relays);
+    let lookup = this.#inflight.get(pubkey);
+    if (!lookup) {
+      lookup = new Promise<string[]>((resolve) => this.#queue.push({ pubkey, resolve }));
+      this.#inflight.set(pubkey, lookup);
+      if (!this.#timer) this.#timer = setTimeout(() => void this.#lookUp(), BATCH_MS);
+    }
+    return lookup;
+  }
+
+  /** One subscription for every queued lookup: the newest kind 10050 of each author. */
+  async #lookUp(): Promise<void> {
+    this.#timer = undefined;
+    const batch = this.#queue.splice(0, BATCH_MAX);
+    if (this.#queue.length) this.#timer = setTimeout(() => void this.#lookUp(), 0);
+    const authors = batch.map((b) => b.pubkey);
+    const events = await fetchEvents(this.#o.pool, { kinds: [DirectMessageRelaysList], authors }, this.#o.lookupTimeoutMs);
+    const newest = new Map<string, NostrEvent>();
+    for (const e of events) if ((newest.get(e.pubkey)?.created_at ?? -1) < e.created_at) newest.set(e.pubkey, e);
+    for (const { pubkey, resolve } of batch) {
+      const event = newest.get(pubkey);
+      const relays = event ? tagValues(event, 'relay').filter((r) => WS_URL.test(r)).slice(0, 10) : [];
+      this.#dmRelays.set(pubkey, { relays, until: Date.now() + CACHE_MS });
+      this.#inflight.delete(pubkey);
+      resolve(relays);
+    }
   }
 
   /** The scheme for a user who never wrote to us: NIP-17 when they announce DM relays. */
