@@ -22,8 +22,9 @@ let nip05: http.Server;
 const names: Record<string, string> = {};
 
 beforeAll(async () => {
-  let external: DmService['wallet']['external'] | undefined;
-  lnurl = await startLnurlSim({ node: { createInvoice: (req: CreateInvoiceRequest) => external!.createInvoice(req) }, users: { carol: {}, erin: {} }, minSendableMsat: 5000n });
+  // The stand-in's invoices come from the outside fake node, which exists once the wallet does.
+  const outside: { node?: DmService['wallet']['external'] } = {};
+  lnurl = await startLnurlSim({ node: { createInvoice: (req: CreateInvoiceRequest) => outside.node!.createInvoice(req) }, users: { carol: {}, erin: {} }, minSendableMsat: 5000n });
   nip05 = http.createServer((req, res) => {
     const name = new URL(req.url ?? '/', 'http://x').searchParams.get('name') ?? '';
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ names: names[name] ? { [name]: names[name] } : {} }));
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => nip05.listen(0, '127.0.0.1', resolve));
   const friends = `http://127.0.0.1:${(nip05.address() as AddressInfo).port}`;
   svc = await startDmService({ PUBLIC_URL: 'https://flash.test', LNURL_DEV_HOSTS: `shop.test=${lnurl.url},friends.test=${friends}` });
-  external = svc.wallet.external;
+  outside.node = svc.wallet.external;
 });
 afterAll(async () => {
   await svc.close();
