@@ -12,6 +12,7 @@ import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../bots/zaps/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
+import { sealedColumns } from './sealed-columns.ts';
 
 function config(): Config {
   try {
@@ -67,7 +68,7 @@ program.command('secrets')
   .action(async () => {
     const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
     try {
-      console.log(`re-sealed ${await ctx.secrets.rotate()} secret(s) under key ${ctx.keyring.currentId}`);
+      console.log(`re-sealed ${await ctx.secrets.rotate(sealedColumns)} secret(s) under key ${ctx.keyring.currentId}`);
     } finally {
       await closeContext(ctx);
     }

@@ -102,13 +102,34 @@ export class SecretStore {
       on conflict (name) do update set sealed = excluded.sealed, updated_at = now()`;
   }
 
-  /** Re-seals every secret made under a retired key with the current one; returns how many. */
-  async rotate(): Promise<number> {
+  /**
+   * Re-seals every secret made under a retired key with the current one: the `secrets` table
+   * and each feature's sealed column. Returns how many were re-sealed.
+   */
+  async rotate(columns: SealedColumn[] = []): Promise<number> {
     return this.sql.begin(async (tx) => {
-      const rows = await tx<{ name: string; sealed: string }[]>`select name, sealed from secrets for update`;
-      const stale = rows.filter((r) => this.keyring.isStale(r.sealed));
-      for (const r of stale) await this.put(r.name, this.keyring.open(r.sealed, `secret:${r.name}`), tx);
-      return stale.length;
+      let count = 0;
+      for (const c of [secretsColumn, ...columns]) {
+        const rows = await tx<{ by: string; sealed: string }[]>`
+          select ${tx(c.by)}::text as by, ${tx(c.column)} as sealed from ${tx(c.table)}
+          where ${tx(c.column)} is not null for update`;
+        for (const r of rows.filter((r) => this.keyring.isStale(r.sealed))) {
+          const fresh = this.keyring.seal(this.keyring.open(r.sealed, c.context(r.by)), c.context(r.by));
+          await tx`update ${tx(c.table)} set ${tx(c.column)} = ${fresh} where ${tx(c.by)}::text = ${r.by}`;
+          count++;
+        }
+      }
+      return count;
     });
   }
 }
+
+/** A column that holds sealed values, found by a unique column `by` whose value names its purpose. */
+export interface SealedColumn {
+  table: string;
+  column: string;
+  by: string;
+  context: (by: string) => string;
+}
+
+const secretsColumn: SealedColumn = { table: 'secrets', column: 'sealed', by: 'name', context: (name) => `secret:${name}` };

@@ -7,7 +7,7 @@ create table relay_events (
   kind int not null,
   d text,                            -- replace key: '' for replaceable kinds, the d tag for addressable, null otherwise
   expires_at bigint,                 -- NIP-40 expiration, unix seconds
-  search text,                       -- content of searchable kinds (NIP-50), null otherwise
+  search tsvector,                   -- NIP-50: to_tsvector('simple', content) of searchable kinds, null otherwise
   raw text not null                  -- the canonical event JSON, sent to readers as is
 );
 create index relay_events_created on relay_events (created_at desc, id);
@@ -16,13 +16,13 @@ create index relay_events_author_kind on relay_events (pubkey, kind, created_at 
 -- One current event per replaceable/addressable key; writers serialize on an advisory lock.
 create unique index relay_events_replace_key on relay_events (pubkey, kind, d) where d is not null;
 create index relay_events_expires on relay_events (expires_at) where expires_at is not null;
-create index relay_events_search on relay_events using gin (to_tsvector('simple', search)) where search is not null;
+create index relay_events_search on relay_events using gin (search) where search is not null;
 
 -- Single-letter tags, one row per distinct (event, name, value): `#x` filters scan
 -- (name, value) newest first and join the event by id.
 create table relay_tags (
   event_id bytea not null,
-  name char(1) not null,
+  name text not null,                -- one letter; text (not char) so that text parameters use the index
   value text not null,
   kind int not null,
   created_at bigint not null
@@ -74,7 +74,7 @@ begin
     delete from relay_events where id = cur.id;
   end if;
   insert into relay_events (id, pubkey, created_at, kind, d, expires_at, search, raw)
-    values (p_id, p_pubkey, p_created_at, p_kind, p_d, p_expires_at, p_search, p_raw)
+    values (p_id, p_pubkey, p_created_at, p_kind, p_d, p_expires_at, to_tsvector('simple', p_search), p_raw)
     on conflict (id) do nothing;
   if not found then return 'duplicate'; end if;
   insert into relay_tags (event_id, name, value, kind, created_at)

@@ -1,5 +1,6 @@
 // One client connection: its socket, NIP-42 state, open subscriptions, and a send path that
 // drops slow consumers instead of letting their queued output grow without bound.
+import * as wsModule from 'ws';
 import type { WebSocket } from 'ws';
 import { gatedKinds } from './kinds.ts';
 import type { LiveSubscription } from './live-index.ts';
@@ -7,6 +8,16 @@ import { authChallenge, eventMessage, notice } from './messages.ts';
 import { newChallenge } from './nips/nip42.ts';
 import type { NegSession } from './nips/nip77.ts';
 import type { Accepted, Filter, NostrEvent } from './types.ts';
+
+/**
+ * One unmasked text frame, header included, ready for any client socket. Server frames are
+ * never masked and we never compress, so the same bytes serve every subscriber of a fan-out:
+ * one encoding and one write per socket instead of ws framing each send.
+ */
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
+export function wireFrame(text: string): Buffer {
+  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }));
+}
 
 export class Subscription implements LiveSubscription {
   readonly id: string;
@@ -21,11 +32,14 @@ export class Subscription implements LiveSubscription {
     this.filters = filters;
   }
 
-  /** Sends a live event, or holds it until EOSE. */
-  deliver(acc: Accepted): void {
+  /** Sends a live event, or holds it until EOSE. `frames` shares one encoded message among
+   * the subscriptions with the same id (a fan-out to thousands encodes it once). */
+  deliver(acc: Accepted, frames: Map<string, Buffer>): void {
     if (!this.conn.canRead(acc.event)) return;
-    if (this.pending) this.pending.push(acc);
-    else this.conn.send(eventMessage(this.id, acc.raw));
+    if (this.pending) return void this.pending.push(acc);
+    let frame = frames.get(this.id);
+    if (!frame) frames.set(this.id, (frame = wireFrame(eventMessage(this.id, acc.raw))));
+    this.conn.sendFrame(frame);
   }
 }
 
@@ -56,10 +70,11 @@ export class Connection {
     return this.subs.size + (this.negs?.size ?? 0);
   }
 
-  send(text: string): void {
+  /** Sends a text frame (a Buffer must hold UTF-8 text). */
+  send(text: string | Buffer): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
-    this.ws.send(text);
+    this.ws.send(text, { binary: false });
   }
 
   /**
@@ -73,6 +88,13 @@ export class Connection {
       this.send(authChallenge(this.challenge));
     }
     this.send(message);
+  }
+
+  /** Writes a complete WebSocket frame (see wireFrame) straight to the socket. */
+  sendFrame(frame: Buffer): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
+    (this.ws as unknown as { _socket: { write(b: Buffer): boolean } })._socket.write(frame);
   }
 
   /** Says why, then closes; the socket is destroyed if it does not close in time. */

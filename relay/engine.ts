@@ -63,7 +63,8 @@ export class RelayEngine {
   }
 
   #deliver(acc: Accepted): void {
-    for (const sub of this.live.match(acc.event)) sub.deliver(acc);
+    const frames = new Map<string, Buffer>();
+    for (const sub of this.live.match(acc.event)) sub.deliver(acc, frames);
   }
 
   /** Changes to the managed lists reach every process; blocked IPs are disconnected. */

@@ -2,9 +2,9 @@
 import { searchMatches } from './nips/nip50.ts';
 import type { Filter, NostrEvent } from './types.ts';
 
-/** True when a filter can match nothing at all (an empty list in any field). */
+/** True when a filter can match no event at all (an empty list in any field, since > until). */
 export function matchesNothing(f: Filter): boolean {
-  return f.ids?.length === 0 || f.authors?.length === 0 || f.kinds?.length === 0 || f.limit === 0
+  return f.ids?.length === 0 || f.authors?.length === 0 || f.kinds?.length === 0
     || (f.tags?.some(([, v]) => v.length === 0) ?? false)
     || (f.since !== undefined && f.until !== undefined && f.since > f.until);
 }

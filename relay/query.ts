@@ -2,7 +2,6 @@
 // the tag with the fewest values, kinds, search, or time), so that a `limit` stops the scan
 // early: lists are unnested and each value gets its own ordered index scan (LATERAL), then
 // merged. EXPLAIN output of these shapes is in docs/architecture.md.
-import { searchableKinds } from './kinds.ts';
 import { searchTerms } from './nips/nip50.ts';
 import type { Filter } from './types.ts';
 
@@ -30,9 +29,10 @@ export interface SelectOptions {
   now: number;
 }
 
-export const eventColumns = "e.created_at::float8 as created_at, encode(e.id, 'hex') as id, e.kind as kind, e.raw as raw";
+/** NIP-50: how many of the newest matches are ranked by relevance. */
+export const SEARCH_CANDIDATES = 1000;
 
-const searchKindList = [...searchableKinds].join(',');
+export const eventColumns = "e.created_at::float8 as created_at, encode(e.id, 'hex') as id, e.kind as kind, e.raw as raw";
 
 
 type Driver = 'ids' | 'authors' | 'tag' | 'search' | 'kinds' | 'time';
@@ -62,7 +62,7 @@ function conditions(f: Filter, p: Params, o: SelectOptions, skip: { ids?: boolea
     c.push(`exists (select 1 from relay_tags t2 where t2.event_id = e.id and t2.name = ${p.add(tag[0], 'text')} and t2.value = any(${p.add(tag[1], 'text[]')}))`);
   }
   if (f.search !== undefined) {
-    c.push(`e.search is not null and e.kind in (${searchKindList}) and to_tsvector('simple', e.search) @@ websearch_to_tsquery('simple', ${p.add(searchTerms(f.search), 'text')})`);
+    c.push(`e.search is not null and e.search @@ websearch_to_tsquery('simple', ${p.add(searchTerms(f.search), 'text')})`);
   }
   return c;
 }
@@ -102,9 +102,14 @@ export function selectForFilter(f: Filter, p: Params, o: SelectOptions): string 
     }
     case 'search': {
       const where = conditions(f, p, o, {}).join(' and ');
+      if (!ordered) return `select ${o.columns} from relay_events e where ${where}`;
+      // Ranks the newest SEARCH_CANDIDATES matches: ranking every match of a common word
+      // would cost a pass over all of them. `+ 0` keeps the planner on the full-text index
+      // (walking the created_at index hoping for early matches is a full scan when there are
+      // none). The inner `e` shadows the outer one.
       const q = p.add(searchTerms(f.search!), 'text');
-      const order = ordered ? ` order by ts_rank(to_tsvector('simple', e.search), websearch_to_tsquery('simple', ${q})) desc, e.created_at desc` : '';
-      return `select ${o.columns} from relay_events e where ${where}${order}${limitClause(p, o.limit)}`;
+      const candidates = `select e.id from relay_events e where ${where} order by e.created_at + 0 desc limit ${SEARCH_CANDIDATES}`;
+      return `select ${o.columns} from relay_events e where e.id in (${candidates}) order by ts_rank(e.search, websearch_to_tsquery('simple', ${q})) desc, e.created_at desc${limitClause(p, o.limit)}`;
     }
   }
 }

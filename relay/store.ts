@@ -7,7 +7,7 @@ import { replaceKey, searchableKinds } from './kinds.ts';
 import { deletionTargets } from './nips/nip09.ts';
 import { expirationOf } from './nips/nip40.ts';
 import { eventColumns, Params, selectForFilters } from './query.ts';
-import type { Accepted, Filter } from './types.ts';
+import type { Accepted, Filter, NostrEvent } from './types.ts';
 
 /** What became of a write: kept, already there, beaten by a newer replaceable, or refused
  * because its author deleted it (NIP-09) or vanished (NIP-62) earlier. */
@@ -37,7 +37,8 @@ export function indexedTags(tags: string[][]): { names: string[]; values: string
   for (const t of tags) {
     const name = t[0];
     const value = t[1];
-    if (name === undefined || value === undefined || name.length !== 1 || value.length > MAX_INDEXED_TAG_VALUE) continue;
+    // PostgreSQL text cannot hold NUL: such values stay in the raw event, unindexed.
+    if (name === undefined || value === undefined || name.length !== 1 || value.length > MAX_INDEXED_TAG_VALUE || value.includes('\0')) continue;
     const c = name.charCodeAt(0);
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122))) continue;
     const key = `${name}:${value}`;
@@ -48,6 +49,9 @@ export function indexedTags(tags: string[][]): { names: string[]; values: string
   }
   return { names, values };
 }
+
+/** NIP-50 text of searchable kinds (without NUL, which PostgreSQL text cannot hold). */
+export const searchText = (e: NostrEvent) => (searchableKinds.has(e.kind) ? e.content.replaceAll('\0', '') : null);
 
 export class EventStore {
   readonly sql: Sql;
@@ -191,7 +195,7 @@ export class EventStore {
     const tags = { id: [] as string[], name: [] as string[], value: [] as string[], kind: [] as number[], at: [] as number[] };
     for (const { event: e, raw } of writes) {
       cols.id.push(e.id); cols.pk.push(e.pubkey); cols.at.push(e.created_at); cols.kind.push(e.kind);
-      cols.exp.push(expirationOf(e) ?? null); cols.search.push(searchableKinds.has(e.kind) ? e.content : null); cols.raw.push(raw);
+      cols.exp.push(expirationOf(e) ?? null); cols.search.push(searchText(e)); cols.raw.push(raw);
       const t = indexedTags(e.tags);
       for (let j = 0; j < t.names.length; j++) {
         tags.id.push(e.id); tags.name.push(t.names[j]!); tags.value.push(t.values[j]!); tags.kind.push(e.kind); tags.at.push(e.created_at);
@@ -200,8 +204,9 @@ export class EventStore {
     const rows = await tx<{ id: string }[]>`
       with ins as (
         insert into relay_events (id, pubkey, created_at, kind, expires_at, search, raw)
-        select * from unnest(${this.#bytes(cols.id)}, ${this.#bytes(cols.pk)}, ${cols.at}::int8[], ${cols.kind}::int4[],
-          ${cols.exp}::int8[], ${cols.search}::text[], ${cols.raw}::text[])
+        select x.id, x.pk, x.at, x.kind, x.exp, to_tsvector('simple', x.search), x.raw
+        from unnest(${this.#bytes(cols.id)}, ${this.#bytes(cols.pk)}, ${cols.at}::int8[], ${cols.kind}::int4[],
+          ${cols.exp}::int8[], ${cols.search}::text[], ${cols.raw}::text[]) x(id, pk, at, kind, exp, search, raw)
         on conflict (id) do nothing
         returning id
       ), tags as (
@@ -218,7 +223,7 @@ export class EventStore {
     const t = indexedTags(e.tags);
     const [row] = await tx<{ r: WriteOutcome }[]>`
       select relay_put_replaceable(${buf(e.id)}, ${buf(e.pubkey)}, ${e.created_at}, ${e.kind}, ${replaceKey(e.kind, e.tags)},
-        ${expirationOf(e) ?? null}, ${searchableKinds.has(e.kind) ? e.content : null}, ${raw}, ${t.names}::text[], ${t.values}::text[]) as r`;
+        ${expirationOf(e) ?? null}, ${searchText(e)}, ${raw}, ${t.names}::text[], ${t.values}::text[]) as r`;
     return row!.r;
   }
 

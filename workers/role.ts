@@ -35,7 +35,7 @@ export async function startWorkers(ctx: Context, backend: LightningBackend): Pro
     describe: [`workers: lightning queue on the ${backend.kind} node ${info.pubkey} (concurrency ${ctx.config.LIGHTNING_CONCURRENCY})`],
     stop: async () => {
       for (const t of [reconcileTimer, publishTimer, pruneTimer]) clearInterval(t);
-      watcher.stop();
+      await watcher.stop();
       await worker.close();
       await startup;
       await backend.close();

@@ -1,14 +1,16 @@
 // Shared by the relay benchmarks: options, percentiles, a minimal socket client and fast
 // event signing (libsecp256k1 in WASM). Every benchmark takes a relay URL and prints JSON.
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { initNostrWasm } from 'nostr-wasm';
 import { WebSocket } from 'ws';
 
 export const wasm = await initNostrWasm();
 
-export function options<T extends Record<string, { type: 'string' | 'boolean'; default?: string | boolean; multiple?: boolean }>>(spec: T) {
-  return parseArgs({ options: spec, allowPositionals: false }).values;
+export function options<T extends NonNullable<ParseArgsConfig['options']>>(spec: T) {
+  return parseArgs({ options: spec, allowPositionals: false, strict: true }).values;
 }
 
 export function percentiles(samples: number[]): { p50: number; p99: number; max: number; n: number } {
@@ -92,6 +94,17 @@ export class BenchClient {
   close(): void {
     this.ws.terminate();
   }
+}
+
+/** Signs dataset events [0, total) on one worker thread per CPU; `onLines` gets JSON lines. */
+export async function signDataset(total: number, onLines: (lines: string[]) => void, salt = ''): Promise<void> {
+  const threads = availableParallelism();
+  const per = Math.ceil(total / threads / 5) * 5;
+  await Promise.all(Array.from({ length: threads }, (_, t) => new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./sign-worker.ts', import.meta.url), { workerData: { start: t * per, end: Math.min(total, (t + 1) * per), salt } });
+    w.on('message', (lines: string[] | null) => (lines === null ? resolve() : onLines(lines)));
+    w.on('error', reject);
+  })));
 }
 
 export const print = (result: object) => console.log(JSON.stringify(result, null, 2));

@@ -13,8 +13,9 @@ export const MENTIONS = 10_000;
 const keys = Array.from({ length: AUTHORS }, (_, i) => benchKey(i));
 const words = ['lightning', 'bitcoin', 'nostr', 'zap', 'relay', 'wallet', 'invoice', 'sats', 'channel', 'mint'];
 
-/** Events [start, end), start a multiple of 5 so each reaction's note is in the same range. */
-export function generate(start: number, end: number): SignedEvent[] {
+/** Events [start, end), start a multiple of 5 so each reaction's note is in the same range.
+ * A `salt` makes different events from the same indices (for repeated ingest runs). */
+export function generate(start: number, end: number, salt = ''): SignedEvent[] {
   const out: SignedEvent[] = [];
   let lastNote: SignedEvent | undefined;
   for (let i = start; i < end; i++) {
@@ -24,7 +25,7 @@ export function generate(start: number, end: number): SignedEvent[] {
       out.push(signEvent(key.sk, { kind: 7, created_at, tags: [['e', lastNote.id], ['p', lastNote.pubkey]], content: '+' }));
       continue;
     }
-    const text = `note ${i} ${words[i % 10]} ${words[(i * 7) % 10]} ${words[(i * 13) % 10]}`;
+    const text = `note ${i}${salt} ${words[i % 10]} ${words[(i * 7) % 10]} ${words[(i * 13) % 10]}`;
     lastNote = signEvent(key.sk, { kind: 1, created_at, tags: [['t', `tag${i % HASHTAGS}`], ['p', benchPTag((i * 7919) % MENTIONS)]], content: text });
     out.push(lastNote);
   }

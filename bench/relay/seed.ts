@@ -1,35 +1,27 @@
 // Seeds a store with the benchmark dataset (dataset.ts), signed on worker threads and cached
 // as NDJSON so later runs skip the signing. Our relay is seeded with COPY straight into its
 // schema (--database-url); any other relay over its socket (--url, much slower).
-// Usage: node bench/relay/seed.ts --database-url postgres://postgres@127.0.0.1:5432/flash_bench [--events 1000000]
+// Usage: node bench/relay/seed.ts --database-url postgres://postgres@127.0.0.1:5432/flash_relay_bench [--events 1000000]
 //        node bench/relay/seed.ts --url ws://127.0.0.1:7777 [--events 100000]
 import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Worker } from 'node:worker_threads';
 import { connect, ensureDatabase } from '../../core/db.ts';
 import { migrate } from '../../core/migrate.ts';
-import { indexedTags } from '../../relay/store.ts';
-import { searchableKinds } from '../../relay/kinds.ts';
-import { BenchClient, options, print, type SignedEvent } from './common.ts';
+import { indexedTags, searchText } from '../../relay/store.ts';
+import { BenchClient, options, print, signDataset, type SignedEvent } from './common.ts';
 
-const o = options({ 'database-url': { type: 'string' }, url: { type: 'string' }, events: { type: 'string', default: '1000000' }, threads: { type: 'string', default: String(availableParallelism()) }, cache: { type: 'string' } });
+const o = options({ 'database-url': { type: 'string' }, url: { type: 'string' }, events: { type: 'string', default: '1000000' }, cache: { type: 'string' } });
 const total = Number(o.events);
 const cache = o.cache ?? path.join(tmpdir(), `flash-bench-${total}.ndjson`);
 const started = performance.now();
 
 async function signAll(): Promise<void> {
-  const threads = Number(o.threads);
-  const per = Math.ceil(total / threads / 5) * 5;
   const out = createWriteStream(`${cache}.part`);
-  await Promise.all(Array.from({ length: threads }, (_, t) => new Promise<void>((resolve, reject) => {
-    const w = new Worker(new URL('./sign-worker.ts', import.meta.url), { workerData: { start: t * per, end: Math.min(total, (t + 1) * per) } });
-    w.on('message', (lines: string[] | null) => { if (lines === null) resolve(); else out.write(lines.join('\n') + '\n'); });
-    w.on('error', reject);
-  })));
+  await signDataset(total, (lines) => out.write(lines.join('\n') + '\n'));
   await new Promise<void>((resolve) => out.end(resolve));
   renameSync(`${cache}.part`, cache);
 }
@@ -54,11 +46,18 @@ async function seedDatabase(url: string): Promise<void> {
     for await (const raw of lines()) {
       const e = JSON.parse(raw) as SignedEvent;
       const t = indexedTags(e.tags);
+      const search = searchText(e);
       for (let j = 0; j < t.names.length; j++) tagsOut.write(`\\\\x${e.id}\t${t.names[j]}\t${copyText(t.values[j]!)}\t${e.kind}\t${e.created_at}\n`);
-      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t\\N\t\\N\t${searchableKinds.has(e.kind) ? copyText(e.content) : '\\N'}\t${copyText(raw)}\n`;
+      yield `\\\\x${e.id}\t\\\\x${e.pubkey}\t${e.created_at}\t${e.kind}\t${search === null ? '\\N' : copyText(search)}\t${copyText(raw)}\n`;
     }
   }
-  await pipeline(Readable.from(eventRows()), await sql`copy relay_events (id, pubkey, created_at, kind, d, expires_at, search, raw) from stdin`.writable());
+  // COPY cannot call to_tsvector: events go through a staging table.
+  await sql`create unlogged table if not exists relay_seed (id bytea, pubkey bytea, created_at int8, kind int4, search text, raw text)`;
+  await sql`truncate relay_seed`;
+  await pipeline(Readable.from(eventRows()), await sql`copy relay_seed (id, pubkey, created_at, kind, search, raw) from stdin`.writable());
+  await sql`insert into relay_events (id, pubkey, created_at, kind, search, raw)
+    select id, pubkey, created_at, kind, to_tsvector('simple', search), raw from relay_seed`;
+  await sql`drop table relay_seed`;
   await new Promise<void>((resolve) => tagsOut.end(resolve));
   await pipeline(createReadStream(tagsFile), await sql`copy relay_tags (event_id, name, value, kind, created_at) from stdin`.writable());
   await sql`analyze relay_events`;

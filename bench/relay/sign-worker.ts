@@ -2,9 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { generate } from './dataset.ts';
 
-const { start, end } = workerData as { start: number; end: number };
+const { start, end, salt } = workerData as { start: number; end: number; salt?: string };
 const CHUNK = 5000;
 for (let i = start; i < end; i += CHUNK) {
-  parentPort!.postMessage(generate(i, Math.min(end, i + CHUNK)).map((e) => JSON.stringify(e)));
+  parentPort!.postMessage(generate(i, Math.min(end, i + CHUNK), salt).map((e) => JSON.stringify(e)));
 }
 parentPort!.postMessage(null);

@@ -10,6 +10,8 @@ import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
 import type { Keyring } from '../../core/secrets.ts';
 import { botRelays } from '../identity.ts';
+import { addressDomain } from '../zaps/receive.ts';
+import { usernameOf } from '../zaps/usernames.ts';
 import { renewalPeriods, type Renewal } from './budget.ts';
 import { scopes, type Scope } from './nip47.ts';
 
@@ -81,7 +83,7 @@ export const createConnectionOptions = z.object({
   expiresAt: z.date().refine((d) => d.getTime() > Date.now(), 'the expiry must be in the future').optional(),
   /** A sub-wallet of its own, starting empty, instead of the user's balance. */
   isolated: z.boolean().default(false),
-  /** The user's lightning address, given to the app in the URI. */
+  /** The lightning address given to the app in the URI; default: the user's address here, if any. */
   lud16: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be name@domain').optional(),
 });
 export type CreateConnectionOptions = z.input<typeof createConnectionOptions>;
@@ -110,6 +112,8 @@ export async function createConnection(ctx: Context, options: CreateConnectionOp
   const serviceSecret = generateSecretKey();
   const clientSecret = generateSecretKey();
   const servicePubkey = getPublicKey(serviceSecret);
+  const username = o.lud16 ? undefined : await usernameOf(ctx.sql, o.user);
+  const lud16 = o.lud16 ?? (username && `${username}@${addressDomain(ctx.config)}`);
   const row = await ctx.sql.begin(async (tx) => {
     const owner = await accounts.forPubkey(tx, o.user);
     const wallet = o.isolated ? await accounts.createSubwallet(tx, { parentId: owner.id, name: `wallet connect: ${o.name}` }) : owner;
@@ -118,12 +122,12 @@ export async function createConnection(ctx: Context, options: CreateConnectionOp
         budget_msat, budget_renewal, lud16, expires_at)
       values (${owner.id}, ${wallet.id}, ${o.name}, ${servicePubkey}, ${ctx.keyring.seal(serviceSecret, sealContext(servicePubkey))},
         ${getPublicKey(clientSecret)}, ${o.scopes ? [...new Set(o.scopes)] : [...scopes]}, ${o.budgetSats !== undefined ? o.budgetSats * 1000n : null},
-        ${o.renewal ?? (o.budgetSats !== undefined ? 'monthly' : 'never')}, ${o.lud16 ?? null}, ${o.expiresAt ?? null})
+        ${o.renewal ?? (o.budgetSats !== undefined ? 'monthly' : 'never')}, ${lud16 ?? null}, ${o.expiresAt ?? null})
       returning *`;
     await tx`select pg_notify(${CHANGES_CHANNEL}, ${created!.id})`;
     return created!;
   });
-  return { connection: toConnection(row), uri: connectionUri(servicePubkey, botRelays(ctx.config), clientSecret, o.lud16) };
+  return { connection: toConnection(row), uri: connectionUri(servicePubkey, botRelays(ctx.config), clientSecret, lud16) };
 }
 
 /** The user's connections, newest first (revoked ones too). */

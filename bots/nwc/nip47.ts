@@ -93,7 +93,7 @@ const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex').t
 /** A non-negative integer count or timestamp, within `max`, as a number. */
 const int = (max: number) => z.bigint('must be an integer').min(0n, 'must not be negative').max(BigInt(max), `must be at most ${max}`).transform(Number);
 /** Millisatoshi: a non-negative integer (upper limits are the payment engine's). */
-const msat = z.bigint('must be an integer number of millisatoshi').min(0n, 'must not be negative').max(2n ** 63n - 1n);
+const msat = z.bigint('must be an integer number of millisatoshi').min(0n, 'must not be negative').max(2n ** 63n - 1n, 'is too large');
 /** Metadata as the app sent it, or undefined when too large (dropped, per spec). */
 const metadata = z.record(z.string(), z.unknown()).optional().transform((m) => (m && stringifyJson(m).length <= METADATA_MAX_CHARS ? m : undefined));
 

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import { getPublicKey } from 'nostr-tools/pure';
 import type { Context } from '../../core/context.ts';
+import type { SealedColumn } from '../../core/secrets.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/nostr/nip98.ts';
 
@@ -35,6 +36,7 @@ export async function businessByPubkey(ctx: Context, pubkey: string): Promise<Bu
 }
 
 const sealPurpose = (accountId: string) => `business:${accountId}:zap-signing`;
+export const businessSigningKeys: SealedColumn = { table: 'businesses', column: 'sealed_signing_key', by: 'account_id', context: sealPurpose };
 
 /** Stores (sealed) the key the service signs this business's zap requests with. */
 export async function setSigningKey(ctx: Context, accountId: string, secretKey: Uint8Array): Promise<string> {

@@ -20,7 +20,7 @@ export const receiptBackoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 50
 function zapRequestOf(event: PaymentEvent) {
   const meta = zapMetadata.safeParse(event.metadata);
   if (!meta.success) return undefined;
-  return parseZapRequest(meta.data.zapRequest, {});
+  return parseZapRequest(meta.data.zapRequest, { trusted: true });
 }
 
 /**

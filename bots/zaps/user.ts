@@ -3,6 +3,7 @@
 // us (custodial signing), otherwise anonymous (a throwaway key and the `anon` tag).
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import type { Context } from '../../core/context.ts';
+import type { SealedColumn } from '../../core/secrets.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import type { ZapTarget as DmZapTarget } from '../dm/commands.ts';
 import { ZapError } from './errors.ts';
@@ -19,6 +20,7 @@ export async function setUsername(ctx: Context, pubkey: string, name: string): P
 }
 
 const sealPurpose = (pubkey: string) => `zap-signer:${pubkey}`;
+export const zapSignerKeys: SealedColumn = { table: 'zap_signers', column: 'sealed_key', by: 'pubkey', context: sealPurpose };
 
 /** Turns custodial signing on (with the user's own secret key, which must match) or off (null). */
 export async function setCustodialSigning(ctx: Context, pubkey: string, secretKey: Uint8Array | null): Promise<void> {

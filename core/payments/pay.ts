@@ -138,10 +138,15 @@ async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeRese
   const total = (row.amount_msat as bigint) + (row.fee_reserve_msat as bigint);
   try {
     return await ctx.sql.begin(async (tx) => {
-      await beforeReserve?.(tx, total);
       const inserted = tx<TransactionRow[]>`
         insert into transactions ${tx({ ...row, id, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
         returning *`.execute();
+      // The hook sees the payment row (a budget counts it); without one, insert and reserve
+      // are pipelined in one round trip.
+      if (beforeReserve) {
+        await inserted;
+        await beforeReserve(tx, total);
+      }
       const reserved = post(tx, {
         idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id,
         postings: [{ accountId: row.account_id, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],

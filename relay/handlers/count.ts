@@ -11,7 +11,7 @@ import { countRefusal, readRefusal } from './read.ts';
 export async function handleCount(r: RelayEngine, conn: Connection, subId: string, filters: Filter[]): Promise<void> {
   const why = readRefusal(r, conn, filters, false) ?? countRefusal(conn, filters);
   if (why) return conn.refuse(closed(subId, why), why);
-  const live = filters.filter((f) => !matchesNothing({ ...f, limit: undefined }));
+  const live = filters.filter((f) => !matchesNothing(f));
   const now = unixNow();
   try {
     const seed = filters.length === 1 && live.length === 1 ? hllSeed(live[0]!) : undefined;

@@ -15,7 +15,7 @@ export async function handleNegOpen(r: RelayEngine, conn: Connection, subId: str
   const max = r.config.RELAY_NEG_MAX_RECORDS;
   let session: NegSession;
   try {
-    const items = matchesNothing({ ...filter, limit: undefined }) ? [] : await r.store.idsOf({ ...filter, limit: undefined }, unixNow(), max + 1);
+    const items = matchesNothing(filter) ? [] : await r.store.idsOf(filter, unixNow(), max + 1);
     if (items.length > max) return conn.send(negErr(subId, `blocked: this query covers more than ${max} events`));
     session = new NegSession(items);
   } catch (err) {

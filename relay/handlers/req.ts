@@ -11,11 +11,11 @@ import type { StoredRow } from '../store.ts';
 import type { Accepted, Filter, NostrEvent } from '../types.ts';
 import { limitOf, readRefusal } from './read.ts';
 
-/** Filters worth asking the database: they can match something that is stored. */
-const storedFilters = (filters: Filter[]) => filters.filter((f) => !matchesNothing(f) && !(f.kinds && f.kinds.every(isEphemeral)));
+/** Filters worth asking the database: they want stored events (limit 0: live only) that can exist. */
+const storedFilters = (filters: Filter[]) => filters.filter((f) => f.limit !== 0 && !matchesNothing(f) && !(f.kinds && f.kinds.every(isEphemeral)));
 
 async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Promise<Accepted[]> {
-  const kinds = [...new Set(filters.flatMap((f) => (matchesNothing(f) ? [] : (f.kinds ?? []).filter(isEphemeral))))];
+  const kinds = [...new Set(filters.flatMap((f) => (matchesNothing(f) || f.limit === 0 ? [] : (f.kinds ?? []).filter(isEphemeral))))];
   if (!kinds.length) return [];
   const recent = await r.fanout.recentEphemeral(kinds);
   return recent.filter((a) => matchAny(filters, a.event) && !isExpired(a.event, now));

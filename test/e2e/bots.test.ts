@@ -22,8 +22,10 @@ describe('flash start bots', () => {
       DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     };
     const first = await runFlash(['start', 'bots'], env);
-    const npub = /DM bot: (npub1[a-z0-9]+)\n/.exec(first.output())?.[1];
-    expect(npub).toBeDefined();
+    // The ready lines may arrive in more than one chunk.
+    const dmLine = () => /DM bot: (npub1[a-z0-9]+)\n/.exec(first.output())?.[1];
+    await expect.poll(dmLine).toBeDefined();
+    const npub = dmLine();
     const pubkey = nip19.decode(npub!).data as string;
 
     await expect.poll(() => relay.events.filter((e) => e.pubkey === pubkey).map((e) => e.kind).sort()).toEqual([0, 10002, 10050]);

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { revokeConnection } from '../../bots/nwc/connections.ts';
+import { claimUsername } from '../../bots/zaps/usernames.ts';
 import { startNwcHarness, type App, type NwcHarness } from '../support/nwc.ts';
 
 let h: NwcHarness;
@@ -71,6 +73,17 @@ describe.each(['nip44_v2', 'nip04'] as const)('over %s', (encryption) => {
     const sent = got.find((n) => n.notification_type === 'payment_sent')!.notification;
     expect(sent).toMatchObject({ type: 'outgoing', state: 'settled', amount: 50_000, preimage: paid.preimage, invoice });
     expect(await app.client.lookupInvoice({ invoice })).toMatchObject({ type: 'outgoing', state: 'settled', preimage: paid.preimage });
+  });
+});
+
+describe('lightning address', () => {
+  it('puts the user\'s address here in the URI and get_info when none is given', async () => {
+    const user = getPublicKey(generateSecretKey());
+    await claimUsername(h.wallet.ctx.sql, user, 'carol');
+    const app = await h.connect({ user });
+    const address = `carol@${new URL(h.wallet.ctx.config.publicUrl).host}`;
+    expect(new URL(app.uri.replace('nostr+walletconnect:', 'http:')).searchParams.get('lud16')).toBe(address);
+    expect((await app.client.getInfo()).lud16).toBe(address);
   });
 });
 

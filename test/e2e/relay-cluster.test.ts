@@ -53,6 +53,20 @@ describe('two relay processes', () => {
     a.close(); b.close(); late.close();
   });
 
+  it('agree on one newest replaceable event when both take writes for the same key at once', async () => {
+    const k = newKey();
+    const clients = await Promise.all([...urls, ...urls].map((u) => WireClient.open(u)));
+    const t = Math.floor(Date.now() / 1000) - 30;
+    const events = Array.from({ length: 24 }, (_, i) => sign(k, { kind: 3, content: String(i), tags: [['p', k.pk]], created_at: t + (i % 5) }));
+    await Promise.all(events.map((e, i) => clients[i % clients.length]!.publish(e)));
+    const newest = [...events].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1))[0]!;
+    for (const c of clients.slice(0, 2)) expect((await c.query('k3', { kinds: [3], authors: [k.pk] })).events.map((e) => e.id)).toEqual([newest.id]);
+    expect((await db.sql`select 1 from relay_events where kind = 3 and pubkey = ${Buffer.from(k.pk, 'hex')}`).length).toBe(1);
+    expect((await db.sql`select 1 from relay_tags t join relay_events e on e.id = t.event_id where e.kind = 3 and e.pubkey = ${Buffer.from(k.pk, 'hex')}`).length).toBe(1);
+    expect((await db.sql`select 1 from relay_tags where kind = 3 and value = ${k.pk}`).length).toBe(1);
+    for (const c of clients) c.close();
+  });
+
   it('work with NDK as the client for publish and subscribe', async () => {
     const signer = NDKPrivateKeySigner.generate();
     const writer = new NDK({ explicitRelayUrls: [urls[0]!], signer, enableOutboxModel: false });

@@ -71,6 +71,17 @@ describe('relay NIP-01', () => {
     listener.close(); publisher.close();
   });
 
+  it('treats limit 0 as live only: no stored events, EOSE at once, then live ones', async () => {
+    const k = newKey();
+    const c = await WireClient.open(relay.url);
+    await c.publish(sign(k, { kind: 1, content: 'stored' }));
+    expect((await c.query('zero', { authors: [k.pk], limit: 0 })).events).toEqual([]);
+    const live = sign(k, { kind: 1, content: 'live' });
+    await c.publish(live);
+    await c.next((m) => m[0] === 'EVENT' && m[1] === 'zero' && (m[2] as { id: string }).id === live.id);
+    c.close();
+  });
+
   it('answers a duplicate with OK true duplicate:', async () => {
     const c = await WireClient.open(relay.url);
     const e = sign(newKey(), { kind: 1, content: 'twice' });

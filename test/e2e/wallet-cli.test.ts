@@ -1,11 +1,9 @@
 // The wallet from the command line, against running workers: an outside payer pays our
 // invoice (`flash dev pay`), we pay an outside invoice (`flash dev invoice`), and the
 // operator's views (`flash account show`, `flash ledger check`).
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -15,7 +13,7 @@ import { payInvoice } from '../../core/payments/pay.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { createTestContext, testMasterKey, type TestContext } from '../support/context.ts';
 import { redisUrl } from '../support/db.ts';
-import { freePort, root, runFlash, type FlashProcess } from '../support/process.ts';
+import { flashCommand, freePort, runFlash, type FlashProcess } from '../support/process.ts';
 import { newPubkey } from '../support/wallet.ts';
 
 let ctx: TestContext;
@@ -35,15 +33,7 @@ afterAll(async () => {
   await ctx.close();
 });
 
-async function flash(...args: string[]): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
-    return { code: 0, out: stdout + stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
-}
+const flash = (...args: string[]) => flashCommand(args, env);
 
 it('receives with flash dev pay, pays a flash dev invoice, and shows and checks the ledger', { timeout: 60_000 }, async () => {
   const pubkey = newPubkey();

@@ -1,8 +1,10 @@
 // Many payments at once from one account: the database decides, never a race.
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
+import { cancelHoldInvoice, createHoldInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
 import { payInvoice, type PaymentResult } from '../../core/payments/pay.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
@@ -49,4 +51,33 @@ it('pays once for concurrent repeats of one request, and of one invoice under ma
   expect(new Set(manyKeys.map((r) => r.transactionId)).size).toBe(1);
   expect(manyKeys.every((r) => r.status === 'succeeded')).toBe(true);
   expect(await balance(w.ctx.sql, a)).toBe(1_000_000n - 2n * (5000n + fakeRoutingFeeMsat(5000n)));
+});
+
+it('settles and cancels many held payments through the engine while other payments complete', async () => {
+  const n = 20;
+  const receiver = await w.user();
+  const payer = await w.user(1_000_000n);
+  const holds = await Promise.all(Array.from({ length: n }, async (_, i) => {
+    const preimage = randomBytes(32).toString('hex');
+    const paymentHash = createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex');
+    await createHoldInvoice(w.ctx, { accountId: receiver, amountMsat: 1000n, paymentHash, idempotencyKey: newKey() });
+    return { preimage, paymentHash, settle: i % 2 === 0 };
+  }));
+  const requests = await Promise.all(holds.map(async (h) => (await lookupInvoice(w.ctx.sql, { paymentHash: h.paymentHash }))!.paymentRequest!));
+  const outward = await Promise.all(holds.map(() => w.externalInvoice(2000n)));
+
+  const [held, sent, decided] = await Promise.all([
+    Promise.all(requests.map((paymentRequest) => w.external.payInvoice({ paymentRequest, maxFeeMsat: 10_000n, timeoutSeconds: 30 }))),
+    Promise.all(outward.map((paymentRequest) => payInvoice(w.ctx, { accountId: payer, paymentRequest, idempotencyKey: newKey(), waitMs: 30_000 }))),
+    Promise.all(holds.map(async (h) => {
+      await expect.poll(async () => (await lookupInvoice(w.ctx.sql, { paymentHash: h.paymentHash }))?.status, { timeout: 20_000 }).toBe('accepted');
+      return h.settle ? settleHoldInvoice(w.ctx, { accountId: receiver, preimage: h.preimage }) : cancelHoldInvoice(w.ctx, { accountId: receiver, paymentHash: h.paymentHash });
+    })),
+  ]);
+  expect(held.map((p) => p.status)).toEqual(holds.map((h) => (h.settle ? 'succeeded' : 'failed')));
+  expect(decided.map((t) => t.status)).toEqual(holds.map((h) => (h.settle ? 'succeeded' : 'canceled')));
+  expect(sent.map((r) => r.status)).toEqual(Array(n).fill('succeeded'));
+  expect(await balance(w.ctx.sql, receiver)).toBe(BigInt(n / 2) * 1000n);
+  expect(await balance(w.ctx.sql, payer)).toBe(1_000_000n - BigInt(n) * (2000n + fakeRoutingFeeMsat(2000n)));
+  expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
 });

@@ -30,3 +30,18 @@ describe('secret store', () => {
     await expect(old.get('node:key')).rejects.toThrow(/sealed with master key [0-9a-f]{8}, which is neither MASTER_KEY/);
   });
 });
+
+describe('rotation of sealed columns', () => {
+  it('re-seals every listed column and leaves current ones alone', async () => {
+    const { sealedColumns } = await import('../../cli/sealed-columns.ts');
+    const oldRing = new Keyring(key(3));
+    const pubkey = 'ab'.repeat(32);
+    const signer = sealedColumns.find((c) => c.table === 'zap_signers')!;
+    await db.sql`insert into zap_signers (pubkey, sealed_key) values (${pubkey}, ${oldRing.seal(new Uint8Array([9, 9]), signer.context(pubkey))})`;
+    const store = new SecretStore(db.sql, new Keyring(key(4), [key(3), key(2), key(1)]));
+    expect(await store.rotate(sealedColumns)).toBeGreaterThanOrEqual(1);
+    const [row] = await db.sql<{ sealed_key: string }[]>`select sealed_key from zap_signers where pubkey = ${pubkey}`;
+    expect([...new Keyring(key(4)).open(row!.sealed_key, signer.context(pubkey))]).toEqual([9, 9]);
+    expect(await store.rotate(sealedColumns)).toBe(0);
+  });
+});

@@ -1,7 +1,8 @@
 // Runs `flash` as a real child process on the project's Node binary, for end-to-end tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -38,4 +39,15 @@ export async function runFlash(args: string[], env: Record<string, string>, read
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`flash exited with ${code} before ready:\n${out}`)); });
   });
   return { child, output: () => out, exited };
+}
+
+/** Runs a one-shot `flash <args>` to its end: its exit code and output (stdout then stderr). */
+export async function flashCommand(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
 }

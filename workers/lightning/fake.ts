@@ -136,13 +136,15 @@ export class FakeLightningNode implements LightningBackend {
     this.#guard();
     const hash = hashOf(preimage);
     await this.#sql.begin(async (tx) => {
-      await this.#lockPayers(tx, hash);
-      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${hash} for update`;
+      const [inv] = await this.#lockInvoice(tx, this.name, hash);
       if (!inv) throw new LightningError('not_found', 'no invoice for this preimage');
       if (inv.state === 'settled') return;
       if (inv.state !== 'accepted') throw new LightningError('invalid_request', `the invoice is ${inv.state}, not accepted`);
-      await this.#advance(tx, this.name, hash, 'settled', preimage);
-      await tx`update fake_ln_payments set status = 'succeeded', preimage = ${preimage} where payment_hash = ${hash} and status = 'pending'`;
+      await Promise.all([
+        this.#advance(tx, this.name, hash, 'settled', preimage),
+        tx`update fake_ln_payments set status = 'succeeded', preimage = ${preimage}
+          where payment_hash = ${hash} and destination = ${this.pubkey} and status = 'pending'`.execute(),
+      ]);
     });
     this.#announce(this.name);
   }
@@ -150,21 +152,26 @@ export class FakeLightningNode implements LightningBackend {
   async cancelHoldInvoice(paymentHash: string): Promise<void> {
     this.#guard();
     await this.#sql.begin(async (tx) => {
-      await this.#lockPayers(tx, paymentHash);
-      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${this.name} and payment_hash = ${paymentHash} for update`;
+      const [inv] = await this.#lockInvoice(tx, this.name, paymentHash);
       if (!inv) throw new LightningError('not_found', 'no such invoice');
       if (inv.state === 'canceled') return;
       if (inv.state === 'settled') throw new LightningError('invalid_request', 'the invoice is already settled');
-      await this.#advance(tx, this.name, paymentHash, 'canceled');
-      await tx`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
-        where payment_hash = ${paymentHash} and status = 'pending'`;
+      await Promise.all([
+        this.#advance(tx, this.name, paymentHash, 'canceled'),
+        tx`update fake_ln_payments set status = 'failed', failure_reason = 'incorrect_payment_details'
+          where payment_hash = ${paymentHash} and destination = ${this.pubkey} and status = 'pending'`.execute(),
+      ]);
     });
     this.#announce(this.name);
   }
 
-  /** Rows are locked payments first, then the invoice (as #resolve does), so they never deadlock. */
-  async #lockPayers(tx: Tx, hash: string): Promise<void> {
-    await tx`select 1 from fake_ln_payments where payment_hash = ${hash} and status = 'pending' order by node for update`;
+  /**
+   * Lock order, in every transaction that touches both: first the one invoice, then the
+   * payments to it (#resolve, settle, cancel). Only the sequencer locks several invoices, and
+   * it locks no payment, so no cycle of waits can form.
+   */
+  #lockInvoice(tx: Tx, node: string, hash: string): Promise<InvoiceRow[]> {
+    return tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${node} and payment_hash = ${hash} for update`.execute();
   }
 
   /**
@@ -281,15 +288,19 @@ export class FakeLightningNode implements LightningBackend {
     }
   }
 
-  /** Completes an in-flight payment once it is due: settles the target invoice or fails. */
+  /**
+   * Completes an in-flight payment once it is due: settles the target invoice or fails. The
+   * first read takes no lock (payers poll this); the invoice is locked before the payment.
+   */
   async #resolve(hash: string): Promise<PaymentRow | undefined> {
+    const [seen] = await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
+    if (!seen || seen.status !== 'pending' || seen.completes_at.getTime() > Date.now()) return seen;
+    const target = await this.#nodeNamed(seen.destination);
     let advanced: string | undefined;
     const resolved = await this.#sql.begin(async (tx) => {
+      const [inv] = target ? await this.#lockInvoice(tx, target, hash) : [];
       const [p] = await tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`;
-      if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now()) return p;
-      const target = await this.#nodeNamed(p.destination);
-      const [inv] = await tx<InvoiceRow[]>`select * from fake_ln_invoices where node = ${target ?? ''} and payment_hash = ${hash} for update`;
-      if (inv?.state === 'accepted') return p;
+      if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now() || inv?.state === 'accepted') return p;
       const payable = inv && inv.state === 'open' && inv.expires_at.getTime() > Date.now() && (inv.amount_msat === null || p.amount_msat >= inv.amount_msat);
       const settle = payable && !inv.is_hold;
       const outcome = !payable ? { status: 'failed' as const, failure_reason: 'incorrect_payment_details' as const }
@@ -318,35 +329,49 @@ export class FakeLightningNode implements LightningBackend {
     return row && toInvoice(row);
   }
 
-  /** Replays updates after the index, then follows NOTIFY (with a poll as a safety net). */
+  /**
+   * Replays updates after the index, then follows NOTIFY (with a poll as a safety net). Index
+   * 0 means "from now on", as on lnd: updates numbered before the first read are skipped.
+   */
   subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription {
-    let cursor = afterSettleIndex;
+    let cursor = afterSettleIndex > 0n ? afterSettleIndex : undefined;
     let closed = false;
     let running: Promise<void> | undefined;
     let again = false;
+    // Runs in the background: nothing it raises, not even from onError, may go unhandled.
+    const fail = (err: Error): void => {
+      if (closed) return;
+      sub.close();
+      try {
+        onError(err);
+      } catch (thrown) {
+        this.#log.error({ err: thrown }, 'invoice subscriber failed to handle an error');
+      }
+    };
     const pump = (): void => {
       if (running) { again = true; return; }
       running = (async () => {
         do {
           again = false;
+          let after: bigint = cursor ?? (await this.#sql<{ last: bigint }[]>`
+            select coalesce(max(update_index), 0)::int8 as last from fake_ln_invoices where node = ${this.name}`)[0]!.last;
+          cursor = after;
           await this.#sequence();
           for (;;) {
             const rows = await this.#sql<InvoiceRow[]>`select * from fake_ln_invoices
-              where node = ${this.name} and update_index > ${cursor} order by update_index limit 200`;
+              where node = ${this.name} and update_index > ${after} order by update_index limit 200`;
             for (const r of rows) {
               if (closed) return;
               await onUpdate(toInvoice(r));
-              cursor = r.update_index!;
+              cursor = after = r.update_index!;
             }
             if (rows.length < 200) break;
           }
         } while (again && !closed);
-      })().catch((err: Error) => {
-        if (!closed) { sub.close(); onError(err); }
-      }).finally(() => { running = undefined; });
+      })().catch(fail).finally(() => { running = undefined; });
     };
     const listening = this.#sql.listen(CHANNEL, (node) => { if (node === this.name) pump(); }, pump);
-    listening.catch((err: Error) => { if (!closed) { sub.close(); onError(err); } });
+    listening.catch(fail);
     const timer = setInterval(pump, 1000);
     const sub: Subscription = {
       close: () => {

@@ -235,8 +235,13 @@ export class LndBackend implements LightningBackend {
       subscriptions.clear();
       watched.clear();
     };
+    // The library would resubscribe by itself, but from a cursor it resets on every addition
+    // (losing settlements); the caller resumes from its own stored index instead.
     const fail = (err: unknown) => {
-      if (!closed && err !== undefined) onError(lndError(err));
+      if (closed) return;
+      close();
+      // the library reports a stream that lnd ended as an error without a value
+      onError(err === undefined ? new Error('lnd ended the invoice stream') : lndError(err));
     };
     // one update at a time; a failing handler ends the subscription so the caller resumes from its cursor
     const deliver = (raw: unknown) => {
@@ -245,8 +250,7 @@ export class LndBackend implements LightningBackend {
         try {
           await onUpdate(toInvoice(raw));
         } catch (err) {
-          close();
-          onError(err instanceof Error ? err : new Error(String(err)));
+          fail(err instanceof Error ? err : new Error(String(err)));
         }
       });
     };
@@ -268,13 +272,12 @@ export class LndBackend implements LightningBackend {
       });
     };
 
-    const all = ln.subscribeToInvoices({ lnd: this.lnd, confirmed_after: Number(afterSettleIndex) || undefined, restart_delay_ms: 1000 });
+    const all = ln.subscribeToInvoices({ lnd: this.lnd, confirmed_after: Number(afterSettleIndex) || undefined });
     subscriptions.add(all);
     all.on('invoice_updated', (inv: ln.SubscribeToInvoicesInvoiceUpdatedEvent) => {
       if (inv.is_confirmed) deliver(inv);
       else watchHold(inv);
     });
-    // the library resubscribes by itself after an error, from the last index it saw
     all.on('error', fail);
 
     void (async () => {

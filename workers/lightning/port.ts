@@ -88,7 +88,7 @@ export type PaymentStatus =
   | { status: 'succeeded'; paymentHash: string; preimage: string; amountMsat: bigint; feeMsat: bigint }
   | { status: 'failed'; paymentHash: string; reason: PaymentFailureReason; message?: string }
   | { status: 'pending'; paymentHash: string }
-  /** The node has no record of it: it never left (safe to treat as not sent). */
+  /** The node has no record of it: it never left (safe to send; the node dedupes by hash). */
   | { status: 'unknown'; paymentHash: string };
 
 export interface Balances {
@@ -117,8 +117,10 @@ export interface LightningBackend {
   keysend(req: KeysendRequest): Promise<PaymentStatus>;
   lookupPayment(paymentHash: string): Promise<PaymentStatus>;
   lookupInvoice(paymentHash: string): Promise<Invoice | undefined>;
-  /** Invoice updates (settled, accepted, canceled) after `afterSettleIndex`, replaying what was
-   * missed while not subscribed; `onUpdate` is awaited before the next update is delivered. */
+  /** Invoice updates (settled, accepted, canceled) after `afterSettleIndex`, replaying the
+   * settlements missed while not subscribed; 0 replays nothing ("from now on", as on lnd).
+   * `onUpdate` is awaited before the next update is delivered. After `onError` the
+   * subscription is closed: the caller subscribes again from its own stored index. */
   subscribeInvoices(afterSettleIndex: bigint, onUpdate: (invoice: Invoice) => Promise<void>, onError: (err: Error) => void): Subscription;
   getBalances(): Promise<Balances>;
   close(): Promise<void>;

@@ -48,11 +48,11 @@ const finished = async (id: string) => {
 
 beforeAll(async () => {
   own = await MiniRelay.start();
-  let external: { createInvoice(r: CreateInvoiceRequest): Promise<{ paymentRequest: string }> } | undefined;
-  sim = await startLnurlSim({ node: { createInvoice: (r) => external!.createInvoice(r) as never }, users: { bob: {}, carol: { mode: 'wrong_hash' } } });
+  const late: { external?: { createInvoice(r: CreateInvoiceRequest): Promise<{ paymentRequest: string }> } } = {};
+  sim = await startLnurlSim({ node: { createInvoice: (r) => late.external!.createInvoice(r) as never }, users: { bob: {}, carol: { mode: 'wrong_hash' } } });
   const closed = await freePort();
   svc = await startZapService({ ZAP_RELAYS: own.url, LNURL_DEV_HOSTS: `shop.test=${sim.url},down.test=http://127.0.0.1:${closed}`, BUSINESS_CONCURRENCY: '4' });
-  external = svc.wallet.external;
+  late.external = svc.wallet.external;
   const ctx = svc.wallet.ctx;
   businessId = (await createBusiness(ctx, { pubkey: getPublicKey(bizKey), name: 'Coffee shop' })).accountId;
   await post(ctx.sql, { idempotencyKey: 'fund-business', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -FUNDS }, { accountId: businessId, amountMsat: FUNDS }] });

@@ -30,10 +30,10 @@ const requestOf = (receipt: NostrEvent) => JSON.parse(receipt.tags.find((t) => t
 
 beforeAll(async () => {
   own = await MiniRelay.start();
-  let external: { createInvoice(r: CreateInvoiceRequest): Promise<unknown> } | undefined;
-  sim = await startLnurlSim({ node: { createInvoice: (r) => external!.createInvoice(r) as never }, users: { out: {} } });
+  const late: { external?: { createInvoice(r: CreateInvoiceRequest): Promise<unknown> } } = {};
+  sim = await startLnurlSim({ node: { createInvoice: (r) => late.external!.createInvoice(r) as never }, users: { out: {} } });
   svc = await startZapService({ ZAP_RELAYS: own.url, LNURL_DEV_HOSTS: `shop.test=${sim.url}` });
-  external = svc.wallet.external;
+  late.external = svc.wallet.external;
   const ctx = svc.wallet.ctx;
   userAccount = (await accounts.forPubkey(ctx.sql, user)).id;
   await post(ctx.sql, { idempotencyKey: 'fund-user', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -100_000n }, { accountId: userAccount, amountMsat: 100_000n }] });

@@ -1,0 +1,111 @@
+// pay_invoice round trip through the whole service: @getalby/sdk NWCClient → relay → NWC
+// service → lightning queue → workers → fake node → back. Measures latency one at a time,
+// then sustained payments/s with N connections each paying back to back. Prints JSON.
+//
+// Against a running service on the same DATABASE_URL/REDIS_URL/REDIS_PREFIX (the script makes
+// its connections, funds them from the operator's equity and takes invoices from the fake
+// outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0.
+// Usage: node bench/nwc/pay.ts --relay ws://127.0.0.1:7777 [--connections 20] [--seconds 10] [--sequential 100]
+import { randomUUID } from 'node:crypto';
+import { NWCClient } from '@getalby/sdk/nwc';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { createConnection } from '../../bots/nwc/connections.ts';
+import { loadConfig } from '../../core/config.ts';
+import { closeContext, createContext } from '../../core/context.ts';
+import { systemAccounts } from '../../core/ledger/accounts.ts';
+import { post } from '../../core/ledger/ledger.ts';
+import { createLogger } from '../../core/log.ts';
+import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
+import { FakeLightningNode } from '../../workers/lightning/fake.ts';
+import { options, percentiles, print } from '../relay/common.ts';
+
+const o = options({
+  relay: { type: 'string', default: 'ws://127.0.0.1:7777' },
+  connections: { type: 'string', default: '20' },
+  seconds: { type: 'string', default: '10' },
+  sequential: { type: 'string', default: '100' },
+  rate: { type: 'string', default: '400' },
+});
+const connections = Number(o.connections);
+const seconds = Number(o.seconds);
+const sequential = Number(o.sequential);
+const AMOUNT = 1000n;
+
+const ctx = await createContext({ ...loadConfig(), NOSTR_RELAYS: [o.relay!] }, { log: createLogger({ level: 'warn' }) });
+const outside = await FakeLightningNode.open(ctx, EXTERNAL_FAKE_NODE);
+
+// Invoices are made before the clock starts: enough for the run at --rate payments/s.
+const needed = sequential + Math.ceil(Number(o.rate) * seconds) + connections;
+const invoices: string[] = [];
+for (let i = 0; i < needed; i += 50) {
+  const batch = await Promise.all(Array.from({ length: Math.min(50, needed - i) }, () =>
+    outside.createInvoice({ amountMsat: AMOUNT, description: 'bench', expirySeconds: 3600 })));
+  invoices.push(...batch.map((inv) => inv.paymentRequest));
+}
+
+async function app(): Promise<NWCClient> {
+  const { connection, uri } = await createConnection(ctx, { user: getPublicKey(generateSecretKey()), name: 'bench', scopes: ['pay_invoice', 'get_balance'] });
+  await post(ctx.sql, {
+    idempotencyKey: `bench:${randomUUID()}`, kind: 'bench.fund',
+    postings: [{ accountId: systemAccounts.equity, amountMsat: -1_000_000_000n }, { accountId: connection.walletAccountId, amountMsat: 1_000_000_000n }],
+  });
+  const client = new NWCClient({ nostrWalletConnectUrl: uri });
+  await client.getBalance(); // info event, encryption choice, relay connection: outside the timing
+  return client;
+}
+
+const clients = await Promise.all(Array.from({ length: connections }, () => app()));
+let next = 0;
+const failures = new Map<string, number>();
+
+async function pay(client: NWCClient): Promise<number | undefined> {
+  const invoice = invoices[next++];
+  if (!invoice) return undefined;
+  const t0 = performance.now();
+  try {
+    await client.payInvoice({ invoice });
+    return performance.now() - t0;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    failures.set(code, (failures.get(code) ?? 0) + 1);
+    return undefined;
+  }
+}
+
+// 1. One at a time: the round trip with nothing else in flight.
+const single: number[] = [];
+for (let i = 0; i < sequential; i++) {
+  const ms = await pay(clients[0]!);
+  if (ms !== undefined) single.push(ms);
+}
+
+// 2. Sustained: every connection pays back to back for --seconds.
+const loaded: number[] = [];
+const start = performance.now();
+const deadline = start + seconds * 1000;
+await Promise.all(clients.map(async (c) => {
+  while (performance.now() < deadline && next < invoices.length) {
+    const ms = await pay(c);
+    if (ms !== undefined) loaded.push(ms);
+  }
+}));
+const elapsed = (performance.now() - start) / 1000;
+
+for (const c of clients) c.close();
+await outside.close();
+await closeContext(ctx);
+print({
+  benchmark: 'nwc pay_invoice round trip',
+  relay: o.relay,
+  sequential: percentiles(single),
+  sustained: {
+    connections,
+    seconds: Math.round(elapsed * 100) / 100,
+    payments: loaded.length,
+    paymentsPerSecond: Math.round((loaded.length / elapsed) * 10) / 10,
+    latencyMs: percentiles(loaded),
+  },
+  failures: Object.fromEntries(failures),
+  ranOutOfInvoices: next >= invoices.length,
+});
+process.exit(0);
