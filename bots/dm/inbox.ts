@@ -1,4 +1,5 @@
-// Incoming DMs: kinds 4 and 1059 addressed to the bot → opened (sender verified; forged seals,
+// Incoming DMs: kinds 4 and 1059 addressed to the bot → skipped if their id is known (a relay
+// re-sending stored DMs costs no decryption) → opened (sender verified; forged seals,
 // oversize and undecryptable messages dropped with a log line) → taken at most once (ids
 // recorded in PostgreSQL before anything else) → one at a time per sender, many senders at
 // once → rate limit → parse → handle → reply in the scheme the message came in.
@@ -29,6 +30,7 @@ export class DmInbox {
   readonly #d: DmDeps;
   readonly #o: InboxOptions;
   readonly #chains = new Map<string, Promise<void>>();
+  #intake: Promise<void> = Promise.resolve();
   #subs: Array<{ close(): void }> = [];
   #stopped = false;
 
@@ -52,12 +54,22 @@ export class DmInbox {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const sub of this.#subs) sub.close();
+    await this.#intake;
     await Promise.all(this.#chains.values());
   }
 
   /** One event from a relay (already de-duplicated across relays by the pool, for a while). */
   receive(event: NostrEvent): void {
     if (this.#stopped) return;
+    // Relays send stored DMs again after every (re)connection: known ones cost no decryption.
+    // The look-ups run at once; their results are taken in arrival order, keeping each sender's order.
+    const seen = store.seenMessage(this.#d.ctx.sql, event.id);
+    this.#intake = this.#intake.then(async () => {
+      if (!(await seen)) this.#open(event);
+    }).catch((err: unknown) => this.#o.log.error({ err, event: event.id }, 'DM could not be taken'));
+  }
+
+  #open(event: NostrEvent): void {
     const log = this.#o.log;
     let dm: IncomingDm;
     try {

@@ -17,6 +17,12 @@ export async function claimMessage(sql: Sql, ids: string[], sender: string): Pro
   return rows.length === ids.length;
 }
 
+/** True when a DM arrived under this id before: a re-delivery, skipped before any decryption. */
+export async function seenMessage(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql`select 1 from dm_messages where id = ${id}`;
+  return rows.length > 0;
+}
+
 /** The user's settings, remembering the scheme they wrote in. */
 export async function touchUser(sql: Sql, pubkey: string, scheme: DmScheme): Promise<DmUser> {
   const [row] = await sql<{ lang: Lang | null }[]>`
