@@ -149,6 +149,24 @@ export const variables = {
   BOT_DM_PICTURE: z.url().optional().describe('Profile picture URL of the DM bot.'),
   BOT_DM_USERNAME: z.string().regex(/^[a-z0-9._-]+$/, 'lowercase letters, digits, dot, dash, underscore').default('flash')
     .describe('Name of the DM bot in its NIP-05 and lightning address (`name@` the PUBLIC_URL host), announced only when PUBLIC_URL is set.'),
+  // --- DM bot (bots/dm/) ---
+  DM_DEFAULT_LANG: z.enum(['en', 'es', 'ja']).default('en')
+    .describe('Language of the DM bot\'s replies until a user picks one with `lang`.'),
+  DM_CONFIRM_ABOVE_MSAT: z.coerce.bigint().min(0n).default(10_000_000n)
+    .describe('Payments (`pay`, `send`, `zap`) above this many millisatoshi wait for a "yes" reply; 0: every payment.'),
+  DM_CONFIRM_SECONDS: z.coerce.number().int().min(10).max(3600).default(120)
+    .describe('How long a payment waits for its "yes" before it is dropped.'),
+  DM_PAY_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(15_000)
+    .describe('How long the DM bot waits for a payment\'s outcome before replying that it is in flight (a second DM follows with the outcome).'),
+  DM_RATE_BURST: z.coerce.number().int().min(1).default(10)
+    .describe('DMs a sender may send in a burst before the bot asks them to slow down.'),
+  DM_RATE_PER_MINUTE: z.coerce.number().min(0.1).default(30)
+    .describe('DMs per minute a sender may send on average.'),
+  DM_MAX_AGE_SECONDS: z.coerce.number().int().min(60).default(3600)
+    .describe('DMs written longer ago than this (e.g. while the bot was down) are dropped unanswered, so an old `pay` never runs late.'),
+  DM_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000)
+    .describe('How long the DM bot waits for its relays to answer a lookup (a user\'s DM relays, kind 10050).'),
+  // --- end DM bot ---
 } as const;
 
 /** Variables whose values are never printed. */

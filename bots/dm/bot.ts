@@ -1,8 +1,48 @@
-// The DM payment bot. For now it only has an identity (key, profile, DM relays); its command
-// handling plugs in here: subscribe to kinds 4 and 1059 `#p` = key.pubkey on `pool`, open each
-// with `openDm`, parse with `parseCommand`, answer with `replyTo` in the language of `t`.
+// The DM payment bot: its identity (key, profile, DM relays) and, while this instance leads
+// for its key, the inbox (commands in NIP-04 and NIP-17 DMs) and the notices (invoice paid,
+// money received, payment outcomes) that the wallet's domain events drive.
+import { npub } from '../../core/nostr/keys.ts';
 import { publicAddress } from '../identity.ts';
-import type { BotModule } from '../bot.ts';
+import { zapDeps } from '../zaps/send.ts';
+import type { BotModule, BotRuntime } from '../bot.ts';
+import { DmInbox } from './inbox.ts';
+import { Messenger } from './messenger.ts';
+import { startNotices } from './notices.ts';
+import { RateLimiter } from './rate-limit.ts';
+import type { DmDeps } from './session.ts';
+import * as store from './store.ts';
+
+/** `npub1abcdefgh…uvwxyz`: enough to recognise, short enough to read. */
+export const shortNpub = (pubkey: string): string => {
+  const full = npub(pubkey);
+  return `${full.slice(0, 12)}…${full.slice(-6)}`;
+};
+
+export async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
+  const { ctx, pool, key, log } = rt;
+  const config = ctx.config;
+  const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
+  const deps: DmDeps = {
+    ctx, pool, messenger,
+    zaps: zapDeps(ctx),
+    userSettings: async (pubkey) => {
+      const user = await store.getUser(ctx.sql, pubkey);
+      return { lang: user.lang ?? config.DM_DEFAULT_LANG, scheme: user.scheme };
+    },
+    labelOf: shortNpub,
+  };
+  const limiter = new RateLimiter({ burst: config.DM_RATE_BURST, perMinute: config.DM_RATE_PER_MINUTE });
+  const inbox = new DmInbox(deps, { secretKey: key.secretKey, pubkey: key.pubkey, limiter, log });
+  const notices = await startNotices(deps, { botPubkey: key.pubkey, log });
+  inbox.start();
+  const stop = async () => {
+    await inbox.stop();
+    await notices.stop();
+    deps.zaps.profiles.close();
+  };
+  rt.lease.signal.addEventListener('abort', () => void inbox.stop(), { once: true });
+  return { stop };
+}
 
 export const dmBot: BotModule = {
   name: 'dm',
@@ -15,5 +55,5 @@ export const dmBot: BotModule = {
     nip05: publicAddress(config, config.BOT_DM_USERNAME),
     lud16: publicAddress(config, config.BOT_DM_USERNAME),
   }),
-  start: async () => ({ stop: async () => {} }),
+  start: startDmBot,
 };

@@ -1,8 +1,11 @@
 // English: the reference catalog. Its keys and parameter types define every other language's.
 import { formatAmount as amt } from '../amount.ts';
+import type { PaymentFailureReason } from '../../../workers/lightning/port.ts';
 import type { BudgetPeriod } from '../commands.ts';
 
-export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string }
+export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string; status?: 'pending' | 'failed' }
+/** Why the Lightning network refused a payment (the node's failure reasons). */
+export type FailureReason = PaymentFailureReason;
 export interface ConnectionItem { id: string; app: string; budgetMsat?: bigint; usedMsat: bigint; period?: BudgetPeriod }
 
 /** "2024-05-01 13:45 UTC" from unix seconds: the same in every language. */
@@ -10,6 +13,10 @@ export const when = (at: number) => `${new Date(at * 1000).toISOString().slice(0
 /** Lines of a list, or nothing. */
 export const lines = <T>(items: T[], line: (item: T) => string) => items.map(line).join('\n');
 
+const reasons: Record<FailureReason, string> = {
+  no_route: 'no route to the recipient', timeout: 'it timed out', incorrect_payment_details: 'the recipient refused it (unknown or already paid invoice)',
+  insufficient_balance: 'not enough liquidity on the way', canceled: 'it was cancelled', error: 'the network reported an error',
+};
 const period: Record<BudgetPeriod, string> = { daily: 'per day', weekly: 'per week', monthly: 'per month', yearly: 'per year', never: 'in total' };
 
 export const en = {
@@ -27,8 +34,8 @@ export const en = {
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
   'help.invoice': () => 'invoice <amount> [memo] — creates a Lightning invoice; the sats land in your balance once paid.\nExamples: invoice 1000 · invoice 21 sats coffee · invoice 0.0001 btc',
-  'help.pay': () => 'pay <invoice> [amount] — pays a Lightning invoice. Give an amount only when the invoice has none. I ask you to confirm first.\nExample: pay lnbc10u1p…',
-  'help.send': () => 'send <amount> <npub | name@domain> [memo] — sends sats to a Nostr user or a lightning address. I ask you to confirm first.\nExamples: send 1000 npub1… · send 5k to alice@example.com thanks!',
+  'help.pay': () => 'pay <invoice> [amount] — pays a Lightning invoice. Give an amount only when the invoice has none. Large payments wait for your "yes".\nExample: pay lnbc10u1p…',
+  'help.send': () => 'send <amount> <npub | name@domain> [memo] — sends sats to a Nostr user or a lightning address; to a user of this service it is instant. Large amounts wait for your "yes".\nExamples: send 1000 npub1… · send 5k to alice@example.com thanks!',
   'help.history': () => 'history [n] — your last n payments (default 10, at most 100).\nExample: history 20',
   'help.connect': () => 'connect [app] [budget] [daily|weekly|monthly|yearly|never] — links an app such as Damus or Amethyst with Nostr Wallet Connect; it can spend up to the budget per period.\nExamples: connect Damus · connect Amethyst 10k sats weekly',
   'help.connections': () => 'connections — lists your linked apps with their budgets and ids.\nExample: connections',
@@ -43,12 +50,18 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'invoice.created': (p: { msat: bigint; memo?: string; bolt11: string }) =>
     `Here is your invoice for ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,
   'invoice.paid': (p: { msat: bigint; memo?: string }) => `⚡ Received ${amt(p.msat)}${p.memo ? ` for "${p.memo}"` : ''}.`,
-  'payment.sent': (p: { msat: bigint; feeMsat: bigint }) => `✅ Paid ${amt(p.msat)} (fee ${amt(p.feeMsat)}).`,
-  'payment.failed': (p: { reason?: string }) => `❌ The payment failed${p.reason ? `: ${p.reason}` : ''}. Nothing was taken from your balance.`,
+  'payment.sent': (p: { msat: bigint; feeMsat: bigint; preimage?: string }) =>
+    `✅ Paid ${amt(p.msat)} (fee ${amt(p.feeMsat)}).${p.preimage ? `\nPreimage: ${p.preimage}` : ''}`,
+  'payment.failed': (p: { reason?: FailureReason }) => `❌ The payment failed${p.reason ? `: ${reasons[p.reason]}` : ''}. Nothing was taken from your balance.`,
   'payment.pending': () => '⏳ The payment is in flight. The amount stays on hold until it settles or fails; I will tell you.',
-  'send.sent': (p: { msat: bigint; to: string }) => `✅ Sent ${amt(p.msat)} to ${p.to}.`,
+  'send.sent': (p: { msat: bigint; to: string; feeMsat?: bigint }) => `✅ Sent ${amt(p.msat)} to ${p.to}${p.feeMsat ? ` (fee ${amt(p.feeMsat)})` : ''}.`,
+  'send.no-account': (p: { to: string }) => `${p.to} has no account here and no lightning address in their profile, so I cannot send to them.`,
+  'send.not-found': (p: { address: string }) => `Nobody answers for ${p.address}: it is neither a Nostr address (NIP-05) nor a lightning address I can reach.`,
+  'send.lnurl-failed': (p: { address: string }) => `${p.address} did not give me a valid invoice. Nothing was sent.`,
+  'send.lnurl-range': (p: { address: string; minMsat: bigint; maxMsat: bigint }) => `${p.address} accepts from ${amt(p.minMsat)} to ${amt(p.maxMsat)}.`,
   'send.received': (p: { msat: bigint; from: string; memo?: string }) => `⚡ ${p.from} sent you ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
   'zap.sent': (p: { msat: bigint; target: string }) => `⚡ Zapped ${amt(p.msat)} to ${p.target}.`,
+  'zap.not-found': (p: { target: string }) => `I could not find ${p.target} on the relays, so I do not know whom to zap.`,
 
   'confirm.pay': (p: { msat: bigint; maxFeeMsat: bigint; memo?: string }) =>
     `Pay ${amt(p.msat)}${p.memo ? ` for "${p.memo}"` : ''} (fee at most ${amt(p.maxFeeMsat)})? Reply yes or no.`,
@@ -60,7 +73,7 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
 
   'history.empty': () => 'No payments yet.',
   'history.list': (p: { items: HistoryItem[] }) =>
-    `Your last ${p.items.length} payment(s):\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+    `Your last ${p.items.length} payment(s):\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.status ? ` (${i.status === 'pending' ? 'in flight' : 'failed'})` : ''}${i.memo ? `  ${i.memo}` : ''}`)}`,
 
   'connection.created': (p: { app: string; uri: string; budgetMsat?: bigint; period?: BudgetPeriod }) =>
     `Linked "${p.app}"${p.budgetMsat ? ` with a budget of ${amt(p.budgetMsat)} ${period[p.period ?? 'never']}` : ' with no budget limit'}. Paste this secret into the app and keep it private:\n\n${p.uri}`,
@@ -104,6 +117,16 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'error.text-too-long': (p: { max: number }) => `That text is too long (at most ${p.max} characters).`,
   'error.insufficient-balance': (p: { balanceMsat: bigint; neededMsat: bigint }) =>
     `Not enough funds: this needs ${amt(p.neededMsat)} including fees, your balance is ${amt(p.balanceMsat)}.`,
+  'error.payment.invalid_invoice': () => 'That invoice is not valid (bad checksum or signature). Copy it again in full.',
+  'error.payment.wrong_network': (p: { network: string; ours: string }) => `That invoice is for ${p.network}; this wallet runs on ${p.ours}.`,
+  'error.payment.expired': () => 'That invoice has expired. Ask for a new one.',
+  'error.payment.amount_required': () => 'That invoice has no amount: add one. Example: pay lnbc1… 1000',
+  'error.payment.amount_mismatch': (p: { invoiceMsat: bigint }) => `That invoice asks for ${amt(p.invoiceMsat)}; leave the amount out or give exactly that.`,
+  'error.payment.amount_out_of_range': (p: { maxMsat: bigint }) => `Amounts here go up to ${amt(p.maxMsat)}.`,
+  'error.payment.already_paid': () => 'That invoice is being paid or was paid already.',
+  'error.payment.self_payment': () => 'That is your own invoice or account: nothing to do.',
+  'error.payment.unavailable': () => 'The Lightning node is not answering right now. Nothing was sent; try again in a moment.',
+  'error.payment.not_supported': () => 'That kind of invoice cannot be paid from this wallet.',
   'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
 };
 

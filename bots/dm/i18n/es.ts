@@ -1,8 +1,12 @@
 // Spanish. Typed by the English catalog: a missing or extra key does not compile.
 import { formatAmount as amt } from '../amount.ts';
 import type { BudgetPeriod } from '../commands.ts';
-import { lines, when, type Catalog } from './en.ts';
+import { lines, when, type Catalog, type FailureReason } from './en.ts';
 
+const reasons: Record<FailureReason, string> = {
+  no_route: 'no hay ruta hasta el destinatario', timeout: 'se agotó el tiempo', incorrect_payment_details: 'el destinatario lo rechazó (factura desconocida o ya pagada)',
+  insufficient_balance: 'falta liquidez en el camino', canceled: 'se canceló', error: 'la red informó de un error',
+};
 const period: Record<BudgetPeriod, string> = { daily: 'al día', weekly: 'a la semana', monthly: 'al mes', yearly: 'al año', never: 'en total' };
 
 export const es: Catalog = {
@@ -20,8 +24,8 @@ export const es: Catalog = {
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
   'help.invoice': () => 'factura <cantidad> [nota] — crea una factura Lightning; los sats llegan a tu saldo al pagarse.\nEjemplos: factura 1000 · factura 21 sats café · factura 0.0001 btc',
-  'help.pay': () => 'pagar <factura> [cantidad] — paga una factura Lightning. Indica la cantidad solo si la factura no la tiene. Te pido confirmación antes.\nEjemplo: pagar lnbc10u1p…',
-  'help.send': () => 'enviar <cantidad> <npub | nombre@dominio> [nota] — envía sats a un usuario de Nostr o a una dirección lightning. Te pido confirmación antes.\nEjemplos: enviar 1000 npub1… · enviar 5k a alice@example.com ¡gracias!',
+  'help.pay': () => 'pagar <factura> [cantidad] — paga una factura Lightning. Indica la cantidad solo si la factura no la tiene. Los pagos grandes esperan tu "sí".\nEjemplo: pagar lnbc10u1p…',
+  'help.send': () => 'enviar <cantidad> <npub | nombre@dominio> [nota] — envía sats a un usuario de Nostr o a una dirección lightning; a un usuario de este servicio llega al instante. Las cantidades grandes esperan tu "sí".\nEjemplos: enviar 1000 npub1… · enviar 5k a alice@example.com ¡gracias!',
   'help.history': () => 'historial [n] — tus últimos n pagos (10 por defecto, 100 como máximo).\nEjemplo: historial 20',
   'help.connect': () => 'conectar [app] [presupuesto] [diario|semanal|mensual|anual|nunca] — vincula una app como Damus o Amethyst con Nostr Wallet Connect; podrá gastar hasta el presupuesto por periodo.\nEjemplos: conectar Damus · conectar Amethyst 10k sats semanal',
   'help.connections': () => 'conexiones — lista tus apps vinculadas con sus presupuestos e ids.\nEjemplo: conexiones',
@@ -34,12 +38,17 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,
   'invoice.created': (p) => `Aquí tienes tu factura de ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,
   'invoice.paid': (p) => `⚡ Recibiste ${amt(p.msat)}${p.memo ? ` por "${p.memo}"` : ''}.`,
-  'payment.sent': (p) => `✅ Pagado: ${amt(p.msat)} (comisión ${amt(p.feeMsat)}).`,
-  'payment.failed': (p) => `❌ El pago falló${p.reason ? `: ${p.reason}` : ''}. No se descontó nada de tu saldo.`,
+  'payment.sent': (p) => `✅ Pagado: ${amt(p.msat)} (comisión ${amt(p.feeMsat)}).${p.preimage ? `\nPreimagen: ${p.preimage}` : ''}`,
+  'payment.failed': (p) => `❌ El pago falló${p.reason ? `: ${reasons[p.reason]}` : ''}. No se descontó nada de tu saldo.`,
   'payment.pending': () => '⏳ El pago está en curso. La cantidad queda retenida hasta que se complete o falle; te avisaré.',
-  'send.sent': (p) => `✅ Enviado: ${amt(p.msat)} a ${p.to}.`,
+  'send.sent': (p) => `✅ Enviado: ${amt(p.msat)} a ${p.to}${p.feeMsat ? ` (comisión ${amt(p.feeMsat)})` : ''}.`,
+  'send.no-account': (p) => `${p.to} no tiene cuenta aquí ni dirección lightning en su perfil, así que no puedo enviarle.`,
+  'send.not-found': (p) => `Nadie responde por ${p.address}: no es una dirección Nostr (NIP-05) ni una dirección lightning que pueda alcanzar.`,
+  'send.lnurl-failed': (p) => `${p.address} no me dio una factura válida. No se envió nada.`,
+  'send.lnurl-range': (p) => `${p.address} acepta de ${amt(p.minMsat)} a ${amt(p.maxMsat)}.`,
   'send.received': (p) => `⚡ ${p.from} te envió ${amt(p.msat)}${p.memo ? `: "${p.memo}"` : ''}.`,
   'zap.sent': (p) => `⚡ Zap de ${amt(p.msat)} enviado a ${p.target}.`,
+  'zap.not-found': (p) => `No encontré ${p.target} en los relés, así que no sé a quién enviar el zap.`,
 
   'confirm.pay': (p) => `¿Pagar ${amt(p.msat)}${p.memo ? ` por "${p.memo}"` : ''} (comisión máxima ${amt(p.maxFeeMsat)})? Responde sí o no.`,
   'confirm.send': (p) => `¿Enviar ${amt(p.msat)} a ${p.to}? Responde sí o no.`,
@@ -49,7 +58,7 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'confirm.nothing': () => 'No hay nada pendiente de confirmar.',
 
   'history.empty': () => 'Todavía no hay pagos.',
-  'history.list': (p) => `Tus últimos ${p.items.length} pagos:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+  'history.list': (p) => `Tus últimos ${p.items.length} pagos:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.status ? ` (${i.status === 'pending' ? 'en curso' : 'fallido'})` : ''}${i.memo ? `  ${i.memo}` : ''}`)}`,
 
   'connection.created': (p) =>
     `"${p.app}" vinculada${p.budgetMsat ? ` con un presupuesto de ${amt(p.budgetMsat)} ${period[p.period ?? 'never']}` : ' sin límite de presupuesto'}. Pega este secreto en la app y no lo compartas:\n\n${p.uri}`,
@@ -91,5 +100,15 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'error.username': (p) => `Un usuario tiene de ${p.min} a ${p.max} caracteres: letras, cifras y . _ - en medio.`,
   'error.text-too-long': (p) => `Ese texto es demasiado largo (${p.max} caracteres como máximo).`,
   'error.insufficient-balance': (p) => `Fondos insuficientes: hacen falta ${amt(p.neededMsat)} con comisiones y tu saldo es ${amt(p.balanceMsat)}.`,
+  'error.payment.invalid_invoice': () => 'Esa factura no es válida (suma de control o firma incorrecta). Cópiala de nuevo entera.',
+  'error.payment.wrong_network': (p) => `Esa factura es para ${p.network}; esta cartera funciona en ${p.ours}.`,
+  'error.payment.expired': () => 'Esa factura ha caducado. Pide una nueva.',
+  'error.payment.amount_required': () => 'Esa factura no tiene cantidad: añade una. Ejemplo: pagar lnbc1… 1000',
+  'error.payment.amount_mismatch': (p) => `Esa factura pide ${amt(p.invoiceMsat)}; omite la cantidad o indica exactamente esa.`,
+  'error.payment.amount_out_of_range': (p) => `Aquí las cantidades llegan hasta ${amt(p.maxMsat)}.`,
+  'error.payment.already_paid': () => 'Esa factura se está pagando o ya se pagó.',
+  'error.payment.self_payment': () => 'Es tu propia factura o cuenta: no hay nada que hacer.',
+  'error.payment.unavailable': () => 'El nodo Lightning no responde ahora mismo. No se envió nada; inténtalo de nuevo en un momento.',
+  'error.payment.not_supported': () => 'Ese tipo de factura no se puede pagar desde esta cartera.',
   'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
 };

@@ -5,7 +5,7 @@ import { en, type Catalog } from './en.ts';
 import { es } from './es.ts';
 import { ja } from './ja.ts';
 
-export type { Catalog, ConnectionItem, HistoryItem } from './en.ts';
+export type { Catalog, ConnectionItem, FailureReason, HistoryItem } from './en.ts';
 export type { Lang };
 
 export const catalogs: Record<Lang, Catalog> = { en, es, ja };

@@ -1,8 +1,12 @@
 // Japanese. Typed by the English catalog: a missing or extra key does not compile.
 import { formatAmount as amt } from '../amount.ts';
 import type { BudgetPeriod } from '../commands.ts';
-import { lines, when, type Catalog } from './en.ts';
+import { lines, when, type Catalog, type FailureReason } from './en.ts';
 
+const reasons: Record<FailureReason, string> = {
+  no_route: '送り先までの経路がありません', timeout: '時間切れになりました', incorrect_payment_details: '受取側が拒否しました（不明または支払い済みの請求書）',
+  insufficient_balance: '経路上の流動性が足りません', canceled: 'キャンセルされました', error: 'ネットワークがエラーを返しました',
+};
 const period: Record<BudgetPeriod, string> = { daily: '1日あたり', weekly: '1週間あたり', monthly: '1か月あたり', yearly: '1年あたり', never: '合計' };
 
 export const ja: Catalog = {
@@ -20,8 +24,8 @@ export const ja: Catalog = {
 金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
   'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
   'help.invoice': () => 'invoice <金額> [メモ] — ライトニング請求書を作成します。支払われると残高に入ります。\n例: invoice 1000 · invoice 21 sats コーヒー · invoice 0.0001 btc',
-  'help.pay': () => 'pay <請求書> [金額] — ライトニング請求書を支払います。金額は請求書に金額がない場合のみ指定してください。実行前に確認します。\n例: pay lnbc10u1p…',
-  'help.send': () => 'send <金額> <npub | 名前@ドメイン> [メモ] — Nostr ユーザーやライトニングアドレスに sats を送ります。実行前に確認します。\n例: send 1000 npub1… · send 5k alice@example.com ありがとう',
+  'help.pay': () => 'pay <請求書> [金額] — ライトニング請求書を支払います。金額は請求書に金額がない場合のみ指定してください。高額の支払いは「yes」の返信を待ちます。\n例: pay lnbc10u1p…',
+  'help.send': () => 'send <金額> <npub | 名前@ドメイン> [メモ] — Nostr ユーザーやライトニングアドレスに sats を送ります。このサービスの利用者には即時に届きます。高額の場合は「yes」の返信を待ちます。\n例: send 1000 npub1… · send 5k alice@example.com ありがとう',
   'help.history': () => 'history [n] — 最近の n 件の支払い（既定 10 件、最大 100 件）。\n例: history 20',
   'help.connect': () => 'connect [アプリ] [予算] [daily|weekly|monthly|yearly|never] — Damus や Amethyst などのアプリを Nostr Wallet Connect で接続します。期間ごとに予算まで使えます。\n例: connect Damus · connect Amethyst 10k sats weekly',
   'help.connections': () => 'connections — 接続中のアプリと予算、id を一覧表示します。\n例: connections',
@@ -34,12 +38,17 @@ export const ja: Catalog = {
   'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
   'invoice.created': (p) => `${amt(p.msat)} の請求書です${p.memo ? `（${p.memo}）` : ''}:\n\n${p.bolt11}`,
   'invoice.paid': (p) => `⚡ ${amt(p.msat)} を受け取りました${p.memo ? `（${p.memo}）` : ''}。`,
-  'payment.sent': (p) => `✅ ${amt(p.msat)} を支払いました（手数料 ${amt(p.feeMsat)}）。`,
-  'payment.failed': (p) => `❌ 支払いに失敗しました${p.reason ? `: ${p.reason}` : ''}。残高は減っていません。`,
+  'payment.sent': (p) => `✅ ${amt(p.msat)} を支払いました（手数料 ${amt(p.feeMsat)}）。${p.preimage ? `\nプリイメージ: ${p.preimage}` : ''}`,
+  'payment.failed': (p) => `❌ 支払いに失敗しました${p.reason ? `: ${reasons[p.reason]}` : ''}。残高は減っていません。`,
   'payment.pending': () => '⏳ 支払いを処理中です。完了または失敗するまで金額は確保されます。結果はお知らせします。',
-  'send.sent': (p) => `✅ ${p.to} に ${amt(p.msat)} を送りました。`,
+  'send.sent': (p) => `✅ ${p.to} に ${amt(p.msat)} を送りました${p.feeMsat ? `（手数料 ${amt(p.feeMsat)}）` : ''}。`,
+  'send.no-account': (p) => `${p.to} はこのサービスのアカウントもプロフィールのライトニングアドレスもないため、送金できません。`,
+  'send.not-found': (p) => `${p.address} は見つかりません。Nostr アドレス（NIP-05）でも、届くライトニングアドレスでもありません。`,
+  'send.lnurl-failed': (p) => `${p.address} から有効な請求書を受け取れませんでした。何も送られていません。`,
+  'send.lnurl-range': (p) => `${p.address} が受け付ける金額は ${amt(p.minMsat)} から ${amt(p.maxMsat)} までです。`,
   'send.received': (p) => `⚡ ${p.from} から ${amt(p.msat)} が届きました${p.memo ? `:「${p.memo}」` : ''}。`,
   'zap.sent': (p) => `⚡ ${p.target} に ${amt(p.msat)} を zap しました。`,
+  'zap.not-found': (p) => `リレーで ${p.target} が見つからないため、zap の送り先が分かりません。`,
 
   'confirm.pay': (p) => `${amt(p.msat)} を支払いますか？${p.memo ? `（${p.memo}）` : ''}手数料は最大 ${amt(p.maxFeeMsat)} です。yes か no で返信してください。`,
   'confirm.send': (p) => `${p.to} に ${amt(p.msat)} を送りますか？yes か no で返信してください。`,
@@ -49,7 +58,7 @@ export const ja: Catalog = {
   'confirm.nothing': () => '確認待ちのものはありません。',
 
   'history.empty': () => 'まだ支払いはありません。',
-  'history.list': (p) => `最近の支払い ${p.items.length} 件:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.memo ? `  ${i.memo}` : ''}`)}`,
+  'history.list': (p) => `最近の支払い ${p.items.length} 件:\n${lines(p.items, (i) => `${when(i.at)}  ${i.direction === 'in' ? '+' : '−'}${amt(i.msat)}${i.status ? `（${i.status === 'pending' ? '処理中' : '失敗'}）` : ''}${i.memo ? `  ${i.memo}` : ''}`)}`,
 
   'connection.created': (p) =>
     `「${p.app}」を接続しました${p.budgetMsat ? `（予算: ${period[p.period ?? 'never']} ${amt(p.budgetMsat)}）` : '（予算の上限なし）'}。このシークレットをアプリに貼り付け、他人には見せないでください:\n\n${p.uri}`,
@@ -91,5 +100,15 @@ export const ja: Catalog = {
   'error.username': (p) => `ユーザー名は ${p.min}〜${p.max} 文字で、英小文字・数字と、途中に . _ - が使えます。`,
   'error.text-too-long': (p) => `テキストが長すぎます（最大 ${p.max} 文字）。`,
   'error.insufficient-balance': (p) => `残高が足りません。手数料込みで ${amt(p.neededMsat)} 必要ですが、残高は ${amt(p.balanceMsat)} です。`,
+  'error.payment.invalid_invoice': () => 'その請求書は無効です（チェックサムまたは署名が不正）。全体をもう一度コピーしてください。',
+  'error.payment.wrong_network': (p) => `その請求書は ${p.network} 用です。このウォレットは ${p.ours} で動いています。`,
+  'error.payment.expired': () => 'その請求書は期限切れです。新しい請求書をもらってください。',
+  'error.payment.amount_required': () => 'その請求書には金額がありません。金額を付けてください。例: pay lnbc1… 1000',
+  'error.payment.amount_mismatch': (p) => `その請求書の金額は ${amt(p.invoiceMsat)} です。金額を省くか、同じ金額を指定してください。`,
+  'error.payment.amount_out_of_range': (p) => `ここで扱える金額は ${amt(p.maxMsat)} までです。`,
+  'error.payment.already_paid': () => 'その請求書は支払い中か、すでに支払われています。',
+  'error.payment.self_payment': () => 'それはあなた自身の請求書またはアカウントです。',
+  'error.payment.unavailable': () => 'ライトニングノードが応答していません。何も送られていません。少し待ってからもう一度お試しください。',
+  'error.payment.not_supported': () => 'その種類の請求書はこのウォレットから支払えません。',
   'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
 };

@@ -1,0 +1,89 @@
+// One handler per command: a typed Command and the sender's session → the reply. Every text
+// comes from the catalogs (`t`); money moves only through the wallet core.
+import { PaymentError } from '../../core/payments/errors.ts';
+import { createInvoice } from '../../core/payments/invoices.ts';
+import { history } from '../../core/payments/transactions.ts';
+import { setUsername } from '../zaps/user.ts';
+import { UsernameError } from '../zaps/usernames.ts';
+import { USERNAME, type Command } from './commands.ts';
+import { connect, connections, revoke } from './connections.ts';
+import { helpText, t, type HistoryItem } from './i18n/index.ts';
+import { confirm, paymentKey, requestPayment } from './payments.ts';
+import type { DmDeps, Reply, Session } from './session.ts';
+import * as store from './store.ts';
+
+type Handler<T extends Command['type']> = (d: DmDeps, s: Session, cmd: Extract<Command, { type: T }>) => Promise<Reply>;
+
+const text = (value: string): Reply => ({ text: value });
+
+const balance: Handler<'balance'> = async (d, s) => {
+  const [row] = await d.ctx.sql<{ balance: bigint; pending: bigint }[]>`
+    select a.balance_msat as balance, coalesce((select sum(amount_msat + fee_reserve_msat) from transactions
+      where account_id = a.id and direction = 'outgoing' and status = 'pending'), 0)::int8 as pending
+    from accounts a where a.id = ${s.accountId}`;
+  return text(t(s.lang, 'balance', { msat: row!.balance, pendingMsat: row!.pending }));
+};
+
+const invoice: Handler<'invoice'> = async (d, s, cmd) => {
+  try {
+    const inv = await createInvoice(d.ctx, {
+      accountId: s.accountId, idempotencyKey: paymentKey(s.dmId), amountMsat: cmd.msat, description: cmd.memo,
+      metadata: { source: 'dm', dm: s.dmId },
+    });
+    return text(t(s.lang, 'invoice.created', { msat: cmd.msat, memo: cmd.memo, bolt11: inv.paymentRequest! }));
+  } catch (err) {
+    if (!(err instanceof PaymentError)) throw err;
+    if (err.code === 'amount_out_of_range') return text(t(s.lang, 'error.payment.amount_out_of_range', { maxMsat: d.ctx.config.PAYMENT_MAX_MSAT }));
+    if (err.code === 'unavailable') return text(t(s.lang, 'error.payment.unavailable'));
+    throw err;
+  }
+};
+
+const historyHandler: Handler<'history'> = async (d, s, cmd) => {
+  const { items } = await history(d.ctx.sql, { accountId: s.accountId, limit: cmd.limit });
+  if (!items.length) return text(t(s.lang, 'history.empty'));
+  const list: HistoryItem[] = items.map((tx) => ({
+    at: Math.floor(tx.createdAt.getTime() / 1000),
+    direction: tx.direction === 'incoming' ? 'in' : 'out',
+    msat: (tx.amountMsat ?? 0n) + (tx.direction === 'outgoing' ? tx.feeMsat : 0n),
+    memo: tx.memo ?? tx.description,
+    status: tx.status === 'pending' || tx.status === 'accepted' ? 'pending' : tx.status === 'failed' ? 'failed' : undefined,
+  }));
+  return text(t(s.lang, 'history.list', { items: list }));
+};
+
+const lang: Handler<'lang'> = async (d, s, cmd) => {
+  await store.setLang(d.ctx.sql, s.sender, cmd.lang);
+  return text(t(cmd.lang, 'lang.set'));
+};
+
+const username: Handler<'username'> = async (d, s, cmd) => {
+  try {
+    const { name, address } = await setUsername(d.ctx, s.sender, cmd.name);
+    return text(t(s.lang, 'username.set', { name, address }));
+  } catch (err) {
+    if (!(err instanceof UsernameError)) throw err;
+    if (err.reason === 'invalid') return text(t(s.lang, 'error.username', USERNAME));
+    return text(t(s.lang, err.reason === 'taken' ? 'username.taken' : 'username.reserved', { name: cmd.name }));
+  }
+};
+
+const handlers: { [T in Command['type']]: Handler<T> } = {
+  help: async (_d, s, cmd) => text(helpText(s.lang, cmd.topic)),
+  balance,
+  invoice,
+  pay: requestPayment,
+  send: requestPayment,
+  history: historyHandler,
+  lang,
+  confirm: (d, s, cmd) => confirm(d, s, cmd.yes),
+  connect,
+  connections,
+  revoke,
+  username,
+  zap: requestPayment,
+};
+
+export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {
+  return (handlers[cmd.type] as Handler<Command['type']>)(d, s, cmd);
+}

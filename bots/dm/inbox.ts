@@ -1,0 +1,130 @@
+// Incoming DMs: kinds 4 and 1059 addressed to the bot → skipped if their id is known (a relay
+// re-sending stored DMs costs no decryption) → opened (sender verified; forged seals,
+// oversize and undecryptable messages dropped with a log line) → taken at most once (ids
+// recorded in PostgreSQL before anything else) → one at a time per sender, many senders at
+// once → rate limit → parse → handle → reply in the scheme the message came in.
+import { EncryptedDirectMessage, GiftWrap } from 'nostr-tools/kinds';
+import type { NostrEvent } from 'nostr-tools/pure';
+import * as accounts from '../../core/ledger/accounts.ts';
+import type { Logger } from '../../core/log.ts';
+import { DmError, openDm, type IncomingDm } from '../../core/nostr/dm.ts';
+import { nowSeconds } from '../../core/nostr/event.ts';
+import { parseCommand } from './commands.ts';
+import { handle } from './handlers.ts';
+import { parseErrorText, t } from './i18n/index.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { DmDeps, Reply } from './session.ts';
+import * as store from './store.ts';
+
+/** Gift wraps carry a created_at randomised up to two days into the past (NIP-59). */
+const WRAP_SKEW_SEC = 2 * 86_400;
+
+export interface InboxOptions {
+  secretKey: Uint8Array;
+  pubkey: string;
+  limiter: RateLimiter;
+  log: Logger;
+}
+
+export class DmInbox {
+  readonly #d: DmDeps;
+  readonly #o: InboxOptions;
+  readonly #chains = new Map<string, Promise<void>>();
+  #intake: Promise<void> = Promise.resolve();
+  #subs: Array<{ close(): void }> = [];
+  #stopped = false;
+
+  constructor(d: DmDeps, o: InboxOptions) {
+    this.#d = d;
+    this.#o = o;
+  }
+
+  start(): void {
+    const { pool, ctx } = this.#d;
+    const since = nowSeconds() - ctx.config.DM_MAX_AGE_SECONDS;
+    const p = [this.#o.pubkey];
+    const onEvent = (event: NostrEvent) => this.receive(event);
+    this.#subs = [
+      pool.subscribe([{ kinds: [EncryptedDirectMessage], '#p': p, since }], onEvent),
+      pool.subscribe([{ kinds: [GiftWrap], '#p': p, since: since - WRAP_SKEW_SEC }], onEvent, { resumeMarginSec: WRAP_SKEW_SEC + 60 }),
+    ];
+  }
+
+  /** Stops taking messages and waits for those being handled. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const sub of this.#subs) sub.close();
+    await this.#intake;
+    await Promise.all(this.#chains.values());
+  }
+
+  /** One event from a relay (already de-duplicated across relays by the pool, for a while). */
+  receive(event: NostrEvent): void {
+    if (this.#stopped) return;
+    // Relays send stored DMs again after every (re)connection: known ones cost no decryption.
+    // The look-ups run at once; their results are taken in arrival order, keeping each sender's order.
+    const seen = store.seenMessage(this.#d.ctx.sql, event.id);
+    this.#intake = this.#intake.then(async () => {
+      if (!(await seen)) this.#open(event);
+    }).catch((err: unknown) => this.#o.log.error({ err, event: event.id }, 'DM could not be taken'));
+  }
+
+  #open(event: NostrEvent): void {
+    const log = this.#o.log;
+    let dm: IncomingDm;
+    try {
+      dm = openDm(event, this.#o.secretKey);
+    } catch (err) {
+      if (err instanceof DmError) log.warn({ event: event.id, kind: event.kind, code: err.code, reason: err.message }, 'DM dropped');
+      else log.error({ err, event: event.id }, 'DM could not be opened');
+      return;
+    }
+    if (dm.createdAt < nowSeconds() - this.#d.ctx.config.DM_MAX_AGE_SECONDS) {
+      log.info({ event: event.id, sender: dm.sender, createdAt: dm.createdAt }, 'DM too old; dropped unanswered');
+      return;
+    }
+    this.#serial(dm.sender, () => this.#process(dm));
+  }
+
+  /** Runs `task` after the sender's earlier messages: their commands keep their order. */
+  #serial(sender: string, task: () => Promise<void>): void {
+    const next = (this.#chains.get(sender) ?? Promise.resolve()).then(task).catch((err: unknown) => {
+      this.#o.log.error({ err, sender }, 'DM handling failed');
+    });
+    this.#chains.set(sender, next);
+    void next.then(() => { if (this.#chains.get(sender) === next) this.#chains.delete(sender); });
+  }
+
+  async #process(dm: IncomingDm): Promise<void> {
+    const { ctx, messenger } = this.#d;
+    const log = this.#o.log;
+    const ids = dm.scheme === 'nip17' ? [dm.event.id, dm.id] : [dm.id];
+    if (!(await store.claimMessage(ctx.sql, ids, dm.sender))) {
+      log.debug({ ids, sender: dm.sender }, 'DM already taken; skipped');
+      return;
+    }
+    const user = await store.touchUser(ctx.sql, dm.sender, dm.scheme);
+    const lang = user.lang ?? ctx.config.DM_DEFAULT_LANG;
+    const rate = this.#o.limiter.take(dm.sender, Date.now());
+    if (!rate.allowed) {
+      log.info({ sender: dm.sender, dm: dm.id }, 'DM rate-limited; dropped');
+      if (rate.notify) await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
+      return;
+    }
+    const account = await accounts.forPubkey(ctx.sql, dm.sender);
+    const parsed = parseCommand(dm.text);
+    let reply: Reply;
+    if (!parsed.ok) {
+      reply = { text: parseErrorText(lang, parsed.error) };
+    } else {
+      try {
+        reply = await handle(this.#d, { sender: dm.sender, accountId: account.id, lang, scheme: dm.scheme, dmId: dm.id }, parsed.command);
+      } catch (err) {
+        log.error({ err, sender: dm.sender, dm: dm.id, command: parsed.command.type }, 'command failed');
+        reply = { text: t(lang, 'error.internal') };
+      }
+    }
+    await messenger.send(dm.sender, dm.scheme, reply.text, dm.id);
+    await reply.after?.();
+  }
+}

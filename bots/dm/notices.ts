@@ -1,0 +1,42 @@
+// Notices from the wallet's domain events (consumer group `dm-bot`): "invoice paid" and "you
+// received" for money that came through the bot (an invoice made with `invoice`, a `send` from
+// another user), and the outcome of a payment whose reply said "in flight". Events arrive at
+// least once; each notice is claimed in PostgreSQL before it is sent.
+import { hostname } from 'node:os';
+import * as accounts from '../../core/ledger/accounts.ts';
+import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
+import type { Logger } from '../../core/log.ts';
+import { getTransaction } from '../../core/payments/transactions.ts';
+import { t } from './i18n/index.ts';
+import { senderLabel, tellOutcome } from './payments.ts';
+import type { DmDeps } from './session.ts';
+import * as store from './store.ts';
+
+async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
+  if (e.metadata?.source !== 'dm') return;
+  const account = await accounts.get(d.ctx.sql, e.accountId);
+  if (account?.kind !== 'user' || !account.pubkey) return;
+  if (!(await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`))) return;
+  const user = await d.userSettings(account.pubkey);
+  const text = e.kind === 'lightning'
+    ? t(user.lang, 'invoice.paid', { msat: e.amountMsat, memo: e.description })
+    : t(user.lang, 'send.received', { msat: e.amountMsat, from: await senderLabel(d, e.counterpartyAccountId), memo: e.memo });
+  await d.messenger.send(account.pubkey, user.scheme ?? await d.messenger.schemeFor(account.pubkey), text);
+}
+
+async function finished(d: DmDeps, e: PaymentEvent): Promise<void> {
+  const tx = await getTransaction(d.ctx.sql, e.transactionId);
+  if (tx) await tellOutcome(d, tx);
+}
+
+export function startNotices(d: DmDeps, opts: { botPubkey: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
+  return consumeEvents({
+    redis: d.ctx.redis,
+    prefix: d.ctx.config.REDIS_PREFIX,
+    group: `dm-bot:${opts.botPubkey}`,
+    consumer: `${hostname()}:${process.pid}`,
+    types: ['payment.received', 'payment.sent', 'payment.failed'],
+    log: opts.log,
+    handler: (e) => (e.type === 'payment.received' ? received(d, e) : finished(d, e)),
+  });
+}

@@ -1,0 +1,81 @@
+// The DM bot's tables (migrations/0007_dm.sql): messages taken, user settings, payments
+// waiting for "yes", payments answered "in flight", notices sent.
+import type { Sql } from '../../core/db.ts';
+import type { DmScheme } from '../../core/nostr/dm.ts';
+import type { Lang } from './commands.ts';
+
+export interface DmUser { lang?: Lang; scheme?: DmScheme }
+
+/**
+ * Records every id a DM arrived under; true when none was recorded before, i.e. this DM is
+ * new and may be acted on. Runs before any side effect, so a repeat is never acted on.
+ */
+export async function claimMessage(sql: Sql, ids: string[], sender: string): Promise<boolean> {
+  const rows = await sql`
+    insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
+    on conflict (id) do nothing returning id`;
+  return rows.length === ids.length;
+}
+
+/** True when a DM arrived under this id before: a re-delivery, skipped before any decryption. */
+export async function seenMessage(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql`select 1 from dm_messages where id = ${id}`;
+  return rows.length > 0;
+}
+
+/** The user's settings, remembering the scheme they wrote in. */
+export async function touchUser(sql: Sql, pubkey: string, scheme: DmScheme): Promise<DmUser> {
+  const [row] = await sql<{ lang: Lang | null }[]>`
+    insert into dm_users (pubkey, scheme) values (${pubkey}, ${scheme})
+    on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
+    returning lang`;
+  return { lang: row!.lang ?? undefined, scheme };
+}
+
+export async function getUser(sql: Sql, pubkey: string): Promise<DmUser> {
+  const [row] = await sql<{ lang: Lang | null; scheme: DmScheme | null }[]>`select lang, scheme from dm_users where pubkey = ${pubkey}`;
+  return { lang: row?.lang ?? undefined, scheme: row?.scheme ?? undefined };
+}
+
+export async function setLang(sql: Sql, pubkey: string, lang: Lang): Promise<void> {
+  await sql`insert into dm_users (pubkey, lang) values (${pubkey}, ${lang})
+    on conflict (pubkey) do update set lang = excluded.lang, updated_at = now()`;
+}
+
+/** Stores the payment waiting for the user's "yes", replacing any earlier one. */
+export async function holdForConfirmation(sql: Sql, c: { pubkey: string; dmId: string; payment: unknown; ttlSeconds: number }): Promise<void> {
+  await sql`
+    insert into dm_confirmations (pubkey, dm_id, payment, expires_at)
+    values (${c.pubkey}, ${c.dmId}, ${sql.json(c.payment as never)}, now() + make_interval(secs => ${c.ttlSeconds}))
+    on conflict (pubkey) do update set dm_id = excluded.dm_id, payment = excluded.payment, expires_at = excluded.expires_at`;
+}
+
+export type Confirmation = { state: 'none' } | { state: 'expired' } | { state: 'live'; dmId: string; payment: unknown };
+
+/** Takes the user's waiting payment (at most one taker, even for two "yes" at once). */
+export async function takeConfirmation(sql: Sql, pubkey: string): Promise<Confirmation> {
+  const [row] = await sql<{ dm_id: string; payment: unknown; live: boolean }[]>`
+    delete from dm_confirmations where pubkey = ${pubkey} returning dm_id, payment, expires_at > now() as live`;
+  if (!row) return { state: 'none' };
+  return row.live ? { state: 'live', dmId: row.dm_id, payment: row.payment } : { state: 'expired' };
+}
+
+export interface Awaiting { transactionId: string; pubkey: string; dmId: string; scheme: DmScheme }
+
+export async function awaitOutcome(sql: Sql, a: Awaiting): Promise<void> {
+  await sql`insert into dm_awaiting (transaction_id, pubkey, dm_id, scheme)
+    values (${a.transactionId}, ${a.pubkey}, ${a.dmId}, ${a.scheme}) on conflict do nothing`;
+}
+
+/** Claims the duty to tell a payment's outcome; undefined when nobody waits or someone else took it. */
+export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awaiting | undefined> {
+  const [row] = await sql<{ pubkey: string; dm_id: string; scheme: DmScheme }[]>`
+    delete from dm_awaiting where transaction_id = ${transactionId} returning pubkey, dm_id, scheme`;
+  return row && { transactionId, pubkey: row.pubkey, dmId: row.dm_id, scheme: row.scheme };
+}
+
+/** True the first time a notice key is claimed. */
+export async function claimNotice(sql: Sql, key: string): Promise<boolean> {
+  const rows = await sql`insert into dm_notices (key) values (${key}) on conflict do nothing returning key`;
+  return rows.length === 1;
+}
