@@ -221,8 +221,14 @@ async function awaitOutcome(ctx: Context, t: Transaction, waitMs = 0): Promise<P
   if (t.direction !== 'outgoing') throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
   if (t.status !== 'pending') return resultOf(t);
   try {
-    if (waitMs > 0) await ctx.bus.call('lightning.pay', { transactionId: t.id }, { id: t.id, timeoutMs: waitMs });
-    else await ctx.bus.enqueue('lightning.pay', { transactionId: t.id }, { id: t.id });
+    if (waitMs > 0) {
+      const r = await ctx.bus.call('lightning.pay', { transactionId: t.id }, { id: t.id, timeoutMs: waitMs });
+      // A final outcome is final for good: no need to read the row again.
+      if (r.status === 'succeeded' && r.preimage && r.feeMsat !== undefined) return resultOf({ ...t, status: 'succeeded', preimage: r.preimage, feeMsat: r.feeMsat });
+      if (r.status === 'failed') return resultOf({ ...t, status: 'failed', failureReason: r.reason, failureMessage: r.message });
+    } else {
+      await ctx.bus.enqueue('lightning.pay', { transactionId: t.id }, { id: t.id });
+    }
   } catch (err) {
     // Unknown, not failed: the reserve stays and reconciliation finishes the payment.
     if (!(err instanceof QueueTimeoutError)) ctx.log.warn({ err, transactionId: t.id }, 'payment job not confirmed; reconciliation will finish it');
