@@ -20,24 +20,22 @@ $$;
 -- one journal (key transfer:<sender row id>), a payment.sent and a payment.received event;
 -- returns the sender's row. A reused key fails on the rows' unique key (23505), which the
 -- caller maps to the first transfer; an overdraft fails on balance_not_negative; an unknown
--- or system account raises no_data_found (P0002) before anything is posted.
+-- or system account raises no_data_found (P0002) before anything is written.
 create function payment_transfer(p_from uuid, p_to uuid, p_amount int8, p_key text, p_incoming_key text, p_memo text, p_metadata jsonb)
 returns setof transactions language plpgsql as $$
 declare
   sent transactions;
   got transactions;
 begin
-  insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, memo, metadata, counterparty_account_id, settled_at)
-    select p_from, 'outgoing', 'transfer', 'succeeded', p_key, p_amount, p_memo, p_metadata, p_to, now()
-    from accounts where id = p_from and kind <> 'system'
-    returning * into sent;
-  insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, memo, metadata, counterparty_account_id, settled_at)
-    select p_to, 'incoming', 'transfer', 'succeeded', p_incoming_key, p_amount, p_memo, p_metadata, p_from, now()
-    from accounts where id = p_to and kind <> 'system'
-    returning * into got;
-  if sent.id is null or got.id is null then
+  if (select count(*) from accounts where id in (p_from, p_to) and kind <> 'system') <> 2 then
     raise exception 'no such account' using errcode = 'P0002';
   end if;
+  insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, memo, metadata, counterparty_account_id, settled_at)
+    values (p_from, 'outgoing', 'transfer', 'succeeded', p_key, p_amount, p_memo, p_metadata, p_to, now())
+    returning * into sent;
+  insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, memo, metadata, counterparty_account_id, settled_at)
+    values (p_to, 'incoming', 'transfer', 'succeeded', p_incoming_key, p_amount, p_memo, p_metadata, p_from, now())
+    returning * into got;
   perform ledger_post('transfer:' || sent.id, 'transfer', p_memo, sent.id, array[p_from, p_to], array[-p_amount, p_amount]);
   insert into event_outbox (type, payload) values
     ('payment.sent', transaction_event('payment.sent', sent)),
