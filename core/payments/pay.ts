@@ -19,8 +19,8 @@ import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type
 
 /**
  * Runs inside the reserving database transaction, after the payment row exists and before
- * the ledger reserve; throw to refuse (nothing is reserved). For budgets and limits, e.g.
- * the wallet-connect service's per-app budget.
+ * the ledger reserve (for a transfer: after the whole transfer); throw to refuse (nothing is
+ * reserved or moved). For budgets and limits, e.g. the wallet-connect service's per-app budget.
  */
 export type BeforeReserve = (tx: Tx, reserveMsat: bigint) => Promise<void>;
 
