@@ -23,11 +23,21 @@ const lightningJobs = {
     result: z.object({ transactionId: z.uuid() }),
     attempts: 3,
   }),
-  /** One attempt at an outgoing payment already reserved; the result is informational. */
+  /**
+   * One attempt at an outgoing payment already reserved. The result is the payment as the
+   * attempt left it: a final one (succeeded, failed) is final for good, so the waiting engine
+   * needs no second read of the row.
+   */
   'lightning.pay': defineJob({
     queue: 'lightning',
     payload: z.object({ transactionId: z.uuid() }),
-    result: z.object({ status: z.string() }),
+    result: z.object({
+      status: z.string(),
+      feeMsat: msat.optional(),
+      preimage: hex32.optional(),
+      reason: z.string().optional(),
+      message: z.string().optional(),
+    }),
   }),
   'lightning.settleHoldInvoice': defineJob({
     queue: 'lightning',

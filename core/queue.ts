@@ -103,8 +103,8 @@ export class JobBus<J extends JobMap> {
     return ev;
   }
 
-  /** Validates and enqueues; returns the job id. The same id enqueued again is the same job. */
-  async enqueue<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; delayMs?: number }): Promise<string> {
+  /** Validates and adds the job; the same id added again is the same job. */
+  #add<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; delayMs?: number }): Promise<Job> {
     const def = this.jobs[name]!;
     const data = toWire(def.payload.parse(payload));
     const attempts = def.attempts ?? 1;
@@ -117,27 +117,33 @@ export class JobBus<J extends JobMap> {
       removeOnComplete: { age: 24 * 3600, count: 100_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     };
-    const job = await this.#queue(def.queue).add(name, data, jobOpts);
-    return job.id!;
+    return this.#queue(def.queue).add(name, data, jobOpts);
   }
 
-  /** Enqueues and waits for the result. A timeout means "unknown", never "failed". */
+  /** Validates and enqueues; returns the job id. The same id enqueued again is the same job. */
+  async enqueue<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; delayMs?: number }): Promise<string> {
+    return (await this.#add(name, payload, opts)).id!;
+  }
+
+  /**
+   * Enqueues and waits for the result. A timeout means "unknown", never "failed". The job
+   * `add` returns is awaited by its id (BullMQ checks whether it finished already, then
+   * listens), so no second read of the job is needed.
+   */
   async call<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; timeoutMs: number }): Promise<z.infer<J[K]['result']>> {
     const def = this.jobs[name]!;
     const events = await this.#queueEvents(def.queue);
-    const id = await this.enqueue(name, payload, opts);
-    const job = await this.#queue(def.queue).getJob(id);
-    if (!job) throw new JobFailedError(name, id, 'job vanished before it could be awaited');
+    const job = await this.#add(name, payload, opts);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueTimeoutError(name, id, opts.timeoutMs)), opts.timeoutMs);
+      timer = setTimeout(() => reject(new QueueTimeoutError(name, job.id!, opts.timeoutMs)), opts.timeoutMs);
     });
     try {
       const result = await Promise.race([job.waitUntilFinished(events), timeout]);
       return def.result.parse(result) as z.infer<J[K]['result']>;
     } catch (err) {
       if (err instanceof QueueTimeoutError) throw err;
-      throw new JobFailedError(name, id, (err as Error).message);
+      throw new JobFailedError(name, job.id!, (err as Error).message);
     } finally {
       clearTimeout(timer);
     }

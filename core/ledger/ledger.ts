@@ -25,31 +25,39 @@ export class InsufficientBalanceError extends LedgerError {
   override name = 'InsufficientBalanceError';
 }
 
-/** Postgres errors of interest, by SQLSTATE and constraint. */
-function mapError(err: unknown): never {
+/**
+ * The ledger's errors from a Postgres error raised by ledger_post (an overdraft, an invalid
+ * journal), wherever the call ran; any other error is returned as it is.
+ */
+export function ledgerErrorOf(err: unknown): unknown {
   const e = err as { code?: string; constraint_name?: string; message?: string };
-  if (e.code === '23514' && e.constraint_name === 'balance_not_negative') throw new InsufficientBalanceError('insufficient balance');
-  if (e.code === '22023' || e.code === '23503') throw new LedgerError(e.message ?? 'invalid journal');
-  throw err;
+  if (e.code === '23514' && e.constraint_name === 'balance_not_negative') return new InsufficientBalanceError('insufficient balance');
+  if (e.code === '22023' || e.code === '23503') return new LedgerError(e.message ?? 'invalid journal');
+  return err;
 }
 
 /**
- * Posts a journal in the caller's transaction (or alone). Zero postings are dropped; postings
- * to the same account may repeat. Throws InsufficientBalanceError when a holder would go
- * below zero, which aborts the enclosing transaction.
+ * The `ledger_post(…)` call for a journal, as a fragment: `post` runs it alone, and a caller
+ * may put it in a larger statement (e.g. with the row it belongs to) to save round trips.
+ * Zero postings are dropped; postings to the same account may repeat.
  */
-export async function post(db: Db, j: JournalInput): Promise<{ journalId: bigint; created: boolean }> {
+export function postCall(db: Db, j: JournalInput) {
   const postings = j.postings.filter((p) => p.amountMsat !== 0n);
   if (postings.reduce((s, p) => s + p.amountMsat, 0n) !== 0n) throw new LedgerError(`journal ${j.idempotencyKey} does not balance`);
-  const accounts = postings.map((p) => p.accountId);
-  const amounts = postings.map((p) => p.amountMsat);
+  return db`ledger_post(${j.idempotencyKey}, ${j.kind}, ${j.memo ?? null}, ${j.ref ?? null},
+    ${db.array(postings.map((p) => p.accountId))}::uuid[], ${db.array(postings.map((p) => p.amountMsat), 20)}::int8[])`;
+}
+
+/**
+ * Posts a journal in the caller's transaction (or alone). Throws InsufficientBalanceError when
+ * a holder would go below zero, which aborts the enclosing transaction.
+ */
+export async function post(db: Db, j: JournalInput): Promise<{ journalId: bigint; created: boolean }> {
   try {
-    const [row] = await db<{ journal_id: bigint; created: boolean }[]>`
-      select * from ledger_post(${j.idempotencyKey}, ${j.kind}, ${j.memo ?? null}, ${j.ref ?? null},
-        ${db.array(accounts)}::uuid[], ${db.array(amounts, 20)}::int8[])`;
+    const [row] = await db<{ journal_id: bigint; created: boolean }[]>`select * from ${postCall(db, j)}`;
     return { journalId: row!.journal_id, created: row!.created };
   } catch (err) {
-    mapError(err);
+    throw ledgerErrorOf(err);
   }
 }
 

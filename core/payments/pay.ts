@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Context } from '../context.ts';
 import type { Tx } from '../db.ts';
 import { systemAccounts } from '../ledger/accounts.ts';
-import { InsufficientBalanceError, post, type Db } from '../ledger/ledger.ts';
+import { InsufficientBalanceError, ledgerErrorOf, post, postCall, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError } from '../queue.ts';
 import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
 import { publishCommitted } from './dispatch.ts';
@@ -19,8 +19,8 @@ import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type
 
 /**
  * Runs inside the reserving database transaction, after the payment row exists and before
- * the ledger reserve; throw to refuse (nothing is reserved). For budgets and limits, e.g.
- * the wallet-connect service's per-app budget.
+ * the ledger reserve (for a transfer: after the whole transfer); throw to refuse (nothing is
+ * reserved or moved). For budgets and limits, e.g. the wallet-connect service's per-app budget.
  */
 export type BeforeReserve = (tx: Tx, reserveMsat: bigint) => Promise<void>;
 
@@ -130,32 +130,34 @@ export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<Pay
 type NewPayment = Record<string, string | bigint | Date | Record<string, unknown> | null> & { account_id: string; idempotency_key: string; payment_hash: string };
 
 /**
- * Writes the payment and its reserve in one transaction (the two statements pipelined);
- * maps duplicates to the first payment.
+ * Writes the payment and its reserve, atomically; maps duplicates to the first payment.
+ * Without a hook that is one statement (the row in a CTE, the journal beside it): one round
+ * trip and one commit instead of BEGIN, the statements and COMMIT.
  */
 async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeReserve): Promise<Transaction> {
   const id = randomUUID();
   const total = (row.amount_msat as bigint) + (row.fee_reserve_msat as bigint);
+  const journal = {
+    idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id,
+    postings: [{ accountId: row.account_id, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
+  };
+  const insert = (db: Db) => db<TransactionRow[]>`
+    insert into transactions ${db({ ...row, id, metadata: row.metadata ? db.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
+    returning *`;
   try {
+    if (!beforeReserve) {
+      const [created] = await ctx.sql<TransactionRow[]>`with t as (${insert(ctx.sql)}) select t.* from t, ${postCall(ctx.sql, journal)}`;
+      return toTransaction(created!);
+    }
+    // The hook sees the payment row (a budget counts it) before anything is reserved.
     return await ctx.sql.begin(async (tx) => {
-      const inserted = tx<TransactionRow[]>`
-        insert into transactions ${tx({ ...row, id, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
-        returning *`.execute();
-      // The hook sees the payment row (a budget counts it); without one, insert and reserve
-      // are pipelined in one round trip.
-      if (beforeReserve) {
-        await inserted;
-        await beforeReserve(tx, total);
-      }
-      const reserved = post(tx, {
-        idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id,
-        postings: [{ accountId: row.account_id, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
-      });
-      const [[created]] = await Promise.all([inserted, reserved]);
+      const [created] = await insert(tx);
+      await beforeReserve(tx, total);
+      await post(tx, journal);
       return toTransaction(created!);
     });
   } catch (err) {
-    return mapReserveError(ctx, err, row);
+    return mapReserveError(ctx, ledgerErrorOf(err), row);
   }
 }
 
@@ -219,8 +221,14 @@ async function awaitOutcome(ctx: Context, t: Transaction, waitMs = 0): Promise<P
   if (t.direction !== 'outgoing') throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
   if (t.status !== 'pending') return resultOf(t);
   try {
-    if (waitMs > 0) await ctx.bus.call('lightning.pay', { transactionId: t.id }, { id: t.id, timeoutMs: waitMs });
-    else await ctx.bus.enqueue('lightning.pay', { transactionId: t.id }, { id: t.id });
+    if (waitMs > 0) {
+      const r = await ctx.bus.call('lightning.pay', { transactionId: t.id }, { id: t.id, timeoutMs: waitMs });
+      // A final outcome is final for good: no need to read the row again.
+      if (r.status === 'succeeded' && r.preimage && r.feeMsat !== undefined) return resultOf({ ...t, status: 'succeeded', preimage: r.preimage, feeMsat: r.feeMsat });
+      if (r.status === 'failed') return resultOf({ ...t, status: 'failed', failureReason: r.reason, failureMessage: r.message });
+    } else {
+      await ctx.bus.enqueue('lightning.pay', { transactionId: t.id }, { id: t.id });
+    }
   } catch (err) {
     // Unknown, not failed: the reserve stays and reconciliation finishes the payment.
     if (!(err instanceof QueueTimeoutError)) ctx.log.warn({ err, transactionId: t.id }, 'payment job not confirmed; reconciliation will finish it');
@@ -249,52 +257,18 @@ export type PaymentOutcome =
   | { status: 'failed'; reason: string; message?: string };
 
 /**
- * Settles or voids a pending payment, once (both share one journal key). A failure voids
- * only if no later attempt has started meanwhile: that attempt may yet succeed.
+ * Settles or voids a pending payment, once (both share one journal key), in one round trip:
+ * payment_finish (migrations/0010_wallet_speed.sql) locks the row, updates it, posts the
+ * journal and records the event. A failure voids only if no later attempt has started
+ * meanwhile: that attempt may yet succeed.
  */
 export async function finishPayment(ctx: Context, transactionId: string, attempt: number, outcome: PaymentOutcome): Promise<Transaction> {
-  const t = await ctx.sql.begin(async (tx) => {
-    const [row] = await tx<TransactionRow[]>`select * from transactions where id = ${transactionId} for update`;
-    if (!row || row.status !== 'pending') return row && toTransaction(row);
-    if (outcome.status === 'failed' && row.attempts !== attempt) return toTransaction(row);
-    const amount = row.amount_msat!;
-    const reserved = amount + row.fee_reserve_msat;
-    const finish = { idempotencyKey: `pay:${row.id}:finish`, ref: row.id };
-    let done: Transaction;
-    let statements: Array<Promise<unknown>>;
-    if (outcome.status === 'succeeded') {
-      // The holder never pays more fee than reserved; a node that overspent costs the operator.
-      const charged = outcome.feeMsat < row.fee_reserve_msat ? outcome.feeMsat : row.fee_reserve_msat;
-      done = toTransaction({ ...row, status: 'succeeded', fee_msat: charged, preimage: outcome.preimage, settled_at: new Date() });
-      statements = [
-        tx`update transactions set status = 'succeeded', fee_msat = ${charged}, preimage = ${outcome.preimage}, settled_at = ${done.settledAt!}
-          where id = ${row.id}`.execute(),
-        post(tx, {
-          ...finish, kind: 'payment.settle',
-          postings: [
-            { accountId: systemAccounts.lightningPending, amountMsat: -reserved },
-            { accountId: systemAccounts.lightning, amountMsat: amount + outcome.feeMsat },
-            { accountId: row.account_id, amountMsat: row.fee_reserve_msat - charged },
-            { accountId: systemAccounts.fees, amountMsat: charged - outcome.feeMsat },
-          ],
-        }),
-      ];
-    } else {
-      done = toTransaction({ ...row, status: 'failed', failure_reason: outcome.reason, failure_message: outcome.message ?? null });
-      statements = [
-        tx`update transactions set status = 'failed', failure_reason = ${outcome.reason}, failure_message = ${outcome.message ?? null}
-          where id = ${row.id}`.execute(),
-        post(tx, {
-          ...finish, kind: 'payment.void',
-          postings: [{ accountId: systemAccounts.lightningPending, amountMsat: -reserved }, { accountId: row.account_id, amountMsat: reserved }],
-        }),
-      ];
-    }
-    await Promise.all([...statements, recordTransactionEvents(tx, [outcome.status === 'succeeded' ? 'payment.sent' : 'payment.failed', done])]);
-    return done;
-  });
+  const ok = outcome.status === 'succeeded';
+  const [row] = await ctx.sql<TransactionRow[]>`
+    select * from payment_finish(${transactionId}, ${attempt}, ${ok}, ${ok ? outcome.preimage : null}, ${ok ? outcome.feeMsat : null},
+      ${ok ? null : outcome.reason}, ${ok ? null : (outcome.message ?? null)})`;
   void publishCommitted(ctx);
-  return t!;
+  return toTransaction(row!);
 }
 
 /** Outgoing payments still pending after `olderThanSeconds`, oldest first. */

@@ -1,13 +1,13 @@
 // Transfers between accounts of the service (user to user, to a sub-wallet, business payouts):
-// one journal, a transaction row on each side, an event for each.
+// one journal, a transaction row on each side, an event for each, all in one statement.
 import { z } from 'zod';
 import type { Context } from '../context.ts';
-import { InsufficientBalanceError, post } from '../ledger/ledger.ts';
+import { InsufficientBalanceError, ledgerErrorOf, type Db } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import type { BeforeReserve } from './pay.ts';
-import { findByKey, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const transferRequest = z.object({
   fromAccountId: z.uuid(),
@@ -19,7 +19,12 @@ const transferRequest = z.object({
 });
 export type TransferRequest = z.input<typeof transferRequest> & { beforeReserve?: BeforeReserve };
 
-/** Moves money between two holder accounts; returns the sender's side. Idempotent on the key. */
+/**
+ * Moves money between two holder accounts; returns the sender's side. Idempotent on the key.
+ * Without a hook it is one statement (payment_transfer in migrations/0010_wallet_speed.sql):
+ * one round trip, one commit. A `beforeReserve` hook runs in the same transaction after the
+ * transfer is written, and throwing from it undoes all of it.
+ */
 export async function transfer(ctx: Context, req: TransferRequest): Promise<Transaction> {
   const { beforeReserve, ...rest } = req;
   const parsed = transferRequest.safeParse(rest);
@@ -27,40 +32,29 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
   const r = parsed.data;
   if (r.fromAccountId === r.toAccountId) throw new PaymentError('self_payment', 'cannot transfer to the same account');
   checkAmount(ctx.config, r.amountMsat);
+  const write = (db: Db) => db<TransactionRow[]>`
+    select * from payment_transfer(${r.fromAccountId}, ${r.toAccountId}, ${r.amountMsat}, ${r.idempotencyKey},
+      ${`transfer:${r.fromAccountId}:${r.idempotencyKey}`}, ${r.memo ?? null}, ${r.metadata ? db.json(r.metadata as never) : null})`;
   let sent: Transaction;
   try {
-    sent = await ctx.sql.begin(async (tx) => {
-      const rows = await tx<TransactionRow[]>`
-        insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, memo, metadata, counterparty_account_id, settled_at)
-        select t.account_id, t.direction, 'transfer', 'succeeded', t.key, ${r.amountMsat}, ${r.memo ?? null},
-          ${r.metadata ? tx.json(r.metadata as never) : null}, t.counterparty, now()
-        from (values (${r.fromAccountId}::uuid, 'outgoing', ${r.idempotencyKey}, ${r.toAccountId}::uuid),
-                     (${r.toAccountId}::uuid, 'incoming', ${`transfer:${r.fromAccountId}:${r.idempotencyKey}`}, ${r.fromAccountId}::uuid))
-          as t (account_id, direction, key, counterparty)
-        join accounts a on a.id = t.account_id and a.kind <> 'system'
-        returning *`;
-      if (rows.length !== 2) throw new PaymentError('not_found', 'no such account');
-      const [out, inc] = rows[0]!.direction === 'outgoing' ? [rows[0]!, rows[1]!] : [rows[1]!, rows[0]!];
-      await beforeReserve?.(tx, r.amountMsat);
-      const t = toTransaction(out);
-      await Promise.all([
-        post(tx, {
-          idempotencyKey: `transfer:${out.id}`, kind: 'transfer', memo: r.memo, ref: out.id,
-          postings: [{ accountId: r.fromAccountId, amountMsat: -r.amountMsat }, { accountId: r.toAccountId, amountMsat: r.amountMsat }],
-        }),
-        recordTransactionEvents(tx, ['payment.sent', t], ['payment.received', toTransaction(inc)]),
-      ]);
-      return t;
-    });
+    const [row] = beforeReserve
+      ? await ctx.sql.begin(async (tx) => {
+        const rows = await write(tx);
+        await beforeReserve(tx, r.amountMsat);
+        return rows;
+      })
+      : await write(ctx.sql);
+    sent = toTransaction(row!);
   } catch (err) {
-    if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance');
-    const e = err as { code?: string; constraint_name?: string };
+    const e = ledgerErrorOf(err) as { code?: string; constraint_name?: string };
+    if (e instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance');
+    if (e.code === 'P0002') throw new PaymentError('not_found', 'no such account');
     if (e.code === '23505' && e.constraint_name === 'transactions_account_id_idempotency_key_key') {
       const first = await findByKey(ctx.sql, r.fromAccountId, r.idempotencyKey);
       if (first?.kind === 'transfer') return first;
       throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
     }
-    throw err;
+    throw e;
   }
   void publishCommitted(ctx);
   return sent;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -11,7 +11,7 @@ import { encodeBolt11 } from '../../core/payments/bolt11.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
-import { lookupPayment, payInvoice, payKeysend } from '../../core/payments/pay.ts';
+import { lookupPayment, payInvoice, payKeysend, type BeforeReserve } from '../../core/payments/pay.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { transfer } from '../../core/payments/transfer.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
@@ -239,6 +239,7 @@ describe('transfers and history', () => {
     await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 9000n, idempotencyKey: newKey() })).rejects.toMatchObject({ code: 'insufficient_balance' });
     await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: a, amountMsat: 1n, idempotencyKey: newKey() })).rejects.toMatchObject({ code: 'self_payment' });
     await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: '00000000-0000-4000-8000-000000000005', amountMsat: 1n, idempotencyKey: newKey() })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: randomUUID(), amountMsat: 1n, idempotencyKey: newKey() })).rejects.toMatchObject({ code: 'not_found' });
 
     const page1 = await history(w.ctx.sql, { accountId: b, limit: 3 });
     const page2 = await history(w.ctx.sql, { accountId: b, limit: 3, cursor: page1.nextCursor });
@@ -249,6 +250,22 @@ describe('transfers and history', () => {
     const unpaid = await createInvoice(w.ctx, { accountId: b, amountMsat: 5n, idempotencyKey: newKey() });
     expect((await history(w.ctx.sql, { accountId: b, limit: 1 })).items[0]!.id).not.toBe(unpaid.id);
     expect((await history(w.ctx.sql, { accountId: b, limit: 1, includeUnpaid: true })).items[0]!.id).toBe(unpaid.id);
+  });
+
+  it('runs a transfer hook in the transaction: it sees the rows, and refusing undoes everything', async () => {
+    const a = await w.user(5000n);
+    const b = await w.user();
+    const seen: number[] = [];
+    const hook = (refuse: boolean): BeforeReserve => async (tx, reserveMsat) => {
+      seen.push((await tx`select 1 from transactions where account_id = ${a} and kind = 'transfer'`).length);
+      expect(reserveMsat).toBe(2000n);
+      if (refuse) throw new PaymentError('insufficient_balance', 'over budget');
+    };
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', beforeReserve: hook(true) })).rejects.toThrow('over budget');
+    expect([await balance(w.ctx.sql, a), await balance(w.ctx.sql, b), await pendingRows(a)]).toEqual([5000n, 0n, 0]);
+    await transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', beforeReserve: hook(false) });
+    expect([await balance(w.ctx.sql, a), await balance(w.ctx.sql, b)]).toEqual([3000n, 2000n]);
+    expect(seen).toEqual([1, 1]);
   });
 
   it('refuses a duplicate key used for another kind of request', async () => {

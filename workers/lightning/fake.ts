@@ -275,13 +275,14 @@ export class FakeLightningNode implements LightningBackend {
         amount_msat = excluded.amount_msat, fee_msat = excluded.fee_msat, completes_at = excluded.completes_at
         where fake_ln_payments.status = 'failed'
       returning *`;
-    return row?.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds);
+    return row?.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds, row);
   }
 
-  async #await(hash: string, timeoutSeconds: number): Promise<PaymentStatus> {
+  /** Polls the payment until it completes; `sent` is the row just written, if known. */
+  async #await(hash: string, timeoutSeconds: number, sent?: PaymentRow): Promise<PaymentStatus> {
     const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-      const p = (await this.#resolve(hash))!;
+    for (let known = sent; ; known = undefined) {
+      const p = (await this.#resolve(hash, known))!;
       if (p.status !== 'pending' || Date.now() >= deadline) return toStatus(p);
       const due = p.completes_at.getTime() - Date.now();
       await sleep(Math.min(deadline - Date.now(), due > 0 ? due : 50));
@@ -290,16 +291,20 @@ export class FakeLightningNode implements LightningBackend {
 
   /**
    * Completes an in-flight payment once it is due: settles the target invoice or fails. The
-   * first read takes no lock (payers poll this); the invoice is locked before the payment.
+   * first read takes no lock (payers poll this) and is skipped when the caller just wrote the
+   * row; the invoice is locked before the payment, the two locks sent in one round trip (the
+   * connection runs them in order).
    */
-  async #resolve(hash: string): Promise<PaymentRow | undefined> {
-    const [seen] = await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
+  async #resolve(hash: string, known?: PaymentRow): Promise<PaymentRow | undefined> {
+    const [seen] = known ? [known] : await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
     if (!seen || seen.status !== 'pending' || seen.completes_at.getTime() > Date.now()) return seen;
     const target = await this.#nodeNamed(seen.destination);
     let advanced: string | undefined;
     const resolved = await this.#sql.begin(async (tx) => {
-      const [inv] = target ? await this.#lockInvoice(tx, target, hash) : [];
-      const [p] = await tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`;
+      const [[inv], [p]] = await Promise.all([
+        target ? this.#lockInvoice(tx, target, hash) : [],
+        tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`.execute(),
+      ]);
       if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now() || inv?.state === 'accepted') return p;
       const payable = inv && inv.state === 'open' && inv.expires_at.getTime() > Date.now() && (inv.amount_msat === null || p.amount_msat >= inv.amount_msat);
       const settle = payable && !inv.is_hold;

@@ -32,7 +32,10 @@ export function lightningHandlers(ctx: Context, backend: LightningBackend): Hand
       return { transactionId: t.id };
     },
 
-    'lightning.pay': async ({ transactionId }) => ({ status: (await attemptPayment(ctx, backend, transactionId, 'pay')).status }),
+    'lightning.pay': async ({ transactionId }) => {
+      const t = await attemptPayment(ctx, backend, transactionId, 'pay');
+      return { status: t.status, feeMsat: t.feeMsat, preimage: t.preimage, reason: t.failureReason, message: t.failureMessage };
+    },
 
     'lightning.settleHoldInvoice': async ({ preimage }) => {
       const paymentHash = bytesToHex(sha256(hexToBytes(preimage)));
