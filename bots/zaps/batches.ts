@@ -81,10 +81,7 @@ interface LineRow { line: number; recipient: string; idempotency_key: string; za
 
 type LineUpdate = { status: 'paid' | 'failed' | 'pending'; reason?: string; route?: string; recipientPubkey?: string; payment?: PaymentResult };
 
-/**
- * Writes line outcomes, many lines per statement. A line whose payment is already recorded as
- * seen by a relay (its receipt published first) is marked seen here.
- */
+/** Writes line outcomes, many lines per statement. */
 async function saveLines(ctx: Context, batchId: string, updates: Array<{ line: number; update: LineUpdate }>): Promise<void> {
   const rows = updates.map(({ line, update: u }) => {
     const p = u.payment;
@@ -97,10 +94,7 @@ async function saveLines(ctx: Context, batchId: string, updates: Array<{ line: n
   await ctx.sql`
     update zap_batch_lines l set status = v.status, reason = v.reason, route = coalesce(v.route, l.route),
       recipient_pubkey = coalesce(v.recipient_pubkey, l.recipient_pubkey), transaction_id = coalesce(v.transaction_id, l.transaction_id),
-      payment_hash = coalesce(v.payment_hash, l.payment_hash), preimage = v.preimage, fee_msat = v.fee_msat,
-      receipt_seen = l.receipt_seen or exists (select 1 from zap_receipt_deliveries d
-        where d.payment_hash = coalesce(v.payment_hash, l.payment_hash) and d.status = 'published'),
-      updated_at = now()
+      payment_hash = coalesce(v.payment_hash, l.payment_hash), preimage = v.preimage, fee_msat = v.fee_msat, updated_at = now()
     from jsonb_to_recordset(${ctx.sql.json(rows as never)}) as v(line int, status text, reason text, route text, recipient_pubkey text,
       transaction_id uuid, payment_hash text, preimage text, fee_msat int8)
     where l.batch_id = ${batchId} and l.line = v.line`;
@@ -340,7 +334,10 @@ export async function batchReport(ctx: Context, businessId: string, batchId: str
     .filter((p) => p.t && p.t.status !== 'pending');
   if (settled.length) await saveLines(ctx, batchId, settled.map((p) => ({ line: p.line, update: fromTransaction(p.t!) })));
   const rows = await ctx.sql<Array<{ line: number; recipient: string; route: string | null; status: string; reason: string | null; payment_hash: string | null; preimage: string | null; fee_msat: bigint | null; receipt_seen: boolean }>>`
-    select line, recipient, route, status, reason, payment_hash, preimage, fee_msat, receipt_seen from zap_batch_lines where batch_id = ${batchId} order by line`;
+    select line, recipient, route, status, reason, payment_hash, preimage, fee_msat,
+      -- The receipt may have been published before the line's payment was written.
+      receipt_seen or exists (select 1 from zap_receipt_deliveries d where d.payment_hash = l.payment_hash and d.status = 'published') as receipt_seen
+    from zap_batch_lines l where batch_id = ${batchId} order by line`;
   const count = (s: string) => rows.filter((r) => r.status === s).length;
   const paid = rows.filter((r) => r.status === 'paid');
   return {
