@@ -148,35 +148,36 @@ async function paymentsOf(ctx: Context, businessId: string, batchId: string, lin
   return new Map(rows.map((r) => [r.idempotency_key.slice(prefix), toTransaction(r)]));
 }
 
-/** The user accounts of the lines written as a pubkey (npub, nprofile, hex), by pubkey; one query. */
-async function accountsOf(ctx: Context, lines: LineRow[]): Promise<Map<string, string>> {
-  const pubkeys = lines.flatMap((l) => (l.recipient.includes('@') ? [] : [pubkeyOf(l.recipient)].filter((k) => k !== undefined)));
-  if (pubkeys.length === 0) return new Map();
-  const rows = await ctx.sql<{ id: string; pubkey: string }[]>`select id, pubkey from accounts where kind = 'user' and pubkey = any(${pubkeys}::text[])`;
-  return new Map(rows.map((r) => [r.pubkey, r.id]));
-}
+/** A recipient as written (npub, nprofile, hex) → its pubkey and user account here. */
+type KnownRecipients = Map<string, { pubkey: string; accountId: string }>;
 
-function pubkeyOf(recipient: string): string | undefined {
-  try {
-    return parsePubkey(recipient);
-  } catch (err) {
-    if (err instanceof KeyError) return undefined;
-    throw err;
+/** The recipients of these lines that are users here; one query. */
+async function knownRecipients(ctx: Context, lines: LineRow[]): Promise<KnownRecipients> {
+  const byPubkey = new Map<string, string>();
+  for (const l of lines) {
+    if (l.recipient.includes('@')) continue;
+    try {
+      byPubkey.set(parsePubkey(l.recipient), l.recipient);
+    } catch (err) {
+      if (!(err instanceof KeyError)) throw err;
+    }
   }
+  if (byPubkey.size === 0) return new Map();
+  const rows = await ctx.sql<{ id: string; pubkey: string }[]>`select id, pubkey from accounts where kind = 'user' and pubkey = any(${[...byPubkey.keys()]}::text[])`;
+  return new Map(rows.map((r) => [byPubkey.get(r.pubkey)!, { pubkey: r.pubkey, accountId: r.id }]));
 }
 
 /** Recipient as written → route: npub/nprofile/hex, or name@domain (lightning address; NIP-05 gives its p). */
-async function recipientRoute(ctx: Context, deps: ZapDeps, recipient: string, accounts: Map<string, string>): Promise<PayRoute> {
+async function recipientRoute(ctx: Context, deps: ZapDeps, recipient: string, known: KnownRecipients): Promise<PayRoute> {
+  const user = known.get(recipient);
+  if (user) return { route: 'internal', ...user };
   if (recipient.includes('@')) return routeOf(ctx, deps, { address: recipient });
-  let pubkey: string;
   try {
-    pubkey = parsePubkey(recipient);
+    return await routeOf(ctx, deps, { pubkey: parsePubkey(recipient) });
   } catch (err) {
     if (err instanceof KeyError) throw new ZapError('invalid_recipient', err.message);
     throw err;
   }
-  const accountId = accounts.get(pubkey);
-  return accountId ? { route: 'internal', pubkey, accountId } : routeOf(ctx, deps, { pubkey });
 }
 
 interface RunningBatch {
@@ -184,9 +185,9 @@ interface RunningBatch {
   target: ReturnType<typeof pointerOf> | undefined; relays: string[];
 }
 
-async function runLine(ctx: Context, deps: ZapDeps, batch: RunningBatch, l: LineRow, accounts: Map<string, string>): Promise<LineUpdate> {
+async function runLine(ctx: Context, deps: ZapDeps, batch: RunningBatch, l: LineRow, known: KnownRecipients): Promise<LineUpdate> {
   try {
-    const route = await recipientRoute(ctx, deps, l.recipient, accounts);
+    const route = await recipientRoute(ctx, deps, l.recipient, known);
     const sk = batch.sign;
     const outcome = await payZap(ctx, deps, {
       payerAccountId: batch.business.accountId, idempotencyKey: paymentKey(batch.id, l.idempotency_key), route,
@@ -244,7 +245,7 @@ export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): 
   try {
     await withBusinessLock(ctx, business.accountId, batchId, async () => {
       const open = await openLines(ctx, batchId);
-      const [paid, accounts] = await Promise.all([paymentsOf(ctx, business.accountId, batchId, open), accountsOf(ctx, open)]);
+      const [paid, known] = await Promise.all([paymentsOf(ctx, business.accountId, batchId, open), knownRecipients(ctx, open)]);
       const writer = lineWriter(ctx, batchId);
       const todo = open.filter((l) => {
         const payment = paid.get(l.idempotency_key);
@@ -259,7 +260,7 @@ export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): 
         while (!stop && next < todo.length) {
           const l = todo[next++]!;
           try {
-            writer.add(l.line, await runLine(ctx, deps, batch, l, accounts));
+            writer.add(l.line, await runLine(ctx, deps, batch, l, known));
           } catch (err) {
             stop ??= { err };
           }
@@ -312,18 +313,21 @@ export async function runBatchAttempt(ctx: Context, batchId: string, lastAttempt
   }
 }
 
-export interface BatchReport {
+export interface BatchSummary {
   id: string;
   status: 'running' | 'finished';
   amountMsat: string;
   createdAt: string;
   finishedAt?: string;
   totals: { lines: number; queued: number; pending: number; paid: number; failed: number; paidMsat: string; feesMsat: string };
+}
+
+export interface BatchReport extends BatchSummary {
   lines: Array<{ line: number; recipient: string; route?: string; status: string; reason?: string; paymentHash?: string; preimage?: string; feeMsat?: string; receiptSeen: boolean }>;
 }
 
-/** Progress and each line's outcome; lines still pending are refreshed from their payment. */
-export async function batchReport(ctx: Context, businessId: string, batchId: string): Promise<BatchReport | undefined> {
+/** Progress (what polling needs); lines still pending are refreshed from their payment first. */
+export async function batchSummary(ctx: Context, businessId: string, batchId: string): Promise<BatchSummary | undefined> {
   if (!z.uuid().safeParse(batchId).success) return undefined;
   const [b] = await ctx.sql<{ id: string; status: 'running' | 'finished'; amount_msat: bigint; created_at: Date; finished_at: Date | null }[]>`
     select id, status, amount_msat, created_at, finished_at from zap_batches where id = ${batchId} and business_id = ${businessId}`;
@@ -333,19 +337,30 @@ export async function batchReport(ctx: Context, businessId: string, batchId: str
   const settled = (await Promise.all(pending.map(async (p) => ({ line: p.line, t: await getTransaction(ctx.sql, p.transaction_id) }))))
     .filter((p) => p.t && p.t.status !== 'pending');
   if (settled.length) await saveLines(ctx, batchId, settled.map((p) => ({ line: p.line, update: fromTransaction(p.t!) })));
-  const rows = await ctx.sql<Array<{ line: number; recipient: string; route: string | null; status: string; reason: string | null; payment_hash: string | null; preimage: string | null; fee_msat: bigint | null; receipt_seen: boolean }>>`
-    select line, recipient, route, status, reason, payment_hash, preimage, fee_msat,
-      -- The receipt may have been published before the line's payment was written.
-      receipt_seen or exists (select 1 from zap_receipt_deliveries d where d.payment_hash = l.payment_hash and d.status = 'published') as receipt_seen
-    from zap_batch_lines l where batch_id = ${batchId} order by line`;
-  const count = (s: string) => rows.filter((r) => r.status === s).length;
-  const paid = rows.filter((r) => r.status === 'paid');
+  const counts = await ctx.sql<{ status: string; n: number; fees: bigint }[]>`
+    select status, count(*)::int as n, coalesce(sum(fee_msat), 0)::int8 as fees from zap_batch_lines where batch_id = ${batchId} group by status`;
+  const count = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
   return {
     id: b.id, status: b.status, amountMsat: b.amount_msat.toString(), createdAt: b.created_at.toISOString(), finishedAt: b.finished_at?.toISOString(),
     totals: {
-      lines: rows.length, queued: count('queued'), pending: count('pending'), paid: paid.length, failed: count('failed'),
-      paidMsat: (b.amount_msat * BigInt(paid.length)).toString(), feesMsat: paid.reduce((s, r) => s + (r.fee_msat ?? 0n), 0n).toString(),
+      lines: counts.reduce((s, c) => s + c.n, 0), queued: count('queued'), pending: count('pending'), paid: count('paid'), failed: count('failed'),
+      paidMsat: (b.amount_msat * BigInt(count('paid'))).toString(), feesMsat: (counts.find((c) => c.status === 'paid')?.fees ?? 0n).toString(),
     },
+  };
+}
+
+/** The summary and each line's outcome. */
+export async function batchReport(ctx: Context, businessId: string, batchId: string): Promise<BatchReport | undefined> {
+  const summary = await batchSummary(ctx, businessId, batchId);
+  if (!summary) return undefined;
+  const rows = await ctx.sql<Array<{ line: number; recipient: string; route: string | null; status: string; reason: string | null; payment_hash: string | null; preimage: string | null; fee_msat: bigint | null; receipt_seen: boolean }>>`
+    select line, recipient, route, status, reason, payment_hash, preimage, fee_msat,
+      -- Read from the deliveries: the receipt may be published before the line's payment is written
+      -- (the column receipt_seen is no longer written).
+      receipt_seen or exists (select 1 from zap_receipt_deliveries d where d.payment_hash = l.payment_hash and d.status = 'published') as receipt_seen
+    from zap_batch_lines l where batch_id = ${batchId} order by line`;
+  return {
+    ...summary,
     lines: rows.map((r) => ({
       line: r.line, recipient: r.recipient, route: r.route ?? undefined, status: r.status, reason: r.reason ?? undefined,
       paymentHash: r.payment_hash ?? undefined, preimage: r.preimage ?? undefined, feeMsat: r.fee_msat?.toString(), receiptSeen: r.receipt_seen,

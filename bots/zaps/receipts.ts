@@ -77,11 +77,9 @@ export async function publishReceipt(ctx: Context, publish: PublishTo, job: { pa
   if (!row || row.status !== 'pending' || row.attempts >= job.attempt) return 'done';
   const result = await publish(row.event, job.relay);
   if (result.ok) {
-    await ctx.sql.begin(async (tx) => {
-      await tx`update zap_receipt_deliveries set status = 'published', attempts = ${job.attempt}, published_at = now(), last_error = null
-        where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
-      await tx`update zap_batch_lines set receipt_seen = true, updated_at = now() where payment_hash = ${job.paymentHash}`;
-    });
+    // A batch line's receiptSeen is read from here (batchReport).
+    await ctx.sql`update zap_receipt_deliveries set status = 'published', attempts = ${job.attempt}, published_at = now(), last_error = null
+      where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
     return 'published';
   }
   const last = job.attempt >= ctx.config.ZAP_RECEIPT_ATTEMPTS;

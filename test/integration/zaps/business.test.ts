@@ -12,7 +12,7 @@ import { paymentRules } from '../../../core/payments/check.ts';
 import { httpAuthHeader } from '../../../core/nostr/nip98.ts';
 import { buildZapRequest } from '../../../bots/zaps/nip57.ts';
 import { createBusiness } from '../../../bots/zaps/business.ts';
-import { runBatch, type BatchReport } from '../../../bots/zaps/batches.ts';
+import { runBatch, type BatchReport, type BatchSummary } from '../../../bots/zaps/batches.ts';
 import { sendZap, zapDeps } from '../../../bots/zaps/send.ts';
 import { claimUsername } from '../../../bots/zaps/usernames.ts';
 import type { CreateInvoiceRequest } from '../../../workers/lightning/port.ts';
@@ -41,10 +41,14 @@ async function api(method: string, path: string, body?: unknown, opts: { key?: U
 
 const finished = async (id: string) => {
   await expect.poll(async () => {
-    const r = (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+    const r = (await api('GET', `/api/v1/zaps/${id}?lines=false`)).body as unknown as BatchSummary;
     return r.status === 'finished' && r.totals.pending === 0 && r.totals.queued === 0;
   }, { timeout: 30_000, interval: 200 }).toBe(true);
-  return (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+  const report = (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+  // The totals alone are the report's totals.
+  const { lines: _lines, ...summary } = report;
+  expect((await api('GET', `/api/v1/zaps/${id}?lines=false`)).body).toEqual(summary);
+  return report;
 };
 
 beforeAll(async () => {
