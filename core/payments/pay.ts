@@ -199,15 +199,17 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
           ${r.metadata ? tx.json(r.metadata as never) : null}, ${inv!.account_id}, now())
         returning *`;
       await beforeReserve?.(tx, amountMsat);
-      await post(tx, {
-        idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
-        postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
-      });
       const [paid] = await tx<TransactionRow[]>`
         update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
         where id = ${inv!.id} returning *`;
       const sent = toTransaction(payer!);
       await recordTransactionEvents(tx, ['payment.sent', sent], ['payment.received', toTransaction(paid!)]);
+      // The ledger last: it locks the payer's balance row until commit, and one payer's
+      // payments (a business batch) wait for each other there.
+      await post(tx, {
+        idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
+        postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
+      });
       return sent;
     });
   } catch (err) {
