@@ -6,7 +6,7 @@ import type { Context } from '../../core/context.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../bots/zaps/business.ts';
-import { BatchError, batchReport, batchRequest, submitBatch } from '../../bots/zaps/batches.ts';
+import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../bots/zaps/batches.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: string; business?: Business }
@@ -52,8 +52,9 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       return reply.code(created ? 202 : 200).send(await batchReport(ctx, req.business!.accountId, id));
     });
 
-    api.get<{ Params: { id: string } }>('/zaps/:id', async (req, reply) => {
-      const report = await batchReport(ctx, req.business!.accountId, req.params.id);
+    api.get<{ Params: { id: string }; Querystring: { lines?: string } }>('/zaps/:id', async (req, reply) => {
+      // `?lines=false`: the totals alone, for polling a large batch's progress.
+      const report = await (req.query.lines === 'false' ? batchSummary : batchReport)(ctx, req.business!.accountId, req.params.id);
       return report ?? fail(reply, 404, 'not_found', 'no such batch');
     });
 

@@ -7,7 +7,7 @@ import { consumeEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/log.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { BotModule } from '../bot.ts';
-import { runBatch } from './batches.ts';
+import { runBatchAttempt } from './batches.ts';
 import { enqueuePending, onZapPaid, publishReceipt, type PublishTo } from './receipts.ts';
 
 const QUEUE_CONCURRENCY = 64;
@@ -18,7 +18,7 @@ export interface Zapper { stop(): Promise<void> }
 export async function startZapper(ctx: Context, opts: { key: KeyPair; publish: PublishTo; log: Logger }): Promise<Zapper> {
   const worker = ctx.bus.process('zaps', {
     'zaps.publishReceipt': async (job) => ({ status: await publishReceipt(ctx, opts.publish, job) }),
-    'zaps.batch': async ({ batchId }) => runBatch(ctx, batchId),
+    'zaps.batch': async ({ batchId }, job) => runBatchAttempt(ctx, batchId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
   }, { concurrency: QUEUE_CONCURRENCY });
   const consumer = await consumeEvents({
     redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'zaps', consumer: `${hostname()}:${process.pid}`,

@@ -45,10 +45,7 @@ export async function setSigningKey(ctx: Context, accountId: string, secretKey: 
   return pubkey;
 }
 
-export async function signingKey(ctx: Context, accountId: string): Promise<Uint8Array | undefined> {
-  const [row] = await ctx.sql<{ sealed_signing_key: string | null }[]>`select sealed_signing_key from businesses where account_id = ${accountId}`;
-  return row?.sealed_signing_key ? ctx.keyring.open(row.sealed_signing_key, sealPurpose(accountId)) : undefined;
-}
+export const openSigningKey = (ctx: Context, accountId: string, sealed: string): Uint8Array => ctx.keyring.open(sealed, sealPurpose(accountId));
 
 /**
  * NIP-98 for the business API: the header must sign this URL, method and body, be fresh,

@@ -1,14 +1,15 @@
 // Zap receipts (NIP-57 Appendix E), driven by the durable payment.received event: a paid
 // zap invoice gets one receipt, signed once and stored, then one publish job per relay (the
 // request's relays and our own), each retried with backoff until the relay takes it.
-import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
 import { normalizeURL } from 'nostr-tools/utils';
 import type { Context } from '../../core/context.ts';
 import type { PaymentEvent } from '../../core/events.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { PublishResult } from '../../core/nostr/pool.ts';
-import { buildZapReceipt, parseZapRequest } from './nip57.ts';
+import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from './nip57.ts';
 import { ownZapRelays, zapMetadata } from './receive.ts';
+import { signEvent } from './signing.ts';
 
 /** Publishes one event to one relay (the zapper's relay pool in production). */
 export type PublishTo = (event: NostrEvent, relay: string) => Promise<PublishResult>;
@@ -16,44 +17,54 @@ export type PublishTo = (event: NostrEvent, relay: string) => Promise<PublishRes
 const MAX_BACKOFF_MS = 15 * 60_000;
 export const receiptBackoffMs = (attempt: number) => Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1));
 
-/** The stored zap request of a paid invoice, re-checked (it was validated at the callback). */
-function zapRequestOf(event: PaymentEvent) {
+/** The stored zap request of a paid invoice, re-read without its signature (checked before it was stored). */
+function zapRequestOf(ctx: Context, event: PaymentEvent): ZapRequest | undefined {
   const meta = zapMetadata.safeParse(event.metadata);
   if (!meta.success) return undefined;
-  return parseZapRequest(meta.data.zapRequest, { trusted: true });
+  try {
+    return parseZapRequest(meta.data.zapRequest, { trusted: true });
+  } catch (err) {
+    if (!(err instanceof ZapRequestError)) throw err;
+    // No receipt can ever be made for it: retrying the event would not help.
+    ctx.log.error({ paymentHash: event.paymentHash, reason: err.reason }, 'paid zap invoice with an invalid zap request; no receipt');
+    return undefined;
+  }
 }
 
 /**
  * On payment.received of a zap invoice: sign and store its receipt (once, whatever the
- * number of deliveries of the event), record its deliveries and enqueue their first attempts.
+ * number of deliveries of the event), record its deliveries and enqueue their next attempts.
  */
 export async function onZapPaid(ctx: Context, key: KeyPair, event: PaymentEvent): Promise<NostrEvent | undefined> {
   if (event.type !== 'payment.received' || !event.paymentHash || !event.paymentRequest) return undefined;
-  const request = zapRequestOf(event);
+  const request = zapRequestOf(ctx, event);
   if (!request) return undefined;
-  const signed = finalizeEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
+  const paymentHash = event.paymentHash;
+  const signed = signEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
   const relays = [...new Set([...request.relays, ...ownZapRelays(ctx.config)].map(normalizeURL))];
-  const receipt = await ctx.sql.begin(async (tx) => {
-    await tx`insert into zap_receipts (payment_hash, event_id, event) values (${event.paymentHash!}, ${signed.id}, ${tx.json(signed as never)})
-      on conflict (payment_hash) do nothing`;
-    const [row] = await tx<{ event: NostrEvent }[]>`select event from zap_receipts where payment_hash = ${event.paymentHash!}`;
-    await tx`insert into zap_receipt_deliveries ${tx(relays.map((relay) => ({ payment_hash: event.paymentHash!, relay })))} on conflict do nothing`;
-    return row!.event;
-  });
-  await enqueuePending(ctx, event.paymentHash);
-  return receipt;
+  // Each statement returns what is stored (the first receipt, the deliveries as they stand), on a
+  // repeated event too; a crash between them is repaired by the event's redelivery.
+  const [row] = await ctx.sql<{ event: NostrEvent }[]>`
+    insert into zap_receipts (payment_hash, event_id, event) values (${paymentHash}, ${signed.id}, ${ctx.sql.json(signed as never)})
+    on conflict (payment_hash) do update set payment_hash = excluded.payment_hash returning event`;
+  const deliveries = await ctx.sql<Delivery[]>`
+    insert into zap_receipt_deliveries ${ctx.sql(relays.map((relay) => ({ payment_hash: paymentHash, relay })))}
+    on conflict (payment_hash, relay) do update set relay = excluded.relay returning payment_hash, relay, attempts, status`;
+  await enqueueNext(ctx, deliveries);
+  return row!.event;
 }
 
-/** Enqueues the next attempt of every pending delivery (of one receipt, or all: after a restart). */
-export async function enqueuePending(ctx: Context, paymentHash?: string): Promise<number> {
-  const rows = await ctx.sql<{ payment_hash: string; relay: string; attempts: number }[]>`
-    select payment_hash, relay, attempts from zap_receipt_deliveries
-    where status = 'pending' ${paymentHash ? ctx.sql`and payment_hash = ${paymentHash}` : ctx.sql``}`;
-  for (const r of rows) {
-    const attempt = r.attempts + 1;
-    await ctx.bus.enqueue('zaps.publishReceipt', { paymentHash: r.payment_hash, relay: r.relay, attempt },
-      { id: `receipt|${r.payment_hash}|${r.relay}|${attempt}` });
-  }
+interface Delivery { payment_hash: string; relay: string; attempts: number; status: string }
+
+const enqueueNext = (ctx: Context, deliveries: Delivery[]) => Promise.all(deliveries.filter((d) => d.status === 'pending').map((d) => {
+  const attempt = d.attempts + 1;
+  return ctx.bus.enqueue('zaps.publishReceipt', { paymentHash: d.payment_hash, relay: d.relay, attempt }, { id: `receipt|${d.payment_hash}|${d.relay}|${attempt}` });
+}));
+
+/** Enqueues the next attempt of every pending delivery (after a restart: jobs lost with a crash). */
+export async function enqueuePending(ctx: Context): Promise<number> {
+  const rows = await ctx.sql<Delivery[]>`select payment_hash, relay, attempts, status from zap_receipt_deliveries where status = 'pending'`;
+  await enqueueNext(ctx, rows);
   return rows.length;
 }
 
@@ -66,11 +77,9 @@ export async function publishReceipt(ctx: Context, publish: PublishTo, job: { pa
   if (!row || row.status !== 'pending' || row.attempts >= job.attempt) return 'done';
   const result = await publish(row.event, job.relay);
   if (result.ok) {
-    await ctx.sql.begin(async (tx) => {
-      await tx`update zap_receipt_deliveries set status = 'published', attempts = ${job.attempt}, published_at = now(), last_error = null
-        where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
-      await tx`update zap_batch_lines set receipt_seen = true, updated_at = now() where payment_hash = ${job.paymentHash}`;
-    });
+    // A batch line's receiptSeen is read from here (batchReport).
+    await ctx.sql`update zap_receipt_deliveries set status = 'published', attempts = ${job.attempt}, published_at = now(), last_error = null
+      where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
     return 'published';
   }
   const last = job.attempt >= ctx.config.ZAP_RECEIPT_ATTEMPTS;

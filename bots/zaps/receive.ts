@@ -37,6 +37,23 @@ export function zapperKey(ctx: Context): Promise<KeyPair> {
   return key;
 }
 
+const ACCOUNT_CACHE_SIZE = 10_000;
+const accountIds = new WeakMap<Context, Map<string, string>>();
+/**
+ * The user account of `pubkey` (made on first use). Remembered: an account is never deleted
+ * nor given another key, and every callback would otherwise ask the database twice.
+ */
+async function accountIdOf(ctx: Context, pubkey: string): Promise<string> {
+  let cache = accountIds.get(ctx);
+  if (!cache) accountIds.set(ctx, (cache = new Map()));
+  const known = cache.get(pubkey);
+  if (known) return known;
+  const { id } = await accounts.forPubkey(ctx.sql, pubkey);
+  if (cache.size >= ACCOUNT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(pubkey, id);
+  return id;
+}
+
 /** The host of PUBLIC_URL: the domain of every lightning address and NIP-05 name here. */
 export const addressDomain = (config: Config): string => new URL(config.publicUrl).host;
 
@@ -121,9 +138,8 @@ export async function payCallback(ctx: Context, name: string, query: unknown): P
       throw err;
     }
   }
-  const account = await accounts.forPubkey(ctx.sql, recipient);
   const invoice = await createInvoice(ctx, {
-    accountId: account.id,
+    accountId: await accountIdOf(ctx, recipient),
     idempotencyKey: `lnurlp:${randomUUID()}`,
     amountMsat: amount,
     descriptionHash: bytesToHex(sha256(new TextEncoder().encode(described))),

@@ -20,7 +20,7 @@ import { addressDomain, ownerOf, ownZapRelays } from './receive.ts';
 export { ZapError };
 
 /** Where a recipient is paid: one of our users, or an LNURL-pay server elsewhere. */
-export type PayRoute = { route: 'internal'; pubkey: string; address?: string } | { route: 'external'; pubkey?: string; target: string };
+export type PayRoute = { route: 'internal'; pubkey: string; address?: string; accountId?: string } | { route: 'external'; pubkey?: string; target: string };
 
 
 /** Looks up kind-0 profiles and zapped events on relays (ours, plus any a pointer names). */
@@ -68,7 +68,8 @@ export async function routeOf(ctx: Context, deps: ZapDeps, recipient: { pubkey: 
     return { route: 'external', target: recipient.address, pubkey: await resolveNip05(ctx, deps, recipient.address) };
   }
   // A user here (has an account) is paid here; anyone else where their profile says.
-  if (await accounts.findByPubkey(ctx.sql, recipient.pubkey)) return { route: 'internal', pubkey: recipient.pubkey };
+  const account = await accounts.findByPubkey(ctx.sql, recipient.pubkey);
+  if (account) return { route: 'internal', pubkey: recipient.pubkey, accountId: account.id };
   const profile = await deps.profiles.profile(recipient.pubkey);
   const target = profile && payTargetOfProfile(profile.content);
   if (!target || (isLightningAddress(target) && parseLightningAddress(target).domain === addressDomain(ctx.config))) {
@@ -114,34 +115,44 @@ export interface ZapOrder {
 export interface ZapOutcome { route: PayRoute['route']; payment: PaymentResult; zapRequest?: string }
 
 function zapRequestJson(order: ZapOrder, recipient: string, lnurl?: string): string | undefined {
-  if (order.signed !== undefined) {
-    try {
-      return parseZapRequest(order.signed, { amountMsat: order.amountMsat, recipient }).json;
-    } catch (err) {
-      if (err instanceof ZapRequestError) throw new ZapError(`zap_request_${err.reason}`, err.message);
-      throw err;
-    }
+  const json = order.signed ?? (order.sign && JSON.stringify(order.sign(buildZapRequest({
+    recipient, ...order.target, amountMsat: order.amountMsat, relays: order.relays, comment: order.comment, lnurl,
+  }))));
+  if (json === undefined) return undefined;
+  try {
+    // Ours are checked too (not the signature just made): a request no receipt can follow is never paid.
+    return parseZapRequest(json, { amountMsat: order.amountMsat, recipient, trusted: order.signed === undefined }).json;
+  } catch (err) {
+    if (err instanceof ZapRequestError) throw new ZapError(`zap_request_${err.reason}`, err.message);
+    throw err;
   }
-  if (!order.sign) return undefined;
-  const template = buildZapRequest({ recipient, ...order.target, amountMsat: order.amountMsat, relays: order.relays, comment: order.comment, lnurl });
-  return JSON.stringify(order.sign(template));
 }
 
 /** Pays one zap; the same (payer, idempotencyKey) never pays twice. */
 export async function sendZap(ctx: Context, deps: ZapDeps, order: ZapOrder): Promise<ZapOutcome> {
   const done = await findByKey(ctx.sql, order.payerAccountId, order.idempotencyKey);
   if (done?.direction === 'outgoing') return { route: order.route.route, payment: resultOf(done) };
+  return payZap(ctx, deps, order);
+}
+
+/**
+ * sendZap for a caller that knows no payment exists under the key yet (a batch looks its
+ * lines up at once). Still pays at most once: invoice and payment are idempotent on the key.
+ */
+export async function payZap(ctx: Context, deps: ZapDeps, order: ZapOrder): Promise<ZapOutcome> {
   const pay = (paymentRequest: string, zapRequest?: string) => payInvoice(ctx, {
     accountId: order.payerAccountId, idempotencyKey: order.idempotencyKey, paymentRequest, waitMs: order.waitMs ?? ctx.config.BUSINESS_PAY_TIMEOUT_MS,
     memo: order.memo, metadata: zapRequest ? { zapRequest } : undefined,
+    // The internal zap invoice is made for this payment: no cancel job for the node's copy.
+    keepNodeInvoice: order.route.route === 'internal',
   }).then((payment) => ({ route: order.route.route, payment, zapRequest }));
 
   if (order.route.route === 'internal') {
     const zapRequest = zapRequestJson(order, order.route.pubkey);
-    const recipient = await accounts.forPubkey(ctx.sql, order.route.pubkey);
-    if (recipient.id === order.payerAccountId) throw new ZapError('self_zap', 'cannot zap yourself');
+    const recipientId = order.route.accountId ?? (await accounts.forPubkey(ctx.sql, order.route.pubkey)).id;
+    if (recipientId === order.payerAccountId) throw new ZapError('self_zap', 'cannot zap yourself');
     const invoice = await createInvoice(ctx, {
-      accountId: recipient.id, idempotencyKey: `zap:${order.payerAccountId}:${order.idempotencyKey}`, amountMsat: order.amountMsat,
+      accountId: recipientId, idempotencyKey: `zap:${order.payerAccountId}:${order.idempotencyKey}`, amountMsat: order.amountMsat,
       descriptionHash: bytesToHex(sha256(new TextEncoder().encode(zapRequest ?? order.comment ?? ''))),
       metadata: zapRequest ? { zapRequest, comment: order.comment } : undefined,
     });

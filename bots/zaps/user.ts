@@ -1,7 +1,7 @@
 // What the DM bot calls for its `username` and `zap` commands: a user's name here, and zaps
 // paid from the user's account — signed with the user's own key when the user handed it to
 // us (custodial signing), otherwise anonymous (a throwaway key and the `anon` tag).
-import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import type { Context } from '../../core/context.ts';
 import type { SealedColumn } from '../../core/secrets.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -10,6 +10,7 @@ import { ZapError } from './errors.ts';
 import { pointerOf, type ZapPointer } from './pointers.ts';
 import { addressDomain, ownZapRelays } from './receive.ts';
 import { routeOf, sendZap, zapDeps, type ZapDeps, type ZapOutcome } from './send.ts';
+import { signEvent } from './signing.ts';
 import { checkUsername, claimUsername } from './usernames.ts';
 
 /** `username <name>`: claims the name (replacing the user's previous one); returns the new address. */
@@ -74,7 +75,7 @@ export async function zapFromUser(ctx: Context, z: UserZap, given?: ZapDeps): Pr
     const outcome = await sendZap(ctx, deps, {
       payerAccountId: account.id, idempotencyKey: `zap:${z.idempotencyKey}`, route, amountMsat: z.amountMsat, comment: z.comment,
       target: { eventId: pointer.eventId, coordinate: pointer.coordinate, kind }, relays: [...new Set([...ownZapRelays(ctx.config), ...pointer.relays])],
-      sign: (t) => (key ? finalizeEvent(t, key) : finalizeEvent({ ...t, tags: [...t.tags, ['anon']] }, generateSecretKey())),
+      sign: (t) => (key ? signEvent(t, key) : signEvent({ ...t, tags: [...t.tags, ['anon']] }, generateSecretKey())),
       waitMs: 30_000,
     });
     return { ...outcome, recipient: recipient! };

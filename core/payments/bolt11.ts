@@ -74,9 +74,17 @@ export interface EncodeRequest {
   cltvDelta: number;
 }
 
+// A node signs every invoice with the same key: its public key is derived once.
+const publicKeys = new WeakMap<Uint8Array, string>();
+const publicKeyOf = (privateKey: Uint8Array): string => {
+  let key = publicKeys.get(privateKey);
+  if (key === undefined) publicKeys.set(privateKey, (key = bytesToHex(secp256k1.getPublicKey(privateKey, true))));
+  return key;
+};
+
 /** A signed payment request. BOLT 11 requires a description or its hash: default is "". */
 export function encodeBolt11(r: EncodeRequest): string {
-  const destination = bytesToHex(secp256k1.getPublicKey(r.privateKey, true));
+  const destination = publicKeyOf(r.privateKey);
   const created = new Date(Math.floor(r.createdAt.getTime() / 1000) * 1000);
   const unsigned = createUnsignedRequest({
     network: packageNetwork[r.network],

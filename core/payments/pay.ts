@@ -46,7 +46,15 @@ const keysendRequest = z.object({
   tlvRecords: z.record(z.string().regex(/^\d+$/), z.string().regex(/^([0-9a-f]{2})*$/)).optional(),
 });
 
-export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & { beforeReserve?: BeforeReserve };
+export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & {
+  beforeReserve?: BeforeReserve;
+  /**
+   * Our own invoice, issued for this payment alone (not handed out before): once paid inside the
+   * ledger, leave the node's copy to expire instead of a cancel job per payment (paid from
+   * outside all the same, it would be credited to its account like any invoice).
+   */
+  keepNodeInvoice?: boolean;
+};
 export type KeysendRequest = z.input<typeof keysendRequest> & { beforeReserve?: BeforeReserve };
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -86,7 +94,7 @@ function validateInvoice(ctx: Context, invoice: Bolt11, amountMsat?: bigint): bi
 
 /** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
 export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
-  const { beforeReserve, ...rest } = req;
+  const { beforeReserve, keepNodeInvoice, ...rest } = req;
   const r = parse(payInvoiceRequest, rest);
   const invoice = decode(r.paymentRequest);
   // One look for: this request before, this invoice paid by the account before, our own invoice.
@@ -100,7 +108,7 @@ export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<
   if (earlier) return awaitOutcome(ctx, toTransaction(earlier), r.waitMs);
   const amountMsat = validateInvoice(ctx, invoice, r.amountMsat);
   const own = rows.find((t) => t.direction === 'incoming');
-  if (own) return payInternal(ctx, r, own, amountMsat, beforeReserve);
+  if (own) return payInternal(ctx, r, own, amountMsat, beforeReserve, keepNodeInvoice);
   const t = await reserve(ctx, {
     account_id: r.accountId, kind: 'lightning', idempotency_key: r.idempotencyKey, amount_msat: amountMsat,
     fee_reserve_msat: r.maxFeeMsat ?? defaultFeeReserve(ctx.config, amountMsat), payment_hash: invoice.paymentHash,
@@ -176,7 +184,7 @@ async function mapReserveError(ctx: Context, err: unknown, row: { account_id: st
 }
 
 /** Our own node's invoice: a transfer inside the ledger, no Lightning. */
-async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, invoiceRow: TransactionRow, amountMsat: bigint, beforeReserve?: BeforeReserve): Promise<PaymentResult> {
+async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, invoiceRow: TransactionRow, amountMsat: bigint, beforeReserve?: BeforeReserve, keepNodeInvoice = false): Promise<PaymentResult> {
   if (invoiceRow.account_id === r.accountId) throw new PaymentError('self_payment', 'this is your own invoice');
   if (invoiceRow.is_hold) throw new PaymentError('not_supported', 'hold invoices of this service cannot be paid from inside it');
   let t: Transaction;
@@ -193,15 +201,17 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
           ${r.metadata ? tx.json(r.metadata as never) : null}, ${inv!.account_id}, now())
         returning *`;
       await beforeReserve?.(tx, amountMsat);
-      await post(tx, {
-        idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
-        postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
-      });
       const [paid] = await tx<TransactionRow[]>`
         update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
         where id = ${inv!.id} returning *`;
       const sent = toTransaction(payer!);
       await recordTransactionEvents(tx, ['payment.sent', sent], ['payment.received', toTransaction(paid!)]);
+      // The ledger last: it locks the payer's balance row until commit, and one payer's
+      // payments (a business batch) wait for each other there.
+      await post(tx, {
+        idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
+        postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
+      });
       return sent;
     });
   } catch (err) {
@@ -210,6 +220,7 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
     return resultOf(t);
   }
   void publishCommitted(ctx);
+  if (keepNodeInvoice) return resultOf(t);
   // The node's copy must not be paid again from outside; best effort, it expires anyway.
   await ctx.bus.enqueue('lightning.cancelInvoice', { paymentHash: t.paymentHash! }, { id: `cancel:${invoiceRow.id}` })
     .catch((err: unknown) => ctx.log.warn({ err }, 'could not cancel an invoice paid internally'));

@@ -12,7 +12,8 @@ import { paymentRules } from '../../../core/payments/check.ts';
 import { httpAuthHeader } from '../../../core/nostr/nip98.ts';
 import { buildZapRequest } from '../../../bots/zaps/nip57.ts';
 import { createBusiness } from '../../../bots/zaps/business.ts';
-import type { BatchReport } from '../../../bots/zaps/batches.ts';
+import { runBatch, type BatchReport, type BatchSummary } from '../../../bots/zaps/batches.ts';
+import { sendZap, zapDeps } from '../../../bots/zaps/send.ts';
 import { claimUsername } from '../../../bots/zaps/usernames.ts';
 import type { CreateInvoiceRequest } from '../../../workers/lightning/port.ts';
 import { fakeRoutingFeeMsat } from '../../../workers/lightning/fake.ts';
@@ -40,10 +41,14 @@ async function api(method: string, path: string, body?: unknown, opts: { key?: U
 
 const finished = async (id: string) => {
   await expect.poll(async () => {
-    const r = (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+    const r = (await api('GET', `/api/v1/zaps/${id}?lines=false`)).body as unknown as BatchSummary;
     return r.status === 'finished' && r.totals.pending === 0 && r.totals.queued === 0;
   }, { timeout: 30_000, interval: 200 }).toBe(true);
-  return (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+  const report = (await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport;
+  // The totals alone are the report's totals.
+  const { lines: _lines, ...summary } = report;
+  expect((await api('GET', `/api/v1/zaps/${id}?lines=false`)).body).toEqual(summary);
+  return report;
 };
 
 beforeAll(async () => {
@@ -119,7 +124,8 @@ describe('business zap batch', () => {
         { to: nip19.npubEncode(users[2]!), zapRequest: badPreSigned, idempotencyKey: 'bad-presigned' },
       ],
     };
-    const first = await api('POST', '/api/v1/zaps', request);
+    const signedAt = Math.floor(Date.now() / 1000);
+    const first = await api('POST', '/api/v1/zaps', request, { createdAt: signedAt });
     expect(first.status).toBe(202);
     const id = String(first.body.id);
     const report = await finished(id);
@@ -133,7 +139,7 @@ describe('business zap batch', () => {
     expect(report.totals).toMatchObject({ lines: 9, paid: 5, failed: 4, paidMsat: (AMOUNT * 5n).toString() });
 
     // The zap to bob carried a zap request for bob's NIP-05 key? The stand-in has none: a plain LNURL payment.
-    expect(sim.issued.map((i) => i.name)).toEqual(['bob', 'carol']);
+    expect(sim.issued.map((i) => i.name).sort()).toEqual(['bob', 'carol']);
 
     // Our own receipts for internal lines reach the relay and are marked seen.
     await expect.poll(async () => ((await api('GET', `/api/v1/zaps/${id}`)).body as unknown as BatchReport).lines.filter((l) => l.receiptSeen).map((l) => l.line), { timeout: 15_000 }).toEqual([1, 2, 3, 4]);
@@ -147,14 +153,72 @@ describe('business zap batch', () => {
     expect(await balance(ctx.sql, (await accounts.findByPubkey(ctx.sql, alice))!.id)).toBe(AMOUNT);
     expect(await check(ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
 
-    // The same request again: the same batch, nothing paid twice.
-    const again = await api('POST', '/api/v1/zaps', request);
+    // The same request again (another authorization: a second later): the same batch, nothing paid twice.
+    const again = await api('POST', '/api/v1/zaps', request, { createdAt: signedAt + 1 });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(id);
     await finished(id);
     expect(await balance(ctx.sql, businessId)).toBe(FUNDS - spent);
     // Same key, other body: refused.
     expect((await api('POST', '/api/v1/zaps', { ...request, amountMsat: '6000' })).status).toBe(409);
+  });
+
+  it('gives every paid line a receipt when the batch names no relays (ours are used)', async () => {
+    const recipients = Array.from({ length: 3 }, () => getPublicKey(generateSecretKey()));
+    for (const r of recipients) await accounts.forPubkey(svc.wallet.ctx.sql, r);
+    const r = await api('POST', '/api/v1/zaps', { idempotencyKey: 'no-relays', amountMsat: '1000', recipients: recipients.map((k) => nip19.npubEncode(k)) });
+    const report = await finished(String(r.body.id));
+    expect(report.lines.map((l) => l.status)).toEqual(['paid', 'paid', 'paid']);
+    await expect.poll(async () => ((await api('GET', `/api/v1/zaps/${String(r.body.id)}`)).body as unknown as BatchReport).lines.every((l) => l.receiptSeen), { timeout: 15_000 }).toBe(true);
+    for (const k of recipients) {
+      const receipt = own.events.find((e) => e.kind === 9735 && e.tags.some((t) => t[0] === 'p' && t[1] === k));
+      expect(JSON.parse(receipt!.tags.find((t) => t[0] === 'description')![1]!).tags).toContainEqual(['relays', own.url]);
+    }
+  });
+
+  it('reports lines whose outcome was not written from their payments when the job runs again, paying nothing twice', async () => {
+    const ctx = svc.wallet.ctx;
+    const recipients = Array.from({ length: 4 }, () => getPublicKey(generateSecretKey()));
+    for (const k of recipients) await accounts.forPubkey(ctx.sql, k);
+    const r = await api('POST', '/api/v1/zaps', { idempotencyKey: 'rerun', amountMsat: '2000', recipients: recipients.map((k) => nip19.npubEncode(k)) });
+    const id = String(r.body.id);
+    await finished(id);
+    const before = await balance(ctx.sql, businessId);
+    // As if the process had died after paying, before writing the lines' outcomes.
+    await ctx.sql`update zap_batch_lines set status = 'queued', transaction_id = null, payment_hash = null, preimage = null where batch_id = ${id}`;
+    expect(await runBatch(ctx, id)).toEqual({ paid: 4, failed: 0, pending: 0 });
+    expect((await finished(id)).lines.map((l) => [l.status, l.paymentHash !== undefined])).toEqual(recipients.map(() => ['paid', true]));
+    expect(await balance(ctx.sql, businessId)).toBe(before);
+    expect(await check(ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+  });
+
+  it('fails the open lines of a batch whose job fails every attempt, keeping a line already paid', { timeout: 60_000 }, async () => {
+    const ctx = svc.wallet.ctx;
+    const key = generateSecretKey();
+    const biz = await createBusiness(ctx, { pubkey: getPublicKey(key), name: 'Broken key' });
+    await post(ctx.sql, { idempotencyKey: 'fund-broken', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -100_000n }, { accountId: biz.accountId, amountMsat: 100_000n }] });
+    // A signing key that no longer opens (sealed under a key the service lost).
+    await ctx.sql`update businesses set sealed_signing_key = 'v1:0000000000000000:AAAA:AAAA' where account_id = ${biz.accountId}`;
+    const recipients = [users[0]!, users[1]!];
+    const r = await api('POST', '/api/v1/zaps', { idempotencyKey: 'broken', amountMsat: '3000', recipients: recipients.map((k) => nip19.npubEncode(k)) }, { key });
+    expect(r.status).toBe(202);
+    const id = String(r.body.id);
+    // Line 1 was paid by an earlier attempt that died before recording it.
+    const paid = await sendZap(ctx, zapDeps(ctx), {
+      payerAccountId: biz.accountId, idempotencyKey: `batch:${id}:broken:1`, route: { route: 'internal', pubkey: recipients[0]! },
+      amountMsat: 3000n, relays: [own.url], sign: (t) => finalizeEvent(t, generateSecretKey()),
+    });
+    expect(paid.payment.status).toBe('succeeded');
+    let report: BatchReport | undefined;
+    await expect.poll(async () => {
+      report = (await api('GET', `/api/v1/zaps/${id}`, undefined, { key })).body as unknown as BatchReport;
+      return report.status;
+    }, { timeout: 45_000, interval: 500 }).toBe('finished');
+    expect(report!.lines[0]).toMatchObject({ status: 'paid', paymentHash: paid.payment.paymentHash });
+    expect(report!.lines[1]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^batch_failed: /) });
+    expect(report!.totals).toMatchObject({ queued: 0, pending: 0, paid: 1, failed: 1 });
+    expect(await balance(ctx.sql, biz.accountId)).toBe(100_000n - 3000n);
+    expect(await check(ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
   });
 
   it('refuses a batch larger than the balance', async () => {
