@@ -17,6 +17,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
+// A test that fails before stopping its process must not leave it running after the run.
+const running = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of running) c.kill('SIGKILL'); });
+
 export interface FlashProcess { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
 /** Starts `flash <args>` and resolves once `readyLine` has been printed. */
@@ -26,8 +30,9 @@ export async function runFlash(args: string[], env: Record<string, string>, read
     env: { ...process.env, LOG_PRETTY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { running.delete(child); resolve(code); }));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`flash did not get ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (d: Buffer) => {
