@@ -1,8 +1,9 @@
 // NIP-47 (Nostr Wallet Connect) as a spec: kinds, methods, error codes, the two encryption
 // schemes, the wire JSON (amounts are msat integers, read exactly into bigint), the request
 // parameters of every method, and the transaction object that answers carry.
-import * as nip04 from 'nostr-tools/nip04';
 import * as nip44 from 'nostr-tools/nip44';
+import { nip04Decrypt, nip04Encrypt } from '../../core/nostr/nip04.ts';
+import { conversationKey, nip04Key } from '../../core/nostr/shared-keys.ts';
 import { z } from 'zod';
 import { CodedError } from '../../core/errors.ts';
 import { tagValues } from '../../core/nostr/event.ts';
@@ -50,19 +51,19 @@ export function requestEncryption(event: { tags: string[][] }): Encryption | und
   return supportedEncryptions.find((e) => e === tag.trim());
 }
 
-/** A key pair's shared state for both schemes (the NIP-44 conversation key costs an ECDH: cache it). */
+/** A key pair's shared state for both schemes (each secret costs an ECDH: both come from the shared LRU). */
 export interface Peer { secretKey: Uint8Array; pubkey: string; conversationKey: Uint8Array }
 
 export function peer(secretKey: Uint8Array, pubkey: string): Peer {
-  return { secretKey, pubkey, conversationKey: nip44.getConversationKey(secretKey, pubkey) };
+  return { secretKey, pubkey, conversationKey: conversationKey(secretKey, pubkey) };
 }
 
 export function encrypt(scheme: Encryption, p: Peer, text: string): string {
-  return scheme === 'nip44_v2' ? nip44.encrypt(text, p.conversationKey) : nip04.encrypt(p.secretKey, p.pubkey, text);
+  return scheme === 'nip44_v2' ? nip44.encrypt(text, p.conversationKey) : nip04Encrypt(nip04Key(p.secretKey, p.pubkey), text);
 }
 
 export function decrypt(scheme: Encryption, p: Peer, payload: string): string {
-  return scheme === 'nip44_v2' ? nip44.decrypt(payload, p.conversationKey) : nip04.decrypt(p.secretKey, p.pubkey, payload);
+  return scheme === 'nip44_v2' ? nip44.decrypt(payload, p.conversationKey) : nip04Decrypt(nip04Key(p.secretKey, p.pubkey), payload);
 }
 
 // ——— wire JSON ———

@@ -2,7 +2,7 @@
 // group; each payment event goes to every active connection on that wallet allowed
 // `notifications`, twice: kind 23197 (NIP-44) and kind 23196 (NIP-04, for older apps). A
 // finished payment also answers its request if that request is still waiting for it.
-import { finalizeEvent } from 'nostr-tools/pure';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
 import { consumeEvents, type EventType, type PaymentEvent } from '../../core/events.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';

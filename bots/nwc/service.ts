@@ -5,7 +5,8 @@
 // 13194) are published per connection at start, on change and periodically.
 import { randomBytes } from 'node:crypto';
 import type { Filter } from 'nostr-tools/filter';
-import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
 import type { Context } from '../../core/context.ts';
 import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';

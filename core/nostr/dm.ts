@@ -1,12 +1,14 @@
 // Direct messages in either scheme: NIP-04 (kind 4) and NIP-17 (gift-wrapped kind 14).
 // A bot answers in the scheme it was spoken to, so old and new clients both get replies.
-import * as nip04 from 'nostr-tools/nip04';
 import { EncryptedDirectMessage, GiftWrap, PrivateDirectMessage } from 'nostr-tools/kinds';
-import { finalizeEvent, getPublicKey, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
 import { nowSeconds, tagValues } from './event.ts';
 import { unwrapPrivateDm, wrapPrivateDm } from './nip17.ts';
 import { GiftWrapError, MAX_WRAP_CONTENT, type GiftWrapErrorCode } from './nip59.ts';
+import { nip04Decrypt, nip04Encrypt } from './nip04.ts';
+import { finalizeEvent, verifyEvent } from './secp.ts';
+import { nip04Key, publicKeyOf } from './shared-keys.ts';
 
 export type DmScheme = 'nip04' | 'nip17';
 
@@ -36,11 +38,11 @@ export function replyScheme(kind: number): DmScheme {
 
 function openNip04(event: NostrEvent, secretKey: Uint8Array): IncomingDm {
   if (!verifyEvent(event)) throw new DmError('bad-signature', 'event signature is invalid');
-  if (!tagValues(event, 'p').includes(getPublicKey(secretKey))) throw new DmError('not-for-us', 'message is addressed to someone else');
+  if (!tagValues(event, 'p').includes(publicKeyOf(secretKey))) throw new DmError('not-for-us', 'message is addressed to someone else');
   if (event.content.length > MAX_WRAP_CONTENT) throw new DmError('too-large', 'message too large');
   let text: string;
   try {
-    text = nip04.decrypt(secretKey, event.pubkey, event.content);
+    text = nip04Decrypt(nip04Key(secretKey, event.pubkey), event.content);
   } catch (err) {
     throw new DmError('undecryptable', `message does not decrypt: ${(err as Error).message}`);
   }
@@ -66,7 +68,7 @@ export function openDm(event: NostrEvent, secretKey: Uint8Array): IncomingDm {
 export function createDm(scheme: DmScheme, senderKey: Uint8Array, recipient: string, text: string, replyTo?: string): NostrEvent {
   if (scheme === 'nip17') return wrapPrivateDm(senderKey, recipient, text, { replyTo });
   const tags = [['p', recipient], ...(replyTo ? [['e', replyTo, '', 'reply']] : [])];
-  return finalizeEvent({ kind: EncryptedDirectMessage, created_at: nowSeconds(), tags, content: nip04.encrypt(senderKey, recipient, text) }, senderKey);
+  return finalizeEvent({ kind: EncryptedDirectMessage, created_at: nowSeconds(), tags, content: nip04Encrypt(nip04Key(senderKey, recipient), text) }, senderKey);
 }
 
 /** The reply to `incoming`, in the scheme it came in. */

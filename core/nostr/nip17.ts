@@ -1,8 +1,8 @@
 // NIP-17 private direct messages: kind-14 rumors, sealed and gift-wrapped (NIP-59).
-import * as nip17 from 'nostr-tools/nip17';
 import { PrivateDirectMessage } from 'nostr-tools/kinds';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { GiftWrapError, unwrapGiftWrap, type Unwrapped } from './nip59.ts';
+import { nowSeconds } from './event.ts';
+import { createRumor, GiftWrapError, unwrapGiftWrap, wrapRumor, type Unwrapped } from './nip59.ts';
 
 /** Opens a gift-wrapped private DM; anything but a kind-14 rumor is refused. */
 export function unwrapPrivateDm(wrap: NostrEvent, secretKey: Uint8Array): Unwrapped {
@@ -26,11 +26,10 @@ export interface PrivateDmOptions {
  * only: bots keep no copy of their own replies.
  */
 export function wrapPrivateDm(senderKey: Uint8Array, recipient: string, text: string, opts: PrivateDmOptions = {}): NostrEvent {
-  return nip17.wrapEvent(
-    senderKey,
-    { publicKey: recipient, relayUrl: opts.relayHint },
-    text,
-    opts.subject,
-    opts.replyTo ? { eventId: opts.replyTo } : undefined,
-  );
+  const tags = [
+    opts.relayHint ? ['p', recipient, opts.relayHint] : ['p', recipient],
+    ...(opts.replyTo ? [['e', opts.replyTo, '', 'reply']] : []),
+    ...(opts.subject ? [['subject', opts.subject]] : []),
+  ];
+  return wrapRumor(createRumor({ kind: PrivateDirectMessage, created_at: nowSeconds(), tags, content: text }, senderKey), senderKey, recipient);
 }

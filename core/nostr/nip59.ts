@@ -1,11 +1,15 @@
 // NIP-59 gift wraps: unwrap with every check the spec implies, so that what comes out has a
-// sender we can trust. nostr-tools does the NIP-44 crypto; it neither returns the seal nor
-// checks the wrap, the recipient or the rumor id, hence this module.
+// sender we can trust, and wrap. nostr-tools' nip59 neither returns the seal nor checks the
+// wrap, the recipient or the rumor id, and it signs in pure JS and redoes every ECDH; here
+// signatures go through WASM and the seal layer (sender <-> us) uses the cached conversation
+// key. The wrap layer has a fresh ephemeral key each time, so it is never cached.
 import * as nip44 from 'nostr-tools/nip44';
 import { GiftWrap, Seal } from 'nostr-tools/kinds';
-import { getEventHash, getPublicKey, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import { generateSecretKey, getEventHash, type EventTemplate, type NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
-import { eventSchema, rumorSchema, tagValues, type Rumor } from './event.ts';
+import { eventSchema, nowSeconds, rumorSchema, tagValues, type Rumor } from './event.ts';
+import { finalizeEvent, verifyEvent } from './secp.ts';
+import { conversationKey, publicKeyOf } from './shared-keys.ts';
 
 /** Largest wrap content we decrypt (a DM of a few KiB wraps to ~4× its size). */
 export const MAX_WRAP_CONTENT = 256 * 1024;
@@ -26,11 +30,11 @@ export interface Unwrapped {
   wrap: NostrEvent;
 }
 
-function decryptJson(content: string, secretKey: Uint8Array, pubkey: string, what: string): unknown {
+function decryptJson(content: string, key: () => Uint8Array, what: string): unknown {
   if (content.length > MAX_WRAP_CONTENT) throw new GiftWrapError('too-large', `${what} content over ${MAX_WRAP_CONTENT} bytes`);
   let plain: string;
   try {
-    plain = nip44.decrypt(content, nip44.getConversationKey(secretKey, pubkey));
+    plain = nip44.decrypt(content, key());
   } catch (err) {
     throw new GiftWrapError('undecryptable', `${what} does not decrypt: ${(err as Error).message}`);
   }
@@ -45,19 +49,42 @@ function decryptJson(content: string, secretKey: Uint8Array, pubkey: string, wha
 export function unwrapGiftWrap(wrap: NostrEvent, secretKey: Uint8Array): Unwrapped {
   if (wrap.kind !== GiftWrap) throw new GiftWrapError('not-gift-wrap', `kind ${wrap.kind} is not a gift wrap`);
   if (!verifyEvent(wrap)) throw new GiftWrapError('bad-signature', 'gift wrap signature is invalid');
-  if (!tagValues(wrap, 'p').includes(getPublicKey(secretKey))) throw new GiftWrapError('not-for-us', 'gift wrap is addressed to someone else');
+  if (!tagValues(wrap, 'p').includes(publicKeyOf(secretKey))) throw new GiftWrapError('not-for-us', 'gift wrap is addressed to someone else');
 
-  const parsedSeal = eventSchema.safeParse(decryptJson(wrap.content, secretKey, wrap.pubkey, 'gift wrap'));
+  const parsedSeal = eventSchema.safeParse(decryptJson(wrap.content, () => nip44.getConversationKey(secretKey, wrap.pubkey), 'gift wrap'));
   if (!parsedSeal.success) throw new GiftWrapError('malformed', 'seal is not an event');
   const seal: NostrEvent = parsedSeal.data;
   if (seal.kind !== Seal) throw new GiftWrapError('malformed', `seal has kind ${seal.kind}, expected ${Seal}`);
   if (seal.tags.length) throw new GiftWrapError('malformed', 'seal tags must be empty');
   if (!verifyEvent(seal)) throw new GiftWrapError('bad-signature', 'seal signature is invalid');
 
-  const parsedRumor = rumorSchema.safeParse(decryptJson(seal.content, secretKey, seal.pubkey, 'seal'));
+  const parsedRumor = rumorSchema.safeParse(decryptJson(seal.content, () => conversationKey(secretKey, seal.pubkey), 'seal'));
   if (!parsedRumor.success) throw new GiftWrapError('malformed', 'rumor is not an unsigned event');
   const rumor = parsedRumor.data;
   if (rumor.pubkey !== seal.pubkey) throw new GiftWrapError('forged-seal', 'rumor author differs from the seal signer');
   if (getEventHash(rumor) !== rumor.id) throw new GiftWrapError('bad-rumor-id', 'rumor id does not match its content');
   return { sender: seal.pubkey, rumor, seal, wrap };
+}
+
+const TWO_DAYS = 2 * 24 * 60 * 60;
+/** Seal and wrap times are randomised up to two days back so they reveal nothing (NIP-59). */
+const randomPast = () => nowSeconds() - Math.floor(Math.random() * TWO_DAYS);
+
+/** The rumor (unsigned, with id) of `template` by `senderKey`'s owner. */
+export function createRumor(template: EventTemplate, senderKey: Uint8Array): Rumor {
+  const unsigned = { ...template, pubkey: publicKeyOf(senderKey) };
+  return { ...unsigned, id: getEventHash(unsigned) };
+}
+
+/** Seals `rumor` for `recipient` and gift-wraps it under a fresh ephemeral key. */
+export function wrapRumor(rumor: Rumor, senderKey: Uint8Array, recipient: string): NostrEvent {
+  const seal = finalizeEvent({
+    kind: Seal, created_at: randomPast(), tags: [],
+    content: nip44.encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient)),
+  }, senderKey);
+  const ephemeral = generateSecretKey();
+  return finalizeEvent({
+    kind: GiftWrap, created_at: randomPast(), tags: [['p', recipient]],
+    content: nip44.encrypt(JSON.stringify(seal), nip44.getConversationKey(ephemeral, recipient)),
+  }, ephemeral);
 }

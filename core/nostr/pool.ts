@@ -3,12 +3,13 @@
 // with backoff that resumes from the last event seen, and publishing with per-relay results.
 import { AbstractRelay, type Subscription } from 'nostr-tools/abstract-relay';
 import type { Filter } from 'nostr-tools/filter';
-import { verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
 import type { Signer } from 'nostr-tools/signer';
 import { normalizeURL } from 'nostr-tools/utils';
 import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
 import { nowSeconds } from './event.ts';
+import { verifyEvent } from './secp.ts';
 
 export interface RelayPoolOptions {
   /** Relays to read from and publish to by default (our own first). */
@@ -139,7 +140,7 @@ class RelayLink {
   async #open(): Promise<AuthingRelay> {
     const { opts, log } = this.#pool;
     clearTimeout(this.#timer);
-    const relay = new AuthingRelay(this.url, { verifyEvent: (e) => verifyEvent(e), websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
+    const relay = new AuthingRelay(this.url, { verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
     relay.signer = opts.signer;
     relay.publishTimeout = opts.publishTimeoutMs ?? 10_000;
     relay.onnotice = (notice) => log.info({ relay: this.url, notice }, 'relay notice');

@@ -46,6 +46,20 @@ describe('relay pool', () => {
     expect(got.filter((id) => id === shared.id)).toHaveLength(1);
   });
 
+  it('drops events whose signature or id does not verify', async () => {
+    const r = await relay();
+    const got: string[] = [];
+    pool({ relays: [r.url] }).subscribe([{ kinds: [1] }], (e) => { got.push(e.id); });
+    await expect.poll(() => r.reqs.length).toBe(1);
+    const [a, b, c] = [note('sig'), note('id'), note('content')];
+    r.inject({ ...a, sig: (a.sig[0] === 'a' ? 'b' : 'a') + a.sig.slice(1) });
+    r.inject({ ...b, id: 'e'.repeat(64) });
+    r.inject({ ...c, content: 'changed' });
+    const good = note('good');
+    r.inject(good);
+    await expect.poll(() => got).toEqual([good.id]);
+  });
+
   it('bounds its memory of seen ids: the oldest are forgotten first', async () => {
     const r = await relay();
     const got: string[] = [];

@@ -1,4 +1,5 @@
 import * as nip04 from 'nostr-tools/nip04';
+import * as nip17 from 'nostr-tools/nip17';
 import * as nip59 from 'nostr-tools/nip59';
 import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,18 @@ describe('NIP-17 gift wraps', () => {
     expect(rumor.content).toBe('invoice 1000');
     expect(rumor.tags).toContainEqual(['e', 'a'.repeat(64), '', 'reply']);
     expect(() => unwrapGiftWrap(wrap, mallory)).toThrow(/addressed to someone else/);
+  });
+
+  it('interoperates with nostr-tools wraps in both directions, with fresh times and keys', () => {
+    const ours = wrapPrivateDm(alice, botPk, 'hi bot', { relayHint: 'wss://r.example', subject: 's' });
+    const opened = nip17.unwrapEvent(wire(ours), bot);
+    expect(opened).toMatchObject({ kind: 14, pubkey: alicePk, content: 'hi bot' });
+    expect(opened.tags).toEqual([['p', botPk, 'wss://r.example'], ['subject', 's']]);
+    const again = wrapPrivateDm(alice, botPk, 'hi bot');
+    expect(again.pubkey).not.toBe(ours.pubkey);
+    expect(ours.created_at).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    const theirs = nip17.wrapEvent(alice, { publicKey: botPk }, 'from nostr-tools');
+    expect(unwrapPrivateDm(wire(theirs), bot)).toMatchObject({ sender: alicePk, rumor: { content: 'from nostr-tools' } });
   });
 
   it('rejects a forged seal: signed by mallory, rumor claiming alice', () => {

@@ -1,0 +1,63 @@
+import { getConversationKey } from 'nostr-tools/nip44';
+import * as pure from 'nostr-tools/pure';
+import { describe, expect, it } from 'vitest';
+import { finalizeEvent, verifyEvent } from '../../../core/nostr/secp.ts';
+import { conversationKey, nip04Key, publicKeyOf } from '../../../core/nostr/shared-keys.ts';
+import { nip04SharedSecret } from '../../../core/nostr/nip04.ts';
+import { wire } from '../../support/nostr.ts';
+
+const sk = pure.generateSecretKey();
+const template = { kind: 1, created_at: 1_700_000_000, tags: [['p', 'a'.repeat(64)]], content: 'hello' };
+
+describe('WASM signatures', () => {
+  it('signs events nostr-tools accepts, and accepts what nostr-tools signs', () => {
+    const ours = finalizeEvent(template, sk);
+    expect(ours.pubkey).toBe(pure.getPublicKey(sk));
+    expect(template).not.toHaveProperty('sig');
+    expect(pure.verifyEvent(wire(ours))).toBe(true);
+    expect(verifyEvent(wire(pure.finalizeEvent(template, sk)))).toBe(true);
+  });
+
+  it('rejects a tampered signature, id, content, author or shape', () => {
+    const good = pure.finalizeEvent(template, sk);
+    const other = pure.getPublicKey(pure.generateSecretKey());
+    const flip = (hex: string) => (hex[0] === 'a' ? 'b' : 'a') + hex.slice(1);
+    const bad = [
+      { ...good, sig: flip(good.sig) },
+      { ...good, sig: 'c'.repeat(128) },
+      { ...good, id: flip(good.id) },
+      { ...good, content: 'hellO' },
+      { ...good, tags: [] },
+      { ...good, pubkey: other },
+      { ...good, pubkey: 'f'.repeat(64) },
+      { ...good, sig: 'zz' },
+      { ...good, created_at: 'soon' },
+    ];
+    for (const e of bad) expect(verifyEvent(wire(e as pure.NostrEvent)), JSON.stringify(e)).toBe(false);
+    expect(verifyEvent(wire(good))).toBe(true);
+  });
+});
+
+describe('shared-secret cache', () => {
+  it('returns the keys nostr-tools derives, the same object on repeat', () => {
+    const peer = pure.getPublicKey(pure.generateSecretKey());
+    const k = conversationKey(sk, peer);
+    expect(k).toEqual(getConversationKey(sk, peer));
+    expect(conversationKey(sk, peer)).toBe(k);
+    expect(nip04Key(sk, peer)).toEqual(nip04SharedSecret(sk, peer));
+    expect(nip04Key(sk, peer)).toBe(nip04Key(sk, peer));
+    expect(publicKeyOf(sk)).toBe(pure.getPublicKey(sk));
+  });
+
+  it('keys by both sides: another local key gets its own secret', () => {
+    const peer = pure.getPublicKey(pure.generateSecretKey());
+    const sk2 = pure.generateSecretKey();
+    expect(conversationKey(sk2, peer)).not.toEqual(conversationKey(sk, peer));
+    expect(nip04Key(sk2, peer)).not.toEqual(nip04Key(sk, peer));
+  });
+
+  it('throws for a pubkey that is not on the curve, and caches nothing for it', () => {
+    expect(() => conversationKey(sk, 'f'.repeat(64))).toThrow();
+    expect(() => nip04Key(sk, 'f'.repeat(64))).toThrow();
+  });
+});
