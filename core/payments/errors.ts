@@ -1,16 +1,13 @@
 // Domain errors of the payment engine: a stable code for callers (DM bot, NWC, LNURL) to map
 // to their protocol's errors, and a message fit to show a user. Nothing was reserved when
 // one of these is thrown.
+import { CodedError } from '../errors.ts';
+
 export type PaymentErrorCode =
   | 'invalid_request' | 'invalid_invoice' | 'wrong_network' | 'expired' | 'amount_required'
   | 'amount_mismatch' | 'amount_out_of_range' | 'insufficient_balance' | 'already_paid'
   | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported';
 
-export class PaymentError extends Error {
+export class PaymentError extends CodedError<PaymentErrorCode> {
   override name = 'PaymentError';
-  readonly code: PaymentErrorCode;
-  constructor(code: PaymentErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
