@@ -91,8 +91,11 @@ async function ensurePostgres() {
   const current = readFileSync(hba, 'utf8');
   if (!current.startsWith(trust)) writeFileSync(hba, trust + current);
   run('sed', ['-i', `s/^#\\?port = .*/port = ${port}/`, `${conf}/postgresql.conf`]);
-  say(`starting PostgreSQL ${version} on port ${port}…`);
-  run('pg_ctlcluster', [version, 'main', 'start']);
+  // The package's own scripts may have started the cluster already: then restart it so the
+  // port and the trust lines take effect.
+  const running = spawnSync('pg_ctlcluster', [version, 'main', 'status'], { stdio: 'ignore' }).status === 0;
+  say(`${running ? 'restarting' : 'starting'} PostgreSQL ${version} on port ${port}…`);
+  run('pg_ctlcluster', [version, 'main', running ? 'restart' : 'start']);
   await waitFor(host, port, 'PostgreSQL');
 }
 
@@ -102,7 +105,10 @@ async function ensureRedis() {
   const port = Number(url.port || 6379);
   if (await answers(host, port)) return;
   if (!isLoopback(host) || !canManage()) throw new Error(manualHelp('Redis', url.host));
-  if (!existsSync('/usr/bin/redis-server')) aptInstall(['redis-server']);
+  if (!existsSync('/usr/bin/redis-server')) {
+    aptInstall(['redis-server']);
+    if (await answers(host, port)) return; // the package started it
+  }
   say(`starting Redis on port ${port}…`);
   run('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes',
     '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/redis-server.log', '--appendonly', 'yes']);
