@@ -7,3 +7,12 @@ export class CodedError<Code extends string> extends Error {
     this.code = code;
   }
 }
+
+/** An error a route answers with this HTTP status and its message (in the route's own format). */
+export class HttpStatusError extends Error {
+  readonly httpStatus: number;
+  constructor(httpStatus: number, message: string) {
+    super(message);
+    this.httpStatus = httpStatus;
+  }
+}

@@ -4,6 +4,7 @@
 // time (a Redis lock), its lines `concurrency` at a time. The ledger refuses overspending.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { HttpStatusError } from '../../core/errors.ts';
 import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
@@ -32,13 +33,8 @@ export const batchRequest = (max: number) => z.object({
 });
 export type BatchRequest = z.infer<ReturnType<typeof batchRequest>>;
 
-export class BatchError extends Error {
+export class BatchError extends HttpStatusError {
   override name = 'BatchError';
-  readonly httpStatus: number;
-  constructor(httpStatus: number, message: string) {
-    super(message);
-    this.httpStatus = httpStatus;
-  }
 }
 
 const hashOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex');

@@ -6,6 +6,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import { nip19 } from 'nostr-tools';
 import { z } from 'zod';
+import { HttpStatusError } from '../../core/errors.ts';
 import type { Config } from '../../core/config.ts';
 import type { Context } from '../../core/context.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -16,13 +17,8 @@ import { parseZapRequest, ZapRequestError } from './nip57.ts';
 import { pubkeyOfUsername } from './usernames.ts';
 
 /** LUD-06 errors: `{"status":"ERROR","reason":…}` with the HTTP status to send it with. */
-export class LnurlPayError extends Error {
+export class LnurlPayError extends HttpStatusError {
   override name = 'LnurlPayError';
-  readonly httpStatus: number;
-  constructor(httpStatus: number, reason: string) {
-    super(reason);
-    this.httpStatus = httpStatus;
-  }
 }
 
 const keys = new WeakMap<Context, Promise<KeyPair>>();
