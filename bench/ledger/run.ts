@@ -79,7 +79,7 @@ function pair(ids: string[]): [string, string] {
 
 const config = parseConfig({
   ...process.env, DATABASE_URL: o['database-url'], REDIS_URL: o['redis-url'], REDIS_PREFIX: `flash_bench_${randomBytes(4).toString('hex')}`,
-  DATABASE_POOL: String(Math.min(200, concurrency + 10)), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
+  DATABASE_POOL: process.env.BP ?? String(Math.min(200, concurrency + 10)), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
   MASTER_KEY: process.env.MASTER_KEY ?? '22'.repeat(32),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });

@@ -1,4 +1,4 @@
-// The wallet's one-round-trip SQL functions (migrations/0010_wallet_speed.sql), called directly:
+// The wallet's one-round-trip SQL functions (migrations/0010_wallet_speed.sql, 0011_wallet_batches.sql), called directly:
 // the database itself must keep the guarantees, whatever code calls it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,28 @@ describe('payment_transfer', () => {
     const results = await Promise.allSettled(Array.from({ length: 30 }, () => callTransfer(a, b, 1000n, key())));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
     expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([0n, 10_000n]);
+  });
+});
+
+describe('payment_transfers', () => {
+  const item = (from: string, to: string, amountMsat: bigint, k = key()) => ({ from, to, amount: amountMsat.toString(), key: k, incomingKey: `transfer:${from}:${k}`, memo: null, metadata: null });
+  const callBatch = (items: ReturnType<typeof item>[]) => db.sql<TransactionRow[]>`select * from payment_transfers(${db.sql.json(items as never)})`;
+
+  it('writes each item as payment_transfer does and returns the senders\' rows in order', async () => {
+    const [a, b, c] = [await funded(5000n), await funded(5000n), await funded(0n)];
+    const items = [item(a, c, 1000n), item(b, a, 2500n), item(c, b, 700n)];
+    const rows = await callBatch(items);
+    expect(rows.map((r) => [r.account_id, r.idempotency_key, r.amount_msat])).toEqual(items.map((i) => [i.from, i.key, BigInt(i.amount)]));
+    expect([await balance(db.sql, a), await balance(db.sql, b), await balance(db.sql, c)]).toEqual([6500n, 3200n, 300n]);
+    for (const i of items) expect(await traces(i.from, i.key)).toEqual({ rows: 2, journals: 1, events: 2 });
+  });
+
+  it('is all or nothing: one overdraft in the batch leaves no trace of the others', async () => {
+    const [a, b] = [await funded(1000n), await funded(0n)];
+    const items = [item(a, b, 400n), item(b, a, 900n)];
+    expect(await errorOf(callBatch(items))).toEqual({ code: '23514', constraint: 'balance_not_negative' });
+    expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([1000n, 0n]);
+    expect(await traces(a, items[0]!.key)).toEqual({ rows: 0, journals: 0, events: 0 });
   });
 });
 

@@ -268,6 +268,29 @@ describe('transfers and history', () => {
     expect(seen).toEqual([1, 1]);
   });
 
+  it('group-commits a burst of crossing transfers: each gets its own outcome, none deadlocks, repeats pay once', async () => {
+    const [a, b, c] = [await w.user(5000n), await w.user(5000n), await w.user(0n)];
+    // a ⇄ b cross in both directions (locks taken in opposite orders), c starts empty and
+    // overdraws until b and a have paid it; one key is repeated inside the burst.
+    const burst = Array.from({ length: 60 }, (_, i) => {
+      const [from, to] = i % 3 === 0 ? [a, b] : i % 3 === 1 ? [b, a] : [c, a];
+      return transfer(w.ctx, { fromAccountId: from, toAccountId: to, amountMsat: 100n, idempotencyKey: `burst-${i}` })
+        .then((t) => t.id, (e: PaymentError) => e.code);
+    });
+    burst.push(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 100n, idempotencyKey: 'burst-0' }).then((t) => t.id));
+    burst.push(transfer(w.ctx, { fromAccountId: a, toAccountId: c, amountMsat: 3000n, idempotencyKey: 'burst-fund-c' }).then((t) => t.id));
+    const outcomes = await Promise.all(burst);
+    expect(outcomes[60]).toBe(outcomes[0]);
+    const refused = outcomes.filter((o) => o === 'insufficient_balance').length;
+    expect(outcomes.filter((o) => o !== 'insufficient_balance' && !/^[0-9a-f-]{36}$/.test(o))).toEqual([]);
+    // Money is conserved and each refused transfer moved nothing: c sent 100 per success.
+    const sentByC = (20 - refused) * 100;
+    expect(await balance(w.ctx.sql, c)).toBe(BigInt(3000 - sentByC));
+    expect((await balance(w.ctx.sql, a)) + (await balance(w.ctx.sql, b)) + (await balance(w.ctx.sql, c))).toBe(10_000n);
+    const rows = await w.ctx.sql`select 1 from transactions where account_id = ${a} and idempotency_key = 'burst-0'`;
+    expect(rows).toHaveLength(1);
+  });
+
   it('refuses a duplicate key used for another kind of request', async () => {
     const a = await w.user(10_000n);
     await createInvoice(w.ctx, { accountId: a, idempotencyKey: 'shared' });

@@ -167,7 +167,7 @@ export class FakeLightningNode implements LightningBackend {
 
   /**
    * Lock order, in every transaction that touches both: first the one invoice, then the
-   * payments to it (#resolve, settle, cancel). Only the sequencer locks several invoices, and
+   * payments to it (settle, cancel, and fake_ln_send / fake_ln_resolve in SQL). Only the sequencer locks several invoices, and
    * it locks no payment, so no cycle of waits can form.
    */
   #lockInvoice(tx: Tx, node: string, hash: string): Promise<InvoiceRow[]> {
@@ -179,11 +179,10 @@ export class FakeLightningNode implements LightningBackend {
    * sequencer (#sequence), in commit order: a lock or NOTIFY here would serialise every
    * payment's commit.
    */
-  #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string, receivedMsat?: bigint): Promise<unknown> {
+  #advance(tx: Tx, node: string, hash: string, state: InvoiceState, preimage?: string): Promise<unknown> {
     return tx`
       update fake_ln_invoices set state = ${state}, update_index = null, settle_index = null,
-        settled_at = case when ${state} = 'settled' then now() end,
-        preimage = coalesce(preimage, ${preimage ?? null}), received_msat = coalesce(${receivedMsat ?? null}, received_msat)
+        settled_at = case when ${state} = 'settled' then now() end, preimage = coalesce(preimage, ${preimage ?? null})
       where node = ${node} and payment_hash = ${hash}`.execute();
   }
 
@@ -268,14 +267,10 @@ export class FakeLightningNode implements LightningBackend {
     const failure: PaymentFailureReason | null = !target || feeMsat > maxFeeMsat ? 'no_route' : (this.faults.failPayments ?? null);
     // A hash already in flight or paid is reported, not paid again; a failed one may be retried.
     const [row] = await this.#sql<PaymentRow[]>`
-      insert into fake_ln_payments (node, payment_hash, destination, amount_msat, fee_msat, status, failure_reason, completes_at)
-      values (${this.name}, ${hash}, ${destination}, ${amountMsat}, ${feeMsat}, ${failure ? 'failed' : 'pending'}, ${failure},
-        now() + make_interval(secs => ${(this.faults.payDelayMs ?? 0) / 1000}))
-      on conflict (node, payment_hash) do update set status = excluded.status, failure_reason = excluded.failure_reason,
-        amount_msat = excluded.amount_msat, fee_msat = excluded.fee_msat, completes_at = excluded.completes_at
-        where fake_ln_payments.status = 'failed'
-      returning *`;
-    return row?.status === 'failed' ? toStatus(row) : this.#await(hash, timeoutSeconds, row);
+      select * from fake_ln_send(${this.name}, ${hash}, ${destination}, ${target ?? null}, ${amountMsat}, ${feeMsat}, ${failure},
+        ${this.faults.payDelayMs ?? 0})`;
+    if (target && row?.status !== 'failed') this.#announce(target);
+    return row && row.status !== 'pending' ? toStatus(row) : this.#await(hash, timeoutSeconds, row);
   }
 
   /** Polls the payment until it completes; `sent` is the row just written, if known. */
@@ -290,35 +285,16 @@ export class FakeLightningNode implements LightningBackend {
   }
 
   /**
-   * Completes an in-flight payment once it is due: settles the target invoice or fails. The
-   * first read takes no lock (payers poll this) and is skipped when the caller just wrote the
-   * row; the invoice is locked before the payment, the two locks sent in one round trip (the
-   * connection runs them in order).
+   * Completes an in-flight payment once it is due (fake_ln_resolve, migrations/0011): settles
+   * the target invoice or fails. The first read takes no lock (payers poll this) and is
+   * skipped when the caller just wrote the row.
    */
   async #resolve(hash: string, known?: PaymentRow): Promise<PaymentRow | undefined> {
     const [seen] = known ? [known] : await this.#sql<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash}`;
     if (!seen || seen.status !== 'pending' || seen.completes_at.getTime() > Date.now()) return seen;
     const target = await this.#nodeNamed(seen.destination);
-    let advanced: string | undefined;
-    const resolved = await this.#sql.begin(async (tx) => {
-      const [[inv], [p]] = await Promise.all([
-        target ? this.#lockInvoice(tx, target, hash) : [],
-        tx<PaymentRow[]>`select * from fake_ln_payments where node = ${this.name} and payment_hash = ${hash} for update`.execute(),
-      ]);
-      if (!p || p.status !== 'pending' || p.completes_at.getTime() > Date.now() || inv?.state === 'accepted') return p;
-      const payable = inv && inv.state === 'open' && inv.expires_at.getTime() > Date.now() && (inv.amount_msat === null || p.amount_msat >= inv.amount_msat);
-      const settle = payable && !inv.is_hold;
-      const outcome = !payable ? { status: 'failed' as const, failure_reason: 'incorrect_payment_details' as const }
-        : settle ? { status: 'succeeded' as const, preimage: inv.preimage } : {};
-      if (payable) advanced = target;
-      await Promise.all([
-        payable ? this.#advance(tx, target!, hash, settle ? 'settled' : 'accepted', undefined, p.amount_msat) : undefined,
-        payable && !settle ? undefined
-          : tx`update fake_ln_payments set ${tx(outcome)} where node = ${this.name} and payment_hash = ${hash}`.execute(),
-      ]);
-      return { ...p, ...outcome };
-    });
-    if (advanced) this.#announce(advanced);
+    const [resolved] = await this.#sql<PaymentRow[]>`select * from fake_ln_resolve(${this.name}, ${hash}, ${target ?? null})`;
+    if (target && resolved?.status !== 'failed') this.#announce(target);
     return resolved;
   }
 
