@@ -7,6 +7,7 @@
 //
 //   node bench/ledger/run.ts [--database-url URL] [--redis-url URL] [--seconds 10]
 //     [--concurrency 32] [--accounts 200] [--payments 3000] [--only journals,transfers,lightning]
+//     [--pool N (PostgreSQL connections; default concurrency + 10)]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../core/config.ts';
@@ -16,6 +17,7 @@ import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { post } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
+import { unlinkMatching } from '../../core/redis.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { payInvoice } from '../../core/payments/pay.ts';
 import { transfer } from '../../core/payments/transfer.ts';
@@ -32,6 +34,7 @@ const { values: o } = parseArgs({
     accounts: { type: 'string', default: '200' },
     payments: { type: 'string', default: '3000' },
     only: { type: 'string', default: 'journals,transfers,lightning' },
+    pool: { type: 'string' },
   },
 });
 const seconds = Number(o.seconds);
@@ -79,7 +82,7 @@ function pair(ids: string[]): [string, string] {
 
 const config = parseConfig({
   ...process.env, DATABASE_URL: o['database-url'], REDIS_URL: o['redis-url'], REDIS_PREFIX: `flash_bench_${randomBytes(4).toString('hex')}`,
-  DATABASE_POOL: process.env.BP ?? String(Math.min(200, concurrency + 10)), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
+  DATABASE_POOL: o.pool ?? String(Math.min(200, concurrency + 10)), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
   MASTER_KEY: process.env.MASTER_KEY ?? '22'.repeat(32),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
@@ -122,6 +125,7 @@ try {
   const violations = await check(ctx.sql, { ...ledgerRules, ...paymentRules });
   report.ledgerCheck = violations.length ? violations : 'clean';
 } finally {
+  await unlinkMatching(ctx.redis, `${config.REDIS_PREFIX}:*`);
   await closeContext(ctx);
 }
 console.log(JSON.stringify(report, null, 2));

@@ -21,7 +21,8 @@ export function urlFor(name: string): string {
 
 export const adminUrl = () => urlFor('postgres');
 export const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const uniqueName = (tag: string) => `${tag}_${randomBytes(5).toString('hex')}`;
+/** A name no other test uses; it carries the run id, so the run's Redis keys are removed after it. */
+export const uniqueName = (tag: string) => `${tag}_${inject('testRun')}_${randomBytes(5).toString('hex')}`;
 
 export interface TestDb { name: string; url: string; sql: Sql; drop(): Promise<void> }
 

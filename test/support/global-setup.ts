@@ -5,7 +5,8 @@ import type { TestProject } from 'vitest/node';
 import { connect, type Sql } from '../../core/db.ts';
 import { ensureDatabase } from '../../core/db.ts';
 import { migrate } from '../../core/migrate.ts';
-import { adminUrl, newRunId, runAgeMs, templateName, urlFor } from './db.ts';
+import { connectRedis, unlinkMatching } from '../../core/redis.ts';
+import { adminUrl, newRunId, redisUrl, runAgeMs, templateName, urlFor } from './db.ts';
 
 const STALE_MS = 3 * 3600_000;
 
@@ -13,6 +14,16 @@ async function dropWhere(admin: Sql, keep: (name: string) => boolean): Promise<v
   const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname ~ '^flash_(t|tpl)_'`;
   for (const { datname } of rows) {
     if (!keep(datname)) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+  }
+}
+
+/** Removes the Redis keys of this run (every test prefix comes from uniqueName, which names the run). */
+async function dropRedisKeys(run: string): Promise<void> {
+  const redis = connectRedis(redisUrl());
+  try {
+    await unlinkMatching(redis, `*_${run}_*`);
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -31,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const a = connect(adminUrl(), { max: 1 });
     await dropWhere(a, (name) => !name.includes(`_${run}`));
     await a.end();
+    await dropRedisKeys(run);
   };
 }
 
