@@ -105,7 +105,8 @@ export function walletCommands(program: Command, config: () => Config): void {
         .catch((err: unknown) => {
           if (err instanceof LightningError) return { status: 'failed' as const, reason: `${err.code}: ${err.message}` };
           throw err;
-        });
+        })
+        .finally(() => node.close());
       console.log(status.status === 'failed' ? `failed: ${status.reason}` : status.status);
       process.exitCode = status.status === 'succeeded' ? 0 : 1;
     }));

@@ -40,7 +40,10 @@ it('receives with flash dev pay, pays a flash dev invoice, and shows and checks 
   const account = (await accounts.forPubkey(ctx.sql, pubkey)).id;
   const inv = await createInvoice(ctx, { accountId: account, amountMsat: 30_000n, description: 'top up', idempotencyKey: 'cli-1' });
 
-  expect(await flash('dev', 'pay', inv.paymentRequest!)).toMatchObject({ code: 0, out: expect.stringContaining('succeeded') });
+  const paying = await flash('dev', 'pay', inv.paymentRequest!);
+  expect(paying).toMatchObject({ code: 0, out: expect.stringContaining('succeeded') });
+  // The payer's wake-up to our node goes out before it exits, not into a closed pool.
+  expect(paying.out).not.toContain('notify failed');
   await expect.poll(() => balance(ctx.sql, account)).toBe(30_000n);
   expect((await flash('dev', 'pay', inv.paymentRequest!)).code).toBe(0);
   expect(await balance(ctx.sql, account)).toBe(30_000n);

@@ -75,6 +75,7 @@ export class FakeLightningNode implements LightningBackend {
   readonly #subscriptions = new Set<Subscription>();
   readonly #nodes = new Map<string, string>();
   readonly #announcing = new Set<string>();
+  readonly #notifying = new Set<Promise<unknown>>();
 
   private constructor(deps: FakeNodeDeps, name: string, key: Uint8Array, faults: FakeFaults) {
     this.name = name;
@@ -189,11 +190,15 @@ export class FakeLightningNode implements LightningBackend {
   /** Wakes the node's subscribers, in every process; after commit, one NOTIFY per tick. */
   #announce(node: string): void {
     if (this.#announcing.has(node)) return;
+    const sent = new Promise((r) => setImmediate(r))
+      .then(() => {
+        this.#announcing.delete(node);
+        return this.#sql`select pg_notify(${CHANNEL}, ${node})`;
+      })
+      .catch((err: unknown) => this.#log.warn({ err }, 'notify failed; subscribers poll'))
+      .finally(() => this.#notifying.delete(sent));
     this.#announcing.add(node);
-    setImmediate(() => {
-      this.#announcing.delete(node);
-      this.#sql`select pg_notify(${CHANNEL}, ${node})`.catch((err: unknown) => this.#log.warn({ err }, 'notify failed; subscribers poll'));
-    });
+    this.#notifying.add(sent);
   }
 
   /**
@@ -375,8 +380,10 @@ export class FakeLightningNode implements LightningBackend {
     return { channelLocalMsat: CAPACITY_MSAT + net, channelRemoteMsat: CAPACITY_MSAT - net, onchainConfirmedSat: 0n };
   }
 
+  /** Stops its subscriptions and sends the wake-ups still due (a short-lived `flash dev pay` exits right after). */
   async close(): Promise<void> {
     for (const s of [...this.#subscriptions]) s.close();
+    await Promise.all(this.#notifying);
     this.#log.debug('fake node closed');
   }
 }
