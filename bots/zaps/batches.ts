@@ -351,9 +351,8 @@ export async function batchReport(ctx: Context, businessId: string, batchId: str
   if (!summary) return undefined;
   const rows = await ctx.sql<Array<{ line: number; recipient: string; route: string | null; status: string; reason: string | null; payment_hash: string | null; preimage: string | null; fee_msat: bigint | null; receipt_seen: boolean }>>`
     select line, recipient, route, status, reason, payment_hash, preimage, fee_msat,
-      -- Read from the deliveries: the receipt may be published before the line's payment is written
-      -- (the column receipt_seen is no longer written).
-      receipt_seen or exists (select 1 from zap_receipt_deliveries d where d.payment_hash = l.payment_hash and d.status = 'published') as receipt_seen
+      -- Read from the deliveries: the receipt may be published before the line's payment is written.
+      exists (select 1 from zap_receipt_deliveries d where d.payment_hash = l.payment_hash and d.status = 'published') as receipt_seen
     from zap_batch_lines l where batch_id = ${batchId} order by line`;
   return {
     ...summary,
