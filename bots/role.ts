@@ -17,7 +17,8 @@ export const botModules: BotModule[] = [dmBot, nwcBot, zapperBot];
 async function lead(ctx: Context, bot: BotModule, key: KeyPair, lease: Lease): Promise<Leadership> {
   const log = ctx.log.child({ bot: bot.name, fence: lease.fence });
   const relays = botRelays(ctx.config);
-  const pool = new RelayPool({ relays, signer: key.signer, log });
+  // Our own relay verified every event it hands out: the bots need not check them again.
+  const pool = new RelayPool({ relays, trustedRelays: [ctx.config.relayUrl], signer: key.signer, log });
   void publishIdentity(pool, identityEvents(bot.profile(ctx.config), relays, key.secretKey), log);
   try {
     const work = await bot.start({ ctx, key, pool, relays, lease, log });

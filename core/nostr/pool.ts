@@ -9,11 +9,16 @@ import { normalizeURL } from 'nostr-tools/utils';
 import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
 import { nowSeconds } from './event.ts';
-import { verifyEvent } from './secp.ts';
+import { trustVerified, verifyEvent } from './secp.ts';
 
 export interface RelayPoolOptions {
   /** Relays to read from and publish to by default (our own first). */
   relays: string[];
+  /**
+   * Relays that verify every event themselves (our own): their events are taken as verified
+   * instead of checked again here. Events from any other relay are always verified.
+   */
+  trustedRelays?: string[];
   /** Answers NIP-42 AUTH challenges; without it gated kinds stay unreadable. */
   signer?: Signer;
   log: Logger;
@@ -140,7 +145,7 @@ class RelayLink {
   async #open(): Promise<AuthingRelay> {
     const { opts, log } = this.#pool;
     clearTimeout(this.#timer);
-    const relay = new AuthingRelay(this.url, { verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
+    const relay = new AuthingRelay(this.url, { verifyEvent: this.#pool.trusted.has(this.url) ? trustVerified : verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
     relay.signer = opts.signer;
     relay.publishTimeout = opts.publishTimeoutMs ?? 10_000;
     relay.onnotice = (notice) => log.info({ relay: this.url, notice }, 'relay notice');
@@ -205,6 +210,7 @@ export class RelayPool {
   readonly opts: RelayPoolOptions;
   readonly log: Logger;
   readonly urls: string[];
+  readonly trusted: Set<string>;
   readonly subs = new Set<PoolSub>();
   readonly #links = new Map<string, RelayLink>();
   #closed = false;
@@ -213,6 +219,7 @@ export class RelayPool {
     this.opts = opts;
     this.log = opts.log;
     this.urls = [...new Set(opts.relays.map(normalizeURL))];
+    this.trusted = new Set((opts.trustedRelays ?? []).map(normalizeURL));
     for (const url of this.urls) {
       const link = new RelayLink(this, url, true);
       this.#links.set(url, link);
