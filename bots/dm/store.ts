@@ -7,29 +7,27 @@ import type { Lang } from './commands.ts';
 export interface DmUser { lang?: Lang; scheme?: DmScheme }
 
 /**
- * Records every id a DM arrived under; true when none was recorded before, i.e. this DM is
- * new and may be acted on. Runs before any side effect, so a repeat is never acted on.
+ * Records every id a DM arrived under and, when none was recorded before (the DM is new and
+ * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
+ * statement, run before any side effect, so a repeat is never acted on.
  */
-export async function claimMessage(sql: Sql, ids: string[], sender: string): Promise<boolean> {
-  const rows = await sql`
-    insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
-    on conflict (id) do nothing returning id`;
-  return rows.length === ids.length;
+export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
+  const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
+    with claimed as (
+      insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
+      on conflict (id) do nothing returning id
+    ), touched as (
+      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} where (select count(*) from claimed) = ${ids.length}
+      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now() returning lang
+    )
+    select (select count(*) from claimed)::int4 as claimed, (select lang from touched) as lang`;
+  return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
 }
 
-/** True when a DM arrived under this id before: a re-delivery, skipped before any decryption. */
-export async function seenMessage(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`select 1 from dm_messages where id = ${id}`;
-  return rows.length > 0;
-}
-
-/** The user's settings, remembering the scheme they wrote in. */
-export async function touchUser(sql: Sql, pubkey: string, scheme: DmScheme): Promise<DmUser> {
-  const [row] = await sql<{ lang: Lang | null }[]>`
-    insert into dm_users (pubkey, scheme) values (${pubkey}, ${scheme})
-    on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
-    returning lang`;
-  return { lang: row!.lang ?? undefined, scheme };
+/** The ids among `ids` that DMs arrived under before: re-deliveries, skipped before any decryption. */
+export async function seenMessages(sql: Sql, ids: string[]): Promise<Set<string>> {
+  const rows = await sql<{ id: string }[]>`select id from dm_messages where id = any(${sql.array(ids)}::text[])`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function getUser(sql: Sql, pubkey: string): Promise<DmUser> {
