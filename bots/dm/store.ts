@@ -72,8 +72,11 @@ export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awa
   return row && { transactionId, pubkey: row.pubkey, dmId: row.dm_id, scheme: row.scheme };
 }
 
-/** True the first time a notice key is claimed. */
-export async function claimNotice(sql: Sql, key: string): Promise<boolean> {
-  const rows = await sql`insert into dm_notices (key) values (${key}) on conflict do nothing returning key`;
-  return rows.length === 1;
+/** The first time a notice key is claimed, the settings of the user it is for; else undefined. */
+export async function claimNotice(sql: Sql, key: string, pubkey: string): Promise<DmUser | undefined> {
+  const [row] = await sql<{ claimed: boolean; lang: Lang | null; scheme: DmScheme | null }[]>`
+    with claimed as (insert into dm_notices (key) values (${key}) on conflict do nothing returning key)
+    select exists (select 1 from claimed) as claimed, u.lang, u.scheme
+    from (select 1) one left join dm_users u on u.pubkey = ${pubkey}`;
+  return row!.claimed ? { lang: row!.lang ?? undefined, scheme: row!.scheme ?? undefined } : undefined;
 }
