@@ -1,6 +1,6 @@
-// Incoming DMs: kinds 4 and 1059 addressed to the bot → skipped if their id is known (a relay
-// re-sending stored DMs costs no decryption; ids arriving together are looked up in one
-// query) → opened (sender verified; forged seals, oversize and undecryptable messages dropped
+// Incoming DMs: kinds 4 and 1059 addressed to the bot → stored ones (sent before EOSE) skipped
+// if their id is known (a relay re-sending stored DMs costs no decryption; ids arriving
+// together are looked up in one query; live ones are new) → opened (sender verified; forged seals, oversize and undecryptable messages dropped
 // with a log line) → taken at most once (ids recorded in PostgreSQL before anything else, in
 // the same statement that reads the sender's settings) → one at a time per sender, many
 // senders at once → rate limit → parse → handle → reply in the scheme the message came in.
@@ -49,7 +49,7 @@ export class DmInbox {
     const { pool, ctx } = this.#d;
     const since = nowSeconds() - ctx.config.DM_MAX_AGE_SECONDS;
     const p = [this.#o.pubkey];
-    const onEvent = (event: NostrEvent) => this.receive(event);
+    const onEvent = (event: NostrEvent, _relay: string, stored: boolean) => this.receive(event, stored);
     this.#subs = [
       pool.subscribe([{ kinds: [EncryptedDirectMessage], '#p': p, since }], onEvent),
       pool.subscribe([{ kinds: [GiftWrap], '#p': p, since: since - WRAP_SKEW_SEC }], onEvent, { resumeMarginSec: WRAP_SKEW_SEC + 60 }),
@@ -64,12 +64,17 @@ export class DmInbox {
     await Promise.all(this.#chains.values());
   }
 
-  /** One event from a relay (already de-duplicated across relays by the pool, for a while). */
-  receive(event: NostrEvent): void {
+  /**
+   * One event from a relay (already de-duplicated across relays by the pool, for a while);
+   * `stored` when the relay sent it from storage rather than live.
+   */
+  receive(event: NostrEvent, stored: boolean): void {
     if (this.#stopped) return;
     // Relays send stored DMs again after every (re)connection: known ones cost no decryption.
-    // The look-ups run at once; their results are taken in arrival order, keeping each sender's order.
-    const seen = this.#seen(event.id);
+    // The look-ups run at once; their results are taken in arrival order, keeping each sender's
+    // order. A live event is new to the relay, so it is not looked up: taking it (the claim)
+    // is what keeps it from being acted on twice in any case.
+    const seen = stored && this.#seen(event.id);
     this.#intake = this.#intake.then(async () => {
       if (!(await seen)) this.#open(event);
     }).catch((err: unknown) => this.#o.log.error({ err, event: event.id }, 'DM could not be taken'));

@@ -43,7 +43,8 @@ export interface SubscribeOptions {
   onEose?: (relay: string) => void;
 }
 
-export type EventHandler = (event: NostrEvent, relay: string) => void | Promise<void>;
+/** `stored`: the relay sent it before EOSE (from storage, perhaps again after a reconnect), not live. */
+export type EventHandler = (event: NostrEvent, relay: string, stored: boolean) => void | Promise<void>;
 
 export interface PublishResult {
   relay: string;
@@ -179,7 +180,7 @@ class RelayLink {
     const filters = last === undefined ? sub.filters
       : sub.filters.map((f) => ({ ...f, since: Math.max(f.since ?? 0, last - margin) }));
     const handle = relay.subscribe(filters, {
-      onevent: (event) => this.#pool.deliver(sub, this.url, event),
+      onevent: (event) => this.#pool.deliver(sub, this.url, event, !handle.eosed),
       oneose: () => sub.opts.onEose?.(this.url),
       onclose: (reason) => {
         if (sub.open.get(this.url) === handle) sub.open.delete(this.url);
@@ -252,13 +253,13 @@ export class RelayPool {
   }
 
   /** @internal Hands a verified event to the subscriber unless another relay already did. */
-  deliver(sub: PoolSub, url: string, event: NostrEvent): void {
+  deliver(sub: PoolSub, url: string, event: NostrEvent, stored: boolean): void {
     const at = Math.min(event.created_at, nowSeconds());
     if (at > (sub.lastSeen.get(url) ?? -1)) sub.lastSeen.set(url, at);
     if (sub.closed || sub.seen.has(event.id)) return;
     sub.seen.add(event.id);
     try {
-      const done = sub.onEvent(event, url);
+      const done = sub.onEvent(event, url, stored);
       if (done) done.catch((err: unknown) => this.log.error({ err, event: event.id }, 'event handler failed'));
     } catch (err) {
       this.log.error({ err, event: event.id }, 'event handler failed');

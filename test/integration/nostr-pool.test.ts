@@ -72,6 +72,17 @@ describe('relay pool', () => {
     await expect.poll(() => got.sort()).toEqual(['good', 'via ours']);
   });
 
+  it('tells stored events (sent before EOSE, again after a reconnect) from live ones', async () => {
+    const r = await relay();
+    const old = note('stored');
+    r.inject(old);
+    const got: Array<[string, boolean]> = [];
+    pool({ relays: [r.url] }).subscribe([{ kinds: [1] }], (e, _relay, stored) => { got.push([e.content, stored]); });
+    await expect.poll(() => got).toEqual([['stored', true]]);
+    r.inject(note('live'));
+    await expect.poll(() => got).toEqual([['stored', true], ['live', false]]);
+  });
+
   it('bounds its memory of seen ids: the oldest are forgotten first', async () => {
     const r = await relay();
     const got: string[] = [];
