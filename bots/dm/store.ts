@@ -9,7 +9,9 @@ export interface DmUser { lang?: Lang; scheme?: DmScheme }
 /**
  * Records every id a DM arrived under and, when none was recorded before (the DM is new and
  * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
- * statement, run before any side effect, so a repeat is never acted on.
+ * statement, run before any side effect, so a repeat is never acted on. The user's row is
+ * written only when their scheme changes (the settings are read as they were before: a
+ * new row has no language yet).
  */
 export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
   const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
@@ -18,9 +20,10 @@ export async function claimMessage(sql: Sql, ids: string[], sender: string, sche
       on conflict (id) do nothing returning id
     ), touched as (
       insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} where (select count(*) from claimed) = ${ids.length}
-      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now() returning lang
+      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
+        where dm_users.scheme is distinct from excluded.scheme
     )
-    select (select count(*) from claimed)::int4 as claimed, (select lang from touched) as lang`;
+    select (select count(*) from claimed)::int4 as claimed, (select lang from dm_users where pubkey = ${sender}) as lang`;
   return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
 }
 
