@@ -5,6 +5,13 @@
 //
 //   node bench/dm/roundtrip.ts --relay ws://127.0.0.1:7777 --bot <npub | hex> [--users 50]
 //     [--rounds 20] [--schemes nip04,nip17] [--commands balance,send] [--fund-sats 1000]
+//     [--client fast | nostr-tools]
+//
+// The users run in this one process. `--client fast` (default) is fast-client.ts: the test
+// client with the project's crypto (WASM signatures, OpenSSL ECDH, cached shared secrets), as
+// cheap as a client can be, so that the figure is the service's; real users' clients run on
+// their own devices. `--client nostr-tools` is the end-to-end tests' client as it is (pure-JS
+// maths: ~10-25 ms of this machine's CPU per round trip on the bench side alone).
 //
 // `send` needs money: each user asks for an invoice over DM, which the fake outside node pays;
 // that needs the service's DATABASE_URL and MASTER_KEY in the environment (regtest, fake
@@ -17,6 +24,7 @@ import { parsePubkey } from '../../core/nostr/keys.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
 import { DmClient, type Scheme } from '../../test/support/dm-client.ts';
+import { FastDmClient } from './fast-client.ts';
 import { percentiles } from '../relay/common.ts';
 
 const { values: o } = parseArgs({
@@ -28,6 +36,7 @@ const { values: o } = parseArgs({
     schemes: { type: 'string', default: 'nip04,nip17' },
     commands: { type: 'string', default: 'balance,send' },
     'fund-sats': { type: 'string', default: '1000' },
+    client: { type: 'string', default: 'fast' },
   },
 });
 if (!o.bot) throw new Error('--bot <npub | hex> is required (see `flash bots info`)');
@@ -36,6 +45,8 @@ const userCount = Number(o.users);
 const rounds = Number(o.rounds);
 const schemes = o.schemes!.split(',') as Scheme[];
 const commands = o.commands!.split(',');
+if (o.client !== 'fast' && o.client !== 'nostr-tools') throw new Error('--client is fast or nostr-tools');
+const Client = o.client === 'fast' ? FastDmClient : DmClient;
 
 /** Funds every user: `invoice` over DM, paid by the fake outside node; waits for the notice. */
 async function fund(users: DmClient[], scheme: Scheme): Promise<void> {
@@ -78,7 +89,7 @@ async function measure(users: DmClient[], scheme: Scheme, command: (i: number) =
 
 const results: Record<string, Record<string, unknown>> = {};
 for (const scheme of schemes) {
-  const users = await Promise.all(Array.from({ length: userCount }, () => DmClient.open(o.relay!, bot)));
+  const users = await Promise.all(Array.from({ length: userCount }, () => Client.open(o.relay!, bot)));
   if (scheme === 'nip17') await Promise.all(users.map((u) => u.announceDmRelays([o.relay!])));
   // Warm-up: accounts are created and DM relays looked up on first contact, not measured.
   await Promise.all(users.map((u) => u.request('balance', scheme)));
@@ -91,5 +102,5 @@ for (const scheme of schemes) {
   }
   for (const u of users) u.close();
 }
-console.log(JSON.stringify({ users: userCount, rounds, relay: o.relay, results }, null, 2));
+console.log(JSON.stringify({ users: userCount, rounds, relay: o.relay, client: o.client, results }, null, 2));
 process.exit(0);

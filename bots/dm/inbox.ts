@@ -1,8 +1,9 @@
-// Incoming DMs: kinds 4 and 1059 addressed to the bot → skipped if their id is known (a relay
-// re-sending stored DMs costs no decryption) → opened (sender verified; forged seals,
-// oversize and undecryptable messages dropped with a log line) → taken at most once (ids
-// recorded in PostgreSQL before anything else) → one at a time per sender, many senders at
-// once → rate limit → parse → handle → reply in the scheme the message came in.
+// Incoming DMs: kinds 4 and 1059 addressed to the bot → stored ones (sent before EOSE) skipped
+// if their id is known (a relay re-sending stored DMs costs no decryption; ids arriving
+// together are looked up in one query; live ones are new) → opened (sender verified; forged seals, oversize and undecryptable messages dropped
+// with a log line) → taken at most once (ids recorded in PostgreSQL before anything else, in
+// the same statement that reads the sender's settings) → one at a time per sender, many
+// senders at once → rate limit → parse → handle → reply in the scheme the message came in.
 import { EncryptedDirectMessage, GiftWrap } from 'nostr-tools/kinds';
 import type { NostrEvent } from 'nostr-tools/pure';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -18,6 +19,8 @@ import * as store from './store.ts';
 
 /** Gift wraps carry a created_at randomised up to two days into the past (NIP-59). */
 const WRAP_SKEW_SEC = 2 * 86_400;
+/** Senders whose account id is remembered (a pubkey's account never changes). */
+const ACCOUNT_CACHE = 10_000;
 
 export interface InboxOptions {
   secretKey: Uint8Array;
@@ -30,7 +33,10 @@ export class DmInbox {
   readonly #d: DmDeps;
   readonly #o: InboxOptions;
   readonly #chains = new Map<string, Promise<void>>();
+  readonly #accounts = new Map<string, string>();
   #intake: Promise<void> = Promise.resolve();
+  /** Ids waiting for the next look-up of known ids. */
+  #lookups: Map<string, PromiseWithResolvers<boolean>> | undefined;
   #subs: Array<{ close(): void }> = [];
   #stopped = false;
 
@@ -43,7 +49,7 @@ export class DmInbox {
     const { pool, ctx } = this.#d;
     const since = nowSeconds() - ctx.config.DM_MAX_AGE_SECONDS;
     const p = [this.#o.pubkey];
-    const onEvent = (event: NostrEvent) => this.receive(event);
+    const onEvent = (event: NostrEvent, _relay: string, stored: boolean) => this.receive(event, stored);
     this.#subs = [
       pool.subscribe([{ kinds: [EncryptedDirectMessage], '#p': p, since }], onEvent),
       pool.subscribe([{ kinds: [GiftWrap], '#p': p, since: since - WRAP_SKEW_SEC }], onEvent, { resumeMarginSec: WRAP_SKEW_SEC + 60 }),
@@ -58,15 +64,52 @@ export class DmInbox {
     await Promise.all(this.#chains.values());
   }
 
-  /** One event from a relay (already de-duplicated across relays by the pool, for a while). */
-  receive(event: NostrEvent): void {
+  /**
+   * One event from a relay (already de-duplicated across relays by the pool, for a while);
+   * `stored` when the relay sent it from storage rather than live.
+   */
+  receive(event: NostrEvent, stored: boolean): void {
     if (this.#stopped) return;
     // Relays send stored DMs again after every (re)connection: known ones cost no decryption.
-    // The look-ups run at once; their results are taken in arrival order, keeping each sender's order.
-    const seen = store.seenMessage(this.#d.ctx.sql, event.id);
+    // The look-ups run at once; their results are taken in arrival order, keeping each sender's
+    // order. A live event is new to the relay, so it is not looked up: taking it (the claim)
+    // is what keeps it from being acted on twice in any case.
+    const seen = stored && this.#seen(event.id);
     this.#intake = this.#intake.then(async () => {
       if (!(await seen)) this.#open(event);
     }).catch((err: unknown) => this.#o.log.error({ err, event: event.id }, 'DM could not be taken'));
+  }
+
+  /** Whether a DM arrived under `id` before; the ids asked for in one tick share one query. */
+  #seen(id: string): Promise<boolean> {
+    let batch = this.#lookups;
+    if (!batch) {
+      const ids = batch = this.#lookups = new Map();
+      setImmediate(() => {
+        this.#lookups = undefined;
+        store.seenMessages(this.#d.ctx.sql, [...ids.keys()]).then(
+          (known) => { for (const [id, p] of ids) p.resolve(known.has(id)); },
+          (err: unknown) => { for (const p of ids.values()) p.reject(err); },
+        );
+      });
+    }
+    let answer = batch.get(id);
+    if (!answer) {
+      batch.set(id, answer = Promise.withResolvers<boolean>());
+      answer.promise.catch(() => {}); // awaited in turn by the intake chain, which logs it
+    }
+    return answer.promise;
+  }
+
+  /** The sender's account id, remembered. */
+  async #accountOf(pubkey: string): Promise<string> {
+    let id = this.#accounts.get(pubkey);
+    if (id === undefined) {
+      id = (await accounts.forPubkey(this.#d.ctx.sql, pubkey)).id;
+      this.#accounts.set(pubkey, id);
+      if (this.#accounts.size > ACCOUNT_CACHE) this.#accounts.delete(this.#accounts.keys().next().value!);
+    }
+    return id;
   }
 
   #open(event: NostrEvent): void {
@@ -99,11 +142,11 @@ export class DmInbox {
     const { ctx, messenger } = this.#d;
     const log = this.#o.log;
     const ids = dm.scheme === 'nip17' ? [dm.event.id, dm.id] : [dm.id];
-    if (!(await store.claimMessage(ctx.sql, ids, dm.sender))) {
+    const user = await store.claimMessage(ctx.sql, ids, dm.sender, dm.scheme);
+    if (!user) {
       log.debug({ ids, sender: dm.sender }, 'DM already taken; skipped');
       return;
     }
-    const user = await store.touchUser(ctx.sql, dm.sender, dm.scheme);
     const lang = user.lang ?? ctx.config.DM_DEFAULT_LANG;
     const rate = this.#o.limiter.take(dm.sender, Date.now());
     if (!rate.allowed) {
@@ -111,14 +154,14 @@ export class DmInbox {
       if (rate.notify) await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
       return;
     }
-    const account = await accounts.forPubkey(ctx.sql, dm.sender);
+    const accountId = await this.#accountOf(dm.sender);
     const parsed = parseCommand(dm.text);
     let reply: Reply;
     if (!parsed.ok) {
       reply = { text: parseErrorText(lang, parsed.error) };
     } else {
       try {
-        reply = await handle(this.#d, { sender: dm.sender, accountId: account.id, lang, scheme: dm.scheme, dmId: dm.id }, parsed.command);
+        reply = await handle(this.#d, { sender: dm.sender, accountId, lang, scheme: dm.scheme, dmId: dm.id }, parsed.command);
       } catch (err) {
         log.error({ err, sender: dm.sender, dm: dm.id, command: parsed.command.type }, 'command failed');
         reply = { text: t(lang, 'error.internal') };

@@ -16,11 +16,12 @@ async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
   if (e.metadata?.source !== 'dm') return;
   const account = await accounts.get(d.ctx.sql, e.accountId);
   if (account?.kind !== 'user' || !account.pubkey) return;
-  if (!(await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`))) return;
-  const user = await d.userSettings(account.pubkey);
+  const user = await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`, account.pubkey);
+  if (!user) return;
+  const lang = user.lang ?? d.ctx.config.DM_DEFAULT_LANG;
   const text = e.kind === 'lightning'
-    ? t(user.lang, 'invoice.paid', { msat: e.amountMsat, memo: e.description })
-    : t(user.lang, 'send.received', { msat: e.amountMsat, from: await senderLabel(d, e.counterpartyAccountId), memo: e.memo });
+    ? t(lang, 'invoice.paid', { msat: e.amountMsat, memo: e.description })
+    : t(lang, 'send.received', { msat: e.amountMsat, from: await senderLabel(d, e.counterpartyAccountId), memo: e.memo });
   await d.messenger.send(account.pubkey, user.scheme ?? await d.messenger.schemeFor(account.pubkey), text);
 }
 

@@ -23,7 +23,10 @@ export async function resolveRecipient(d: DmDeps, to: Recipient): Promise<Resolv
     if (err instanceof ZapError || err instanceof LnurlError) return { type: 'not-found', label };
     throw err;
   }
-  const account = route.pubkey ? await accounts.findByPubkey(d.ctx.sql, route.pubkey) : undefined;
-  if (account) return { type: 'account', accountId: account.id, label };
+  // The route names the account when it looked it up already.
+  const accountId = route.route === 'internal' && route.accountId
+    ? route.accountId
+    : route.pubkey ? (await accounts.findByPubkey(d.ctx.sql, route.pubkey))?.id : undefined;
+  if (accountId) return { type: 'account', accountId, label };
   return route.route === 'external' ? { type: 'lnurl', target: route.target, label } : { type: 'no-account', label };
 }

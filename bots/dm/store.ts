@@ -7,29 +7,30 @@ import type { Lang } from './commands.ts';
 export interface DmUser { lang?: Lang; scheme?: DmScheme }
 
 /**
- * Records every id a DM arrived under; true when none was recorded before, i.e. this DM is
- * new and may be acted on. Runs before any side effect, so a repeat is never acted on.
+ * Records every id a DM arrived under and, when none was recorded before (the DM is new and
+ * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
+ * statement, run before any side effect, so a repeat is never acted on. The user's row is
+ * written only when their scheme changes (the settings are read as they were before: a
+ * new row has no language yet).
  */
-export async function claimMessage(sql: Sql, ids: string[], sender: string): Promise<boolean> {
-  const rows = await sql`
-    insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
-    on conflict (id) do nothing returning id`;
-  return rows.length === ids.length;
+export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
+  const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
+    with claimed as (
+      insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
+      on conflict (id) do nothing returning id
+    ), touched as (
+      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} where (select count(*) from claimed) = ${ids.length}
+      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
+        where dm_users.scheme is distinct from excluded.scheme
+    )
+    select (select count(*) from claimed)::int4 as claimed, (select lang from dm_users where pubkey = ${sender}) as lang`;
+  return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
 }
 
-/** True when a DM arrived under this id before: a re-delivery, skipped before any decryption. */
-export async function seenMessage(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql`select 1 from dm_messages where id = ${id}`;
-  return rows.length > 0;
-}
-
-/** The user's settings, remembering the scheme they wrote in. */
-export async function touchUser(sql: Sql, pubkey: string, scheme: DmScheme): Promise<DmUser> {
-  const [row] = await sql<{ lang: Lang | null }[]>`
-    insert into dm_users (pubkey, scheme) values (${pubkey}, ${scheme})
-    on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
-    returning lang`;
-  return { lang: row!.lang ?? undefined, scheme };
+/** The ids among `ids` that DMs arrived under before: re-deliveries, skipped before any decryption. */
+export async function seenMessages(sql: Sql, ids: string[]): Promise<Set<string>> {
+  const rows = await sql<{ id: string }[]>`select id from dm_messages where id = any(${sql.array(ids)}::text[])`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function getUser(sql: Sql, pubkey: string): Promise<DmUser> {
@@ -74,8 +75,11 @@ export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awa
   return row && { transactionId, pubkey: row.pubkey, dmId: row.dm_id, scheme: row.scheme };
 }
 
-/** True the first time a notice key is claimed. */
-export async function claimNotice(sql: Sql, key: string): Promise<boolean> {
-  const rows = await sql`insert into dm_notices (key) values (${key}) on conflict do nothing returning key`;
-  return rows.length === 1;
+/** The first time a notice key is claimed, the settings of the user it is for; else undefined. */
+export async function claimNotice(sql: Sql, key: string, pubkey: string): Promise<DmUser | undefined> {
+  const [row] = await sql<{ claimed: boolean; lang: Lang | null; scheme: DmScheme | null }[]>`
+    with claimed as (insert into dm_notices (key) values (${key}) on conflict do nothing returning key)
+    select exists (select 1 from claimed) as claimed, u.lang, u.scheme
+    from (select 1) one left join dm_users u on u.pubkey = ${pubkey}`;
+  return row!.claimed ? { lang: row!.lang ?? undefined, scheme: row!.scheme ?? undefined } : undefined;
 }

@@ -3,16 +3,16 @@
 // (`nip04SharedSecret`, cached by shared-keys.ts) and encrypt/decrypt with it here.
 // Spec: AES-256-CBC keyed with the x-coordinate of the ECDH point, content "<b64 ct>?iv=<b64 iv>".
 import { cbc } from '@noble/ciphers/aes.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { base64 } from '@scure/base';
+import { sharedX } from './ecdh.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The AES key NIP-04 uses between `secretKey` and `pubkey` (x-only hex): the shared point's x. */
 export function nip04SharedSecret(secretKey: Uint8Array, pubkey: string): Uint8Array {
-  return secp256k1.getSharedSecret(secretKey, hexToBytes('02' + pubkey)).slice(1, 33);
+  return sharedX(secretKey, pubkey);
 }
 
 export function nip04Encrypt(sharedSecret: Uint8Array, text: string): string {

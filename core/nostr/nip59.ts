@@ -1,12 +1,14 @@
 // NIP-59 gift wraps: unwrap with every check the spec implies, so that what comes out has a
 // sender we can trust, and wrap. nostr-tools' nip59 neither returns the seal nor checks the
 // wrap, the recipient or the rumor id, and it signs in pure JS and redoes every ECDH; here
-// signatures go through WASM and the seal layer (sender <-> us) uses the cached conversation
-// key. The wrap layer has a fresh ephemeral key each time, so it is never cached.
+// signatures go through WASM, ECDH through OpenSSL (ecdh.ts), and the seal layer (sender <-> us)
+// uses the cached conversation key. The wrap layer has a fresh ephemeral key each time, so it is
+// never cached.
 import * as nip44 from 'nostr-tools/nip44';
 import { GiftWrap, Seal } from 'nostr-tools/kinds';
-import { generateSecretKey, getEventHash, type EventTemplate, type NostrEvent } from 'nostr-tools/pure';
+import { getEventHash, type EventTemplate, type NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
+import { ephemeralConversation, nip44ConversationKey } from './ecdh.ts';
 import { eventSchema, nowSeconds, rumorSchema, tagValues, type Rumor } from './event.ts';
 import { finalizeEvent, verifyEvent } from './secp.ts';
 import { conversationKey, publicKeyOf } from './shared-keys.ts';
@@ -51,7 +53,7 @@ export function unwrapGiftWrap(wrap: NostrEvent, secretKey: Uint8Array): Unwrapp
   if (!verifyEvent(wrap)) throw new GiftWrapError('bad-signature', 'gift wrap signature is invalid');
   if (!tagValues(wrap, 'p').includes(publicKeyOf(secretKey))) throw new GiftWrapError('not-for-us', 'gift wrap is addressed to someone else');
 
-  const parsedSeal = eventSchema.safeParse(decryptJson(wrap.content, () => nip44.getConversationKey(secretKey, wrap.pubkey), 'gift wrap'));
+  const parsedSeal = eventSchema.safeParse(decryptJson(wrap.content, () => nip44ConversationKey(secretKey, wrap.pubkey), 'gift wrap'));
   if (!parsedSeal.success) throw new GiftWrapError('malformed', 'seal is not an event');
   const seal: NostrEvent = parsedSeal.data;
   if (seal.kind !== Seal) throw new GiftWrapError('malformed', `seal has kind ${seal.kind}, expected ${Seal}`);
@@ -82,9 +84,9 @@ export function wrapRumor(rumor: Rumor, senderKey: Uint8Array, recipient: string
     kind: Seal, created_at: randomPast(), tags: [],
     content: nip44.encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient)),
   }, senderKey);
-  const ephemeral = generateSecretKey();
+  const ephemeral = ephemeralConversation(recipient);
   return finalizeEvent({
     kind: GiftWrap, created_at: randomPast(), tags: [['p', recipient]],
-    content: nip44.encrypt(JSON.stringify(seal), nip44.getConversationKey(ephemeral, recipient)),
-  }, ephemeral);
+    content: nip44.encrypt(JSON.stringify(seal), ephemeral.conversationKey),
+  }, ephemeral.secretKey);
 }

@@ -9,11 +9,16 @@ import { normalizeURL } from 'nostr-tools/utils';
 import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
 import { nowSeconds } from './event.ts';
-import { verifyEvent } from './secp.ts';
+import { trustVerified, verifyEvent } from './secp.ts';
 
 export interface RelayPoolOptions {
   /** Relays to read from and publish to by default (our own first). */
   relays: string[];
+  /**
+   * Relays that verify every event themselves (our own): their events are taken as verified
+   * instead of checked again here. Events from any other relay are always verified.
+   */
+  trustedRelays?: string[];
   /** Answers NIP-42 AUTH challenges; without it gated kinds stay unreadable. */
   signer?: Signer;
   log: Logger;
@@ -38,7 +43,8 @@ export interface SubscribeOptions {
   onEose?: (relay: string) => void;
 }
 
-export type EventHandler = (event: NostrEvent, relay: string) => void | Promise<void>;
+/** `stored`: the relay sent it before EOSE (from storage, perhaps again after a reconnect), not live. */
+export type EventHandler = (event: NostrEvent, relay: string, stored: boolean) => void | Promise<void>;
 
 export interface PublishResult {
   relay: string;
@@ -140,7 +146,7 @@ class RelayLink {
   async #open(): Promise<AuthingRelay> {
     const { opts, log } = this.#pool;
     clearTimeout(this.#timer);
-    const relay = new AuthingRelay(this.url, { verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
+    const relay = new AuthingRelay(this.url, { verifyEvent: this.#pool.trusted.has(this.url) ? trustVerified : verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
     relay.signer = opts.signer;
     relay.publishTimeout = opts.publishTimeoutMs ?? 10_000;
     relay.onnotice = (notice) => log.info({ relay: this.url, notice }, 'relay notice');
@@ -174,7 +180,7 @@ class RelayLink {
     const filters = last === undefined ? sub.filters
       : sub.filters.map((f) => ({ ...f, since: Math.max(f.since ?? 0, last - margin) }));
     const handle = relay.subscribe(filters, {
-      onevent: (event) => this.#pool.deliver(sub, this.url, event),
+      onevent: (event) => this.#pool.deliver(sub, this.url, event, !handle.eosed),
       oneose: () => sub.opts.onEose?.(this.url),
       onclose: (reason) => {
         if (sub.open.get(this.url) === handle) sub.open.delete(this.url);
@@ -205,6 +211,7 @@ export class RelayPool {
   readonly opts: RelayPoolOptions;
   readonly log: Logger;
   readonly urls: string[];
+  readonly trusted: Set<string>;
   readonly subs = new Set<PoolSub>();
   readonly #links = new Map<string, RelayLink>();
   #closed = false;
@@ -213,6 +220,7 @@ export class RelayPool {
     this.opts = opts;
     this.log = opts.log;
     this.urls = [...new Set(opts.relays.map(normalizeURL))];
+    this.trusted = new Set((opts.trustedRelays ?? []).map(normalizeURL));
     for (const url of this.urls) {
       const link = new RelayLink(this, url, true);
       this.#links.set(url, link);
@@ -245,13 +253,13 @@ export class RelayPool {
   }
 
   /** @internal Hands a verified event to the subscriber unless another relay already did. */
-  deliver(sub: PoolSub, url: string, event: NostrEvent): void {
+  deliver(sub: PoolSub, url: string, event: NostrEvent, stored: boolean): void {
     const at = Math.min(event.created_at, nowSeconds());
     if (at > (sub.lastSeen.get(url) ?? -1)) sub.lastSeen.set(url, at);
     if (sub.closed || sub.seen.has(event.id)) return;
     sub.seen.add(event.id);
     try {
-      const done = sub.onEvent(event, url);
+      const done = sub.onEvent(event, url, stored);
       if (done) done.catch((err: unknown) => this.log.error({ err, event: event.id }, 'event handler failed'));
     } catch (err) {
       this.log.error({ err, event: event.id }, 'event handler failed');

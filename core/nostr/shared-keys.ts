@@ -2,9 +2,9 @@
 // costs as much as verifying a signature. Bots answer the same peers again and again, so
 // both are kept in a bounded LRU keyed by (our key, their pubkey) and used for decrypting
 // requests and encrypting replies alike.
-import { getConversationKey } from 'nostr-tools/nip44';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { getPublicKey } from 'nostr-tools/pure';
+import { nip44ConversationKey } from './ecdh.ts';
 import { nip04SharedSecret } from './nip04.ts';
 
 const CAPACITY = 10_000;
@@ -31,7 +31,7 @@ const nip04Keys = new Lru<Uint8Array>(CAPACITY);
 
 /** NIP-44 v2 conversation key between `secretKey` and `pubkey` (x-only hex), cached. */
 export function conversationKey(secretKey: Uint8Array, pubkey: string): Uint8Array {
-  return nip44Keys.get(bytesToHex(secretKey) + pubkey, () => getConversationKey(secretKey, pubkey));
+  return nip44Keys.get(bytesToHex(secretKey) + pubkey, () => nip44ConversationKey(secretKey, pubkey));
 }
 
 /** NIP-04 shared secret between `secretKey` and `pubkey` (x-only hex), cached. */

@@ -10,7 +10,7 @@ import { isExpired } from '../nips/nip40.ts';
 import { isVanishRequestFor } from '../nips/nip62.ts';
 import { protectedError } from '../nips/nip70.ts';
 import type { WriteOutcome } from '../store.ts';
-import type { NostrEvent } from '../types.ts';
+import type { Accepted, NostrEvent } from '../types.ts';
 
 const replies: Record<WriteOutcome, [boolean, string]> = {
   stored: [true, ''],
@@ -21,10 +21,11 @@ const replies: Record<WriteOutcome, [boolean, string]> = {
 };
 
 /** The OK false reason for an event this connection may not publish, or undefined. */
-async function refusal(r: RelayEngine, conn: Connection, e: NostrEvent, vanish: boolean): Promise<string | undefined> {
+async function refusal(r: RelayEngine, conn: Connection, acc: Accepted, vanish: boolean): Promise<string | undefined> {
   const now = unixNow();
   const p = r.policy;
-  const bad = await r.verifier.verify(e);
+  const e = acc.event;
+  const bad = await r.verifier.verify(acc);
   if (bad) return `invalid: ${bad}`;
   // A request to vanish must be honoured whatever the author's standing (NIP-62).
   if (vanish) return undefined;
@@ -41,7 +42,7 @@ export async function handleEvent(r: RelayEngine, conn: Connection, input: Nostr
   const early = r.policy.limitsError(event, unixNow()) ?? r.policy.eventRateError(conn.ip, event.pubkey);
   if (early) return conn.send(ok(event.id, false, early));
   const vanish = isVanishRequestFor(event, conn.urls);
-  const why = await refusal(r, conn, event, vanish);
+  const why = await refusal(r, conn, { event, raw }, vanish);
   if (why) return conn.refuse(ok(event.id, false, why), why);
 
   if (isEphemeral(event.kind)) {

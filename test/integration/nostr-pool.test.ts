@@ -60,6 +60,29 @@ describe('relay pool', () => {
     await expect.poll(() => got).toEqual([good.id]);
   });
 
+  it('takes events from a trusted relay (our own, which verifies them) as they come, and still checks every other relay', async () => {
+    const [ours, other] = [await relay(), await relay()];
+    const got: string[] = [];
+    pool({ relays: [ours.url, other.url], trustedRelays: [ours.url] }).subscribe([{ kinds: [1] }], (e) => { got.push(e.content); });
+    await expect.poll(() => ours.reqs.length + other.reqs.length).toBe(2);
+    const [a, b] = [note('via ours'), note('via other')];
+    ours.inject({ ...a, sig: (a.sig[0] === 'a' ? 'b' : 'a') + a.sig.slice(1) });
+    other.inject({ ...b, sig: (b.sig[0] === 'a' ? 'b' : 'a') + b.sig.slice(1) });
+    other.inject(note('good'));
+    await expect.poll(() => got.sort()).toEqual(['good', 'via ours']);
+  });
+
+  it('tells stored events (sent before EOSE, again after a reconnect) from live ones', async () => {
+    const r = await relay();
+    const old = note('stored');
+    r.inject(old);
+    const got: Array<[string, boolean]> = [];
+    pool({ relays: [r.url] }).subscribe([{ kinds: [1] }], (e, _relay, stored) => { got.push([e.content, stored]); });
+    await expect.poll(() => got).toEqual([['stored', true]]);
+    r.inject(note('live'));
+    await expect.poll(() => got).toEqual([['stored', true], ['live', false]]);
+  });
+
   it('bounds its memory of seen ids: the oldest are forgotten first', async () => {
     const r = await relay();
     const got: string[] = [];
