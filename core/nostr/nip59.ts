@@ -1,7 +1,7 @@
 // NIP-59 gift wraps: unwrap with every check the spec implies, so that what comes out has a
 // sender we can trust, and wrap. nostr-tools' nip59 neither returns the seal nor checks the
 // wrap, the recipient or the rumor id, and it signs in pure JS and redoes every ECDH; here
-// signatures go through WASM, ECDH through OpenSSL (ecdh.ts), and the seal layer (sender <-> us)
+// signatures and ECDH go through libsecp256k1 in WASM (secp.ts, ecdh.ts), and the seal layer (sender <-> us)
 // uses the cached conversation key. The wrap layer has a fresh ephemeral key each time, so it is
 // never cached.
 import * as nip44 from 'nostr-tools/nip44';

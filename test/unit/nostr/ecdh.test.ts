@@ -3,7 +3,7 @@ import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
 import { ephemeralConversation, nip44ConversationKey, sharedX } from '../../../core/nostr/ecdh.ts';
 
-describe('ECDH through OpenSSL', () => {
+describe('ECDH through libsecp256k1', () => {
   it('gives the conversation keys nostr-tools gives, from either side and for fresh keys', () => {
     for (let i = 0; i < 50; i++) {
       const [a, b] = [generateSecretKey(), generateSecretKey()];
