@@ -134,6 +134,7 @@ export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promis
   }
   let stopped = false;
   const handle = async (entries: Array<[string, string[]]>) => {
+    const done: string[] = [];
     for (const [entryId, fields] of entries) {
       const data = fields.find((_, i) => i % 2 === 1 && fields[i - 1] === 'data');
       const parsed = paymentEvent.safeParse(parseJson(data));
@@ -147,8 +148,10 @@ export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promis
           continue;
         }
       }
-      await conn.xack(key, o.group, entryId);
+      done.push(entryId);
     }
+    // One acknowledgement for the read; a crash before it only means those events come again.
+    if (done.length) await conn.xack(key, o.group, ...done);
   };
   const loop = (async () => {
     let claimAt = 0;
