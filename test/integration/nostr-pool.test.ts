@@ -60,6 +60,18 @@ describe('relay pool', () => {
     await expect.poll(() => got).toEqual([good.id]);
   });
 
+  it('checks signatures from every relay except the trusted one (our own, which verified them)', async () => {
+    const [own, other] = [await relay(), await relay()];
+    const got: string[] = [];
+    pool({ relays: [own.url, other.url], trusted: [own.url] }).subscribe([{ kinds: [1] }], (e) => { got.push(e.content); });
+    await expect.poll(() => own.reqs.length + other.reqs.length).toBe(2);
+    const forged = (e: NostrEvent) => ({ ...e, sig: (e.sig[0] === 'a' ? 'b' : 'a') + e.sig.slice(1) });
+    other.inject(forged(note('forged elsewhere')));
+    own.inject(forged(note('from our relay')));
+    other.inject(note('good'));
+    await expect.poll(() => got.sort()).toEqual(['from our relay', 'good']);
+  });
+
   it('bounds its memory of seen ids: the oldest are forgotten first', async () => {
     const r = await relay();
     const got: string[] = [];
