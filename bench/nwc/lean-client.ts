@@ -13,6 +13,9 @@ import type { NostrEvent } from 'nostr-tools/pure';
 
 interface Waiting { resolve(result: unknown): void; reject(err: Error): void }
 
+/** A request unanswered this long fails with code TIMEOUT (as NWCClient's do). */
+const TIMEOUT_MS = 20_000;
+
 export class LeanNwcApp {
   readonly #ws: WebSocket;
   readonly #secret: Uint8Array;
@@ -54,7 +57,9 @@ export class LeanNwcApp {
       content: encrypt('nip44_v2', this.#peer, stringifyJson({ method, params })),
     }, this.#secret);
     return new Promise((resolve, reject) => {
-      this.#waiting.set(event.id, { resolve, reject });
+      const timer = setTimeout(() => this.#fail(event.id, Object.assign(new Error('no answer'), { code: 'TIMEOUT' })), TIMEOUT_MS);
+      const done = () => clearTimeout(timer);
+      this.#waiting.set(event.id, { resolve: (r) => { done(); resolve(r); }, reject: (e) => { done(); reject(e); } });
       this.#ws.send(JSON.stringify(['EVENT', event]));
     });
   }

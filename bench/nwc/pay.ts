@@ -51,6 +51,12 @@ for (let i = 0; i < needed; i += 50) {
   invoices.push(...batch.map((inv) => inv.paymentRequest));
 }
 
+const failures = new Map<string, number>();
+function failed(stage: string, err: unknown): void {
+  const key = `${stage} ${(err as { code?: string }).code ?? String(err)}`;
+  failures.set(key, (failures.get(key) ?? 0) + 1);
+}
+
 interface App { payInvoice(invoice: string): Promise<unknown>; close(): void }
 
 async function app(): Promise<App> {
@@ -61,7 +67,8 @@ async function app(): Promise<App> {
   });
   if (o.client === 'lean') {
     const lean = await LeanNwcApp.open(uri, o.relay);
-    await lean.request('get_balance', {}); // the service has the connection: outside the timing
+    // The service has the connection once this is answered: outside the timing.
+    await lean.request('get_balance', {}).catch((err: unknown) => failed('setup', err));
     return lean;
   }
   const client = new NWCClient({ nostrWalletConnectUrl: uri });
@@ -71,7 +78,6 @@ async function app(): Promise<App> {
 
 const clients = await Promise.all(Array.from({ length: connections }, () => app()));
 let next = 0;
-const failures = new Map<string, number>();
 
 async function pay(client: App): Promise<number | undefined> {
   const invoice = invoices[next++];
@@ -81,8 +87,7 @@ async function pay(client: App): Promise<number | undefined> {
     await client.payInvoice(invoice);
     return performance.now() - t0;
   } catch (err) {
-    const code = (err as { code?: string }).code ?? String(err);
-    failures.set(code, (failures.get(code) ?? 0) + 1);
+    failed('pay', err);
     return undefined;
   }
 }
