@@ -10,7 +10,7 @@ import { finalizeEvent } from '../../core/nostr/secp.ts';
 import type { Context } from '../../core/context.ts';
 import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
-import type { RelayPool } from '../../core/nostr/pool.ts';
+import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts';
 import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.ts';
 import { resultOf } from '../../core/payments/pay.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
@@ -58,6 +58,9 @@ export class NwcService {
   readonly #byServiceKey = new Map<string, LiveConnection>();
   readonly #limiter: RateLimiter;
   #subs: Array<{ close(): void }> = [];
+  /** Requests delivered to any of this instance's subscriptions: a resubscription (on every new
+   * connection) gets the last seconds again, which need no second look. */
+  readonly #seen = new BoundedSet(DEDUP_SIZE);
   #subscribedKeys = '';
   #reloading?: Promise<void>;
   #reloadAgain = false;
@@ -124,7 +127,7 @@ export class NwcService {
     for (let i = 0; i < keys.length; i += P_PER_FILTER) filters.push({ kinds: [kinds.request], '#p': keys.slice(i, i + P_PER_FILTER), since });
     const subs = [];
     for (let i = 0; i < filters.length; i += FILTERS_PER_SUB) {
-      subs.push(this.pool.subscribe(filters.slice(i, i + FILTERS_PER_SUB), (event) => this.handle(event)));
+      subs.push(this.pool.subscribe(filters.slice(i, i + FILTERS_PER_SUB), (event) => this.handle(event), { seen: this.#seen }));
     }
     // New first, then the old ones: a request in between arrives twice at worst (and runs once).
     const old = this.#subs;

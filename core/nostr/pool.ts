@@ -42,6 +42,11 @@ export interface SubscribeOptions {
   resumeMarginSec?: number;
   /** Called when a relay has sent everything stored (after each (re)subscription). */
   onEose?: (relay: string) => void;
+  /**
+   * Ids already delivered, shared with other subscriptions (default: this one's own): a
+   * subscription that replaces another then skips what the old one delivered.
+   */
+  seen?: BoundedSet;
 }
 
 export type EventHandler = (event: NostrEvent, relay: string) => void | Promise<void>;
@@ -60,7 +65,7 @@ const AUTH_REQUIRED = /^auth-required:/;
 const AUTH_WAIT_MS = 5_000;
 
 /** Insertion-ordered set that forgets its oldest entries past `capacity`. */
-class BoundedSet {
+export class BoundedSet {
   readonly #items = new Set<string>();
   readonly #capacity: number;
   constructor(capacity: number) {
@@ -74,6 +79,9 @@ class BoundedSet {
     if (this.#items.size > this.#capacity) this.#items.delete(this.#items.values().next().value!);
   }
 }
+
+/** Default number of event ids a subscription remembers. */
+export const DEDUP_SIZE = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const verifiedByRelay = () => true;
@@ -239,7 +247,7 @@ export class RelayPool {
   subscribe(filters: Filter[], onEvent: EventHandler, opts: SubscribeOptions = {}): { close(): void } {
     if (this.#closed) throw new Error('relay pool is closed');
     const sub: PoolSub = {
-      filters, onEvent, opts, seen: new BoundedSet(this.opts.dedupSize ?? 10_000),
+      filters, onEvent, opts, seen: opts.seen ?? new BoundedSet(this.opts.dedupSize ?? DEDUP_SIZE),
       lastSeen: new Map(), open: new Map(), closed: false,
     };
     this.subs.add(sub);

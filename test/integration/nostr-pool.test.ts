@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import { createDm, DmError, openDm, replyTo, type IncomingDm } from '../../core/nostr/dm.ts';
 import { keyPair } from '../../core/nostr/keys.ts';
-import { RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
+import { BoundedSet, RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { freePort } from '../support/process.ts';
@@ -70,6 +70,21 @@ describe('relay pool', () => {
     own.inject(forged(note('from our relay')));
     other.inject(note('good'));
     await expect.poll(() => got.sort()).toEqual(['from our relay', 'good']);
+  });
+
+  it('lets a subscription that replaces another skip what the old one delivered', async () => {
+    const r = await relay();
+    const old = note('before'); r.inject(old);
+    const p = pool({ relays: [r.url] });
+    const seen = new BoundedSet(100);
+    const first: string[] = [];
+    const a = p.subscribe([{ kinds: [1] }], (e) => { first.push(e.id); }, { seen });
+    await expect.poll(() => first).toEqual([old.id]);
+    const second: string[] = [];
+    p.subscribe([{ kinds: [1] }], (e) => { second.push(e.id); }, { seen });
+    a.close();
+    const fresh = note('after'); r.inject(fresh);
+    await expect.poll(() => second).toEqual([fresh.id]);
   });
 
   it('bounds its memory of seen ids: the oldest are forgotten first', async () => {
