@@ -15,7 +15,7 @@ import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.
 import { resultOf } from '../../core/payments/pay.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
 import { openServiceSecret, toConnection, type Connection, type ConnectionRow } from './connections.ts';
-import { handlers, later, payAnswer, type HandlerResult } from './handlers.ts';
+import { handlers, later, payAnswer, type HandlerResult, type Request } from './handlers.ts';
 import {
   decrypt, encrypt, isMethod, kinds, methods, Nip47Error, notificationTypes, parseJson, parseParams, peer, requestEncryption,
   requestSchema, stringifyJson, supportedEncryptions, type Encryption, type ErrorCode, type Peer,
@@ -61,6 +61,8 @@ export class NwcService {
   /** Requests delivered to any of this instance's subscriptions: a resubscription (on every new
    * connection) gets the last seconds again, which need no second look. */
   readonly #seen = new BoundedSet(DEDUP_SIZE);
+  /** Payments whose request got its outcome from the handler here: their events need no lookup. */
+  readonly #settledHere = new BoundedSet(DEDUP_SIZE);
   #subscribedKeys = '';
   #reloading?: Promise<void>;
   #reloadAgain = false;
@@ -246,8 +248,9 @@ export class NwcService {
       if (!this.#limiter.take(c.id)) throw new Nip47Error('RATE_LIMITED', 'too many requests; retry in a few seconds');
       if (!isMethod(method)) throw new Nip47Error('NOT_IMPLEMENTED', `unknown method ${JSON.stringify(method.slice(0, 64))}`);
       if (!c.scopes.includes(method)) throw new Nip47Error('RESTRICTED', `this connection may not call ${method}`);
-      const handler = handlers[method] as (r: { ctx: Context; connection: Connection; eventId: string }, p: unknown) => Promise<HandlerResult>;
-      result = await handler({ ctx: this.ctx, connection: c, eventId: event.id }, parseParams(method, params));
+      const handler = handlers[method] as (r: Request, p: unknown) => Promise<HandlerResult>;
+      const settled = (transactionId: string) => this.#settledHere.add(transactionId);
+      result = await handler({ ctx: this.ctx, connection: c, eventId: event.id, settled }, parseParams(method, params));
     } catch (err) {
       return this.#errorOf(method, err, event);
     }
@@ -279,6 +282,7 @@ export class NwcService {
 
   /** A payment that outlived its request's wait has finished: answer the request now. */
   async answerPayment(transactionId: string): Promise<void> {
+    if (this.#settledHere.has(transactionId)) return; // answered (or being answered) by its handler
     const [row] = await this.ctx.sql<{ event_id: string; author: string; encryption: Encryption; method: string; service_pubkey: string }[]>`
       select r.event_id, r.author, r.encryption, r.method, c.service_pubkey from nwc_requests r join nwc_connections c on c.id = r.connection_id
       where r.transaction_id = ${transactionId} and r.status = 'processing'`;
