@@ -97,8 +97,11 @@ export class Fanout {
     return `${this.#o.prefix}:relay:ephemeral:${kind}${author ? `:${author}` : ''}`;
   }
 
-  /** Ephemeral events of these kinds (by these authors, where given) received within the window (any process). */
-  async recentEphemeral(parts: Array<{ kind: number; author?: string }>): Promise<Accepted[]> {
+  /**
+   * Ephemeral events of these kinds (by these authors, where given) received within the window
+   * (any process); `mayMatch` drops texts not worth parsing.
+   */
+  async recentEphemeral(parts: Array<{ kind: number; author?: string }>, mayMatch: (raw: string) => boolean = () => true): Promise<Accepted[]> {
     if (this.#o.windowSeconds <= 0 || parts.length === 0) return [];
     const since = Date.now() - this.#o.windowSeconds * 1000;
     const keys = [...new Set(parts.map((p) => this.#windowKey(p.kind, p.author)))];
@@ -109,7 +112,7 @@ export class Fanout {
     const seen = new Set<string>();
     const out: Accepted[] = [];
     for (const raw of lists.flat()) {
-      if (seen.has(raw)) continue;
+      if (seen.has(raw) || !mayMatch(raw)) continue;
       seen.add(raw);
       out.push({ event: JSON.parse(raw) as NostrEvent, raw });
     }
