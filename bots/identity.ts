@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { nowSeconds } from '../core/nostr/event.ts';
 import type { RelayPool } from '../core/nostr/pool.ts';
+import { normalizeURL } from 'nostr-tools/utils';
 
 export interface BotProfile {
   name: string;
@@ -18,6 +19,19 @@ export interface BotProfile {
 
 /** The relays bots use: NOSTR_RELAYS, else our own relay. */
 export const botRelays = (config: Config): string[] => (config.NOSTR_RELAYS.length ? config.NOSTR_RELAYS : [config.relayUrl]);
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * The bot relays whose events need no second signature check: our own relay (RELAY_URL), which
+ * verifies every event before storing or delivering it, when it is reached over loopback or
+ * TLS — a path on which nobody can alter events in between. Other relays are always verified.
+ */
+export function trustedRelays(config: Config): string[] {
+  const own = new URL(config.relayUrl);
+  const safe = own.protocol === 'wss:' || LOOPBACK.has(own.hostname);
+  return safe ? botRelays(config).filter((r) => normalizeURL(r) === normalizeURL(config.relayUrl)) : [];
+}
 
 /** `user@host` at the PUBLIC_URL host, or undefined while the service has no public URL. */
 export function publicAddress(config: Config, user: string): string | undefined {

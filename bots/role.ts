@@ -9,23 +9,15 @@ import type { BotModule } from './bot.ts';
 import { dmBot } from './dm/bot.ts';
 import { nwcBot } from './nwc/bot.ts';
 import { zapperBot } from './zaps/bot.ts';
-import { botRelays, identityEvents, publishIdentity } from './identity.ts';
+import { botRelays, identityEvents, publishIdentity, trustedRelays } from './identity.ts';
 
 /** Every bot, in start order. A new bot adds its module here. */
 export const botModules: BotModule[] = [dmBot, nwcBot, zapperBot];
 
-/**
- * Our own relay verifies every event it hands out, so the bots need not check them again, as
- * long as nobody can alter them on the way: over TLS or on this machine only.
- */
-export function ownRelayIfUntampered(relayUrl: string): string[] {
-  return /^wss:\/\//i.test(relayUrl) || /^ws:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(relayUrl) ? [relayUrl] : [];
-}
-
 async function lead(ctx: Context, bot: BotModule, key: KeyPair, lease: Lease): Promise<Leadership> {
   const log = ctx.log.child({ bot: bot.name, fence: lease.fence });
   const relays = botRelays(ctx.config);
-  const pool = new RelayPool({ relays, trustedRelays: ownRelayIfUntampered(ctx.config.relayUrl), signer: key.signer, log });
+  const pool = new RelayPool({ relays, trusted: trustedRelays(ctx.config), signer: key.signer, log });
   void publishIdentity(pool, identityEvents(bot.profile(ctx.config), relays, key.secretKey), log);
   try {
     const work = await bot.start({ ctx, key, pool, relays, lease, log });

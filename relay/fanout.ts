@@ -65,10 +65,8 @@ export class Fanout {
     this.#scheduled = false;
     const r = this.#o.redis;
     const fail = (err: unknown) => this.#o.log.warn({ err }, 'relay: fan-out publish failed');
-    if (this.#outbox.length) {
-      r.publish(this.#events, `${this.instance}|[${this.#outbox.join(',')}]`).catch(fail);
-      this.#outbox = [];
-    }
+    // The window first: Redis runs one connection's commands in order, so a process that
+    // hears of an event on the channel and then reads the window finds it there.
     if (this.#ephemeral.length) {
       const now = Date.now();
       const windowMs = this.#o.windowSeconds * 1000;
@@ -89,25 +87,36 @@ export class Fanout {
       multi.exec().catch(fail);
       this.#ephemeral = [];
     }
+    if (this.#outbox.length) {
+      r.publish(this.#events, `${this.instance}|[${this.#outbox.join(',')}]`).catch(fail);
+      this.#outbox = [];
+    }
   }
 
   #windowKey(kind: number, author?: string): string {
     return `${this.#o.prefix}:relay:ephemeral:${kind}${author ? `:${author}` : ''}`;
   }
 
-  /** Ephemeral events of these kinds (by these authors, where given) received within the window (any process). */
-  async recentEphemeral(parts: Array<{ kind: number; author?: string }>): Promise<Accepted[]> {
+  /**
+   * Ephemeral events of these kinds (by these authors, where given) received within the window
+   * (any process); `mayMatch` drops texts not worth parsing.
+   */
+  async recentEphemeral(parts: Array<{ kind: number; author?: string }>, mayMatch: (raw: string) => boolean = () => true): Promise<Accepted[]> {
     if (this.#o.windowSeconds <= 0 || parts.length === 0) return [];
     const since = Date.now() - this.#o.windowSeconds * 1000;
     const keys = [...new Set(parts.map((p) => this.#windowKey(p.kind, p.author)))];
+    // Accepted here but not yet written to Redis (it is written on the next tick): a
+    // subscriber that joined after such an event went live would otherwise miss it.
+    const unwritten = this.#ephemeral.filter(({ event }) => parts.some((p) => p.kind === event.kind && (!p.author || p.author === event.pubkey)));
     const lists = await Promise.all(keys.map((k) => this.#o.redis.zrangebyscore(k, since, '+inf')));
     const seen = new Set<string>();
     const out: Accepted[] = [];
     for (const raw of lists.flat()) {
-      if (seen.has(raw)) continue;
+      if (seen.has(raw) || !mayMatch(raw)) continue;
       seen.add(raw);
       out.push({ event: JSON.parse(raw) as NostrEvent, raw });
     }
+    for (const acc of unwritten) if (!seen.has(acc.raw)) out.push(acc);
     return out;
   }
 

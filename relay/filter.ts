@@ -27,6 +27,21 @@ export function matchFilter(f: Filter, e: NostrEvent): boolean {
 
 export const matchAny = (filters: Filter[], e: NostrEvent) => filters.some((f) => matchFilter(f, e));
 
+/** Longer value lists are not tested on the text (each value is a substring search). */
+const TEXT_TEST_MAX_VALUES = 8;
+
+/**
+ * A cheap test on an event's JSON text, true for every event the filters match (and some
+ * others): each `ids` or tag value list a filter requires must have a value in the text, as
+ * JSON.stringify writes it. The ephemeral window uses it to parse only events that may match.
+ */
+export function textPrefilter(filters: Filter[]): (raw: string) => boolean {
+  const required = filters.map((f) => [...(f.ids ? [f.ids] : []), ...(f.tags ?? []).map(([, values]) => values)]
+    .filter((values) => values.length <= TEXT_TEST_MAX_VALUES)
+    .map((values) => values.map((v) => JSON.stringify(v).slice(1, -1))));
+  return (raw) => required.some((lists) => lists.every((needles) => needles.some((n) => raw.includes(n))));
+}
+
 /** NIP-01 order: newest first, ties broken by lowest id. */
 export function compareNewestFirst(a: { created_at: number; id: string }, b: { created_at: number; id: string }): number {
   return b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

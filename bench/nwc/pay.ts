@@ -1,11 +1,16 @@
-// pay_invoice round trip through the whole service: @getalby/sdk NWCClient → relay → NWC
-// service → lightning queue → workers → fake node → back. Measures latency one at a time,
-// then sustained payments/s with N connections each paying back to back. Prints JSON.
+// pay_invoice round trip through the whole service: app → relay → NWC service → lightning
+// queue → workers → fake node → back. Measures latency one at a time, then sustained
+// payments/s with N connections each paying back to back. Prints JSON.
 //
-// Against a running service on the same DATABASE_URL/REDIS_URL/REDIS_PREFIX (the script makes
-// its connections, funds them from the operator's equity and takes invoices from the fake
-// outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0.
-// Usage: node bench/nwc/pay.ts --relay ws://127.0.0.1:7777 [--connections 20] [--seconds 10] [--sequential 100]
+// The apps are bench-only lean clients by default (lean-client.ts: WASM signatures, one
+// answer subscription per app), since real apps run on other devices and the client's CPU
+// would otherwise compete with the service's; `--client alby` uses @getalby/sdk's NWCClient
+// (pure-JS crypto, a REQ per request) instead.
+//
+// Against a running service on the same DATABASE_URL/REDIS_URL/REDIS_PREFIX/MASTER_KEY (the
+// script makes its connections, funds them from the operator's equity and takes invoices from
+// the fake outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0.
+// Usage: node bench/nwc/pay.ts --relay ws://127.0.0.1:7777 [--client lean|alby] [--connections 20] [--seconds 10] [--sequential 100]
 import { randomUUID } from 'node:crypto';
 import { NWCClient } from '@getalby/sdk/nwc';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -18,6 +23,7 @@ import { createLogger } from '../../core/log.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
 import { options, percentiles, print } from '../relay/common.ts';
+import { LeanNwcApp } from './lean-client.ts';
 
 const o = options({
   relay: { type: 'string', default: 'ws://127.0.0.1:7777' },
@@ -25,7 +31,9 @@ const o = options({
   seconds: { type: 'string', default: '10' },
   sequential: { type: 'string', default: '100' },
   rate: { type: 'string', default: '400' },
+  client: { type: 'string', default: 'lean' },
 });
+if (o.client !== 'lean' && o.client !== 'alby') throw new Error('--client is lean or alby');
 const connections = Number(o.connections);
 const seconds = Number(o.seconds);
 const sequential = Number(o.sequential);
@@ -43,31 +51,43 @@ for (let i = 0; i < needed; i += 50) {
   invoices.push(...batch.map((inv) => inv.paymentRequest));
 }
 
-async function app(): Promise<NWCClient> {
+const failures = new Map<string, number>();
+function failed(stage: string, err: unknown): void {
+  const key = `${stage} ${(err as { code?: string }).code ?? String(err)}`;
+  failures.set(key, (failures.get(key) ?? 0) + 1);
+}
+
+interface App { payInvoice(invoice: string): Promise<unknown>; close(): void }
+
+async function app(): Promise<App> {
   const { connection, uri } = await createConnection(ctx, { user: getPublicKey(generateSecretKey()), name: 'bench', scopes: ['pay_invoice', 'get_balance'] });
   await post(ctx.sql, {
     idempotencyKey: `bench:${randomUUID()}`, kind: 'bench.fund',
     postings: [{ accountId: systemAccounts.equity, amountMsat: -1_000_000_000n }, { accountId: connection.walletAccountId, amountMsat: 1_000_000_000n }],
   });
+  if (o.client === 'lean') {
+    const lean = await LeanNwcApp.open(uri, o.relay);
+    // The service has the connection once this is answered: outside the timing.
+    await lean.request('get_balance', {}).catch((err: unknown) => failed('setup', err));
+    return lean;
+  }
   const client = new NWCClient({ nostrWalletConnectUrl: uri });
   await client.getBalance(); // info event, encryption choice, relay connection: outside the timing
-  return client;
+  return { payInvoice: (invoice) => client.payInvoice({ invoice }), close: () => client.close() };
 }
 
 const clients = await Promise.all(Array.from({ length: connections }, () => app()));
 let next = 0;
-const failures = new Map<string, number>();
 
-async function pay(client: NWCClient): Promise<number | undefined> {
+async function pay(client: App): Promise<number | undefined> {
   const invoice = invoices[next++];
   if (!invoice) return undefined;
   const t0 = performance.now();
   try {
-    await client.payInvoice({ invoice });
+    await client.payInvoice(invoice);
     return performance.now() - t0;
   } catch (err) {
-    const code = (err as { code?: string }).code ?? String(err);
-    failures.set(code, (failures.get(code) ?? 0) + 1);
+    failed('pay', err);
     return undefined;
   }
 }
@@ -97,6 +117,7 @@ await closeContext(ctx);
 print({
   benchmark: 'nwc pay_invoice round trip',
   relay: o.relay,
+  client: o.client,
   sequential: percentiles(single),
   sustained: {
     connections,

@@ -61,15 +61,17 @@ interface ConnectionRow { budget_msat: bigint | null; budget_renewal: Renewal; e
  */
 export function budgetHook(q: { connectionId: string; walletAccountId: string; eventId: string; idempotencyKey: string }): BeforeReserve {
   return async (tx: Tx) => {
-    const [c] = await tx<ConnectionRow[]>`
-      select budget_msat, budget_renewal, expires_at, revoked_at from nwc_connections where id = ${q.connectionId} for update`;
+    // One round trip: the lock and the link (undone with everything else if a check below fails).
+    const [c] = await tx<Array<Pick<ConnectionRow, 'budget_msat' | 'budget_renewal' | 'expires_at' | 'revoked_at'> & { linked: boolean }>>`
+      with c as (select budget_msat, budget_renewal, expires_at, revoked_at from nwc_connections where id = ${q.connectionId} for update),
+      linked as (
+        update nwc_requests set transaction_id = t.id from transactions t
+        where nwc_requests.event_id = ${q.eventId} and t.account_id = ${q.walletAccountId} and t.idempotency_key = ${q.idempotencyKey}
+        returning t.id)
+      select c.*, exists (select 1 from linked) as linked from c`;
     if (!c || c.revoked_at) throw new Nip47Error('UNAUTHORIZED', 'this connection was revoked');
     if (c.expires_at && c.expires_at.getTime() <= Date.now()) throw new Nip47Error('UNAUTHORIZED', 'this connection has expired');
-    const [linked] = await tx`
-      update nwc_requests set transaction_id = t.id from transactions t
-      where nwc_requests.event_id = ${q.eventId} and t.account_id = ${q.walletAccountId} and t.idempotency_key = ${q.idempotencyKey}
-      returning t.id`;
-    if (!linked) throw new Nip47Error('INTERNAL', 'the payment could not be linked to its request');
+    if (!c.linked) throw new Nip47Error('INTERNAL', 'the payment could not be linked to its request');
     if (c.budget_msat === null) return;
     // The new payment is linked already, so it is part of the sum.
     const used = await usedBudget(tx, q.connectionId, periodStart(c.budget_renewal, new Date()));

@@ -16,6 +16,8 @@ export interface Request {
   ctx: Context;
   connection: Connection;
   eventId: string;
+  /** Told a payment's transaction when its pay_* request ends with the outcome known. */
+  settled?: (transactionId: string) => void;
 }
 
 /** A payment still in flight: the answer comes when it completes. */
@@ -30,6 +32,12 @@ export function payAnswer(p: PaymentResult): HandlerResult {
   if (p.status === 'pending') return later;
   if (p.status === 'failed') throw new Nip47Error('PAYMENT_FAILED', `payment failed: ${p.message ?? p.reason}`);
   return { preimage: p.preimage, fees_paid: p.feeMsat };
+}
+
+/** The answer of a pay_* request, telling the service when it is final. */
+function paid(r: Request, p: PaymentResult): HandlerResult {
+  if (p.status !== 'pending') r.settled?.(p.transactionId);
+  return payAnswer(p);
 }
 
 const payOptions = (r: Request) => ({
@@ -57,14 +65,14 @@ type Handlers = { [M in Method]: (r: Request, p: Params<M>) => Promise<HandlerRe
 
 export const handlers: Handlers = {
   async pay_invoice(r, p) {
-    return payAnswer(await payInvoice(r.ctx, { ...payOptions(r), paymentRequest: p.invoice, amountMsat: p.amount, metadata: p.metadata }));
+    return paid(r, await payInvoice(r.ctx, { ...payOptions(r), paymentRequest: p.invoice, amountMsat: p.amount, metadata: p.metadata }));
   },
 
   async pay_keysend(r, p) {
     // The payment engine chooses keysend preimages itself, so that a retry pays the same hash.
     if (p.preimage) throw new Nip47Error('NOT_IMPLEMENTED', 'keysend with a preimage of your choice is not supported; leave preimage out');
     const tlvRecords = p.tlv_records && Object.fromEntries(p.tlv_records.map((t) => [t.type.toString(), t.value.toLowerCase()]));
-    return payAnswer(await payKeysend(r.ctx, { ...payOptions(r), destination: p.pubkey, amountMsat: p.amount, tlvRecords, metadata: p.metadata }));
+    return paid(r, await payKeysend(r.ctx, { ...payOptions(r), destination: p.pubkey, amountMsat: p.amount, tlvRecords, metadata: p.metadata }));
   },
 
   async make_invoice(r, p) {

@@ -10,12 +10,12 @@ import { finalizeEvent } from '../../core/nostr/secp.ts';
 import type { Context } from '../../core/context.ts';
 import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
-import type { RelayPool } from '../../core/nostr/pool.ts';
+import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts';
 import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.ts';
 import { resultOf } from '../../core/payments/pay.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
 import { openServiceSecret, toConnection, type Connection, type ConnectionRow } from './connections.ts';
-import { handlers, later, payAnswer, type HandlerResult } from './handlers.ts';
+import { handlers, later, payAnswer, type HandlerResult, type Request } from './handlers.ts';
 import {
   decrypt, encrypt, isMethod, kinds, methods, Nip47Error, notificationTypes, parseJson, parseParams, peer, requestEncryption,
   requestSchema, stringifyJson, supportedEncryptions, type Encryption, type ErrorCode, type Peer,
@@ -58,6 +58,11 @@ export class NwcService {
   readonly #byServiceKey = new Map<string, LiveConnection>();
   readonly #limiter: RateLimiter;
   #subs: Array<{ close(): void }> = [];
+  /** Requests delivered to any of this instance's subscriptions: a resubscription (on every new
+   * connection) gets the last seconds again, which need no second look. */
+  readonly #seen = new BoundedSet(DEDUP_SIZE);
+  /** Payments whose request got its outcome from the handler here: their events need no lookup. */
+  readonly #settledHere = new BoundedSet(DEDUP_SIZE);
   #subscribedKeys = '';
   #reloading?: Promise<void>;
   #reloadAgain = false;
@@ -124,7 +129,7 @@ export class NwcService {
     for (let i = 0; i < keys.length; i += P_PER_FILTER) filters.push({ kinds: [kinds.request], '#p': keys.slice(i, i + P_PER_FILTER), since });
     const subs = [];
     for (let i = 0; i < filters.length; i += FILTERS_PER_SUB) {
-      subs.push(this.pool.subscribe(filters.slice(i, i + FILTERS_PER_SUB), (event) => this.handle(event)));
+      subs.push(this.pool.subscribe(filters.slice(i, i + FILTERS_PER_SUB), (event) => this.handle(event), { seen: this.#seen }));
     }
     // New first, then the old ones: a request in between arrives twice at worst (and runs once).
     const old = this.#subs;
@@ -243,8 +248,9 @@ export class NwcService {
       if (!this.#limiter.take(c.id)) throw new Nip47Error('RATE_LIMITED', 'too many requests; retry in a few seconds');
       if (!isMethod(method)) throw new Nip47Error('NOT_IMPLEMENTED', `unknown method ${JSON.stringify(method.slice(0, 64))}`);
       if (!c.scopes.includes(method)) throw new Nip47Error('RESTRICTED', `this connection may not call ${method}`);
-      const handler = handlers[method] as (r: { ctx: Context; connection: Connection; eventId: string }, p: unknown) => Promise<HandlerResult>;
-      result = await handler({ ctx: this.ctx, connection: c, eventId: event.id }, parseParams(method, params));
+      const handler = handlers[method] as (r: Request, p: unknown) => Promise<HandlerResult>;
+      const settled = (transactionId: string) => this.#settledHere.add(transactionId);
+      result = await handler({ ctx: this.ctx, connection: c, eventId: event.id, settled }, parseParams(method, params));
     } catch (err) {
       return this.#errorOf(method, err, event);
     }
@@ -276,6 +282,7 @@ export class NwcService {
 
   /** A payment that outlived its request's wait has finished: answer the request now. */
   async answerPayment(transactionId: string): Promise<void> {
+    if (this.#settledHere.has(transactionId)) return; // answered (or being answered) by its handler
     const [row] = await this.ctx.sql<{ event_id: string; author: string; encryption: Encryption; method: string; service_pubkey: string }[]>`
       select r.event_id, r.author, r.encryption, r.method, c.service_pubkey from nwc_requests r join nwc_connections c on c.id = r.connection_id
       where r.transaction_id = ${transactionId} and r.status = 'processing'`;

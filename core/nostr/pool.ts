@@ -14,11 +14,6 @@ import { trustVerified, verifyEvent } from './secp.ts';
 export interface RelayPoolOptions {
   /** Relays to read from and publish to by default (our own first). */
   relays: string[];
-  /**
-   * Relays that verify every event themselves (our own): their events are taken as verified
-   * instead of checked again here. Events from any other relay are always verified.
-   */
-  trustedRelays?: string[];
   /** Answers NIP-42 AUTH challenges; without it gated kinds stay unreadable. */
   signer?: Signer;
   log: Logger;
@@ -31,6 +26,12 @@ export interface RelayPoolOptions {
   publishTimeoutMs?: number;
   /** Attempts per relay when a publish fails for a transient reason. */
   publishAttempts?: number;
+  /**
+   * Relays whose events are delivered without checking their signatures again: our own relay,
+   * which verifies every event it accepts, reached over a path nobody can tamper with
+   * (`trustedRelays` in bots/identity.ts). Events from every other relay are verified.
+   */
+  trusted?: string[];
 }
 
 export interface SubscribeOptions {
@@ -41,6 +42,11 @@ export interface SubscribeOptions {
   resumeMarginSec?: number;
   /** Called when a relay has sent everything stored (after each (re)subscription). */
   onEose?: (relay: string) => void;
+  /**
+   * Ids already delivered, shared with other subscriptions (default: this one's own): a
+   * subscription that replaces another then skips what the old one delivered.
+   */
+  seen?: BoundedSet;
 }
 
 /** `stored`: the relay sent it before EOSE (from storage, perhaps again after a reconnect), not live. */
@@ -60,7 +66,7 @@ const AUTH_REQUIRED = /^auth-required:/;
 const AUTH_WAIT_MS = 5_000;
 
 /** Insertion-ordered set that forgets its oldest entries past `capacity`. */
-class BoundedSet {
+export class BoundedSet {
   readonly #items = new Set<string>();
   readonly #capacity: number;
   constructor(capacity: number) {
@@ -74,6 +80,9 @@ class BoundedSet {
     if (this.#items.size > this.#capacity) this.#items.delete(this.#items.values().next().value!);
   }
 }
+
+/** Default number of event ids a subscription remembers. */
+export const DEDUP_SIZE = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -220,7 +229,7 @@ export class RelayPool {
     this.opts = opts;
     this.log = opts.log;
     this.urls = [...new Set(opts.relays.map(normalizeURL))];
-    this.trusted = new Set((opts.trustedRelays ?? []).map(normalizeURL));
+    this.trusted = new Set((opts.trusted ?? []).map(normalizeURL));
     for (const url of this.urls) {
       const link = new RelayLink(this, url, true);
       this.#links.set(url, link);
@@ -237,7 +246,7 @@ export class RelayPool {
   subscribe(filters: Filter[], onEvent: EventHandler, opts: SubscribeOptions = {}): { close(): void } {
     if (this.#closed) throw new Error('relay pool is closed');
     const sub: PoolSub = {
-      filters, onEvent, opts, seen: new BoundedSet(this.opts.dedupSize ?? 10_000),
+      filters, onEvent, opts, seen: opts.seen ?? new BoundedSet(this.opts.dedupSize ?? DEDUP_SIZE),
       lastSeen: new Map(), open: new Map(), closed: false,
     };
     this.subs.add(sub);

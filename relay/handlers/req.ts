@@ -3,7 +3,7 @@
 // each event once. A REQ with an open subscription's id replaces it.
 import { type Connection, Subscription } from '../connection.ts';
 import { type RelayEngine, unixNow } from '../engine.ts';
-import { compareNewestFirst, matchAny, matchesNothing } from '../filter.ts';
+import { compareNewestFirst, matchAny, matchesNothing, textPrefilter } from '../filter.ts';
 import { gatedKinds, isEphemeral } from '../kinds.ts';
 import { closed, eose, eventMessage } from '../messages.ts';
 import { isExpired } from '../nips/nip40.ts';
@@ -21,7 +21,7 @@ async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Pro
     return f.authors ? kinds.flatMap((kind) => f.authors!.map((author) => ({ kind, author }))) : kinds.map((kind) => ({ kind }));
   });
   if (!parts.length) return [];
-  const recent = await r.fanout.recentEphemeral(parts);
+  const recent = await r.fanout.recentEphemeral(parts, textPrefilter(filters));
   return recent.filter((a) => matchAny(filters, a.event) && !isExpired(a.event, now));
 }
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import { createDm, DmError, openDm, replyTo, type IncomingDm } from '../../core/nostr/dm.ts';
 import { keyPair } from '../../core/nostr/keys.ts';
-import { RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
+import { BoundedSet, RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { freePort } from '../support/process.ts';
@@ -60,16 +60,31 @@ describe('relay pool', () => {
     await expect.poll(() => got).toEqual([good.id]);
   });
 
-  it('takes events from a trusted relay (our own, which verifies them) as they come, and still checks every other relay', async () => {
-    const [ours, other] = [await relay(), await relay()];
+  it('checks signatures from every relay except the trusted one (our own, which verified them)', async () => {
+    const [own, other] = [await relay(), await relay()];
     const got: string[] = [];
-    pool({ relays: [ours.url, other.url], trustedRelays: [ours.url] }).subscribe([{ kinds: [1] }], (e) => { got.push(e.content); });
-    await expect.poll(() => ours.reqs.length + other.reqs.length).toBe(2);
-    const [a, b] = [note('via ours'), note('via other')];
-    ours.inject({ ...a, sig: (a.sig[0] === 'a' ? 'b' : 'a') + a.sig.slice(1) });
-    other.inject({ ...b, sig: (b.sig[0] === 'a' ? 'b' : 'a') + b.sig.slice(1) });
+    pool({ relays: [own.url, other.url], trusted: [own.url] }).subscribe([{ kinds: [1] }], (e) => { got.push(e.content); });
+    await expect.poll(() => own.reqs.length + other.reqs.length).toBe(2);
+    const forged = (e: NostrEvent) => ({ ...e, sig: (e.sig[0] === 'a' ? 'b' : 'a') + e.sig.slice(1) });
+    other.inject(forged(note('forged elsewhere')));
+    own.inject(forged(note('from our relay')));
     other.inject(note('good'));
-    await expect.poll(() => got.sort()).toEqual(['good', 'via ours']);
+    await expect.poll(() => got.sort()).toEqual(['from our relay', 'good']);
+  });
+
+  it('lets a subscription that replaces another skip what the old one delivered', async () => {
+    const r = await relay();
+    const old = note('before'); r.inject(old);
+    const p = pool({ relays: [r.url] });
+    const seen = new BoundedSet(100);
+    const first: string[] = [];
+    const a = p.subscribe([{ kinds: [1] }], (e) => { first.push(e.id); }, { seen });
+    await expect.poll(() => first).toEqual([old.id]);
+    const second: string[] = [];
+    p.subscribe([{ kinds: [1] }], (e) => { second.push(e.id); }, { seen });
+    a.close();
+    const fresh = note('after'); r.inject(fresh);
+    await expect.poll(() => second).toEqual([fresh.id]);
   });
 
   it('tells stored events (sent before EOSE, again after a reconnect) from live ones', async () => {

@@ -2,12 +2,24 @@ import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config.ts';
 import { dmBot } from '../../../bots/dm/bot.ts';
-import { botRelays, identityEvents } from '../../../bots/identity.ts';
+import { botRelays, identityEvents, trustedRelays } from '../../../bots/identity.ts';
 
 describe('bot identity', () => {
   it('uses our own relay unless NOSTR_RELAYS says otherwise', () => {
     expect(botRelays(parseConfig({ RELAY_PORT: '9000' }))).toEqual(['ws://127.0.0.1:9000']);
     expect(botRelays(parseConfig({ NOSTR_RELAYS: 'wss://a.example, wss://b.example' }))).toEqual(['wss://a.example', 'wss://b.example']);
+  });
+
+  it('trusts only our own relay, and only over loopback or TLS, not to need signatures checked again', () => {
+    expect(trustedRelays(parseConfig({ RELAY_PORT: '9000' }))).toEqual(['ws://127.0.0.1:9000']);
+    expect(trustedRelays(parseConfig({ RELAY_URL: 'wss://relay.example/', NOSTR_RELAYS: 'wss://relay.example, wss://other.example' }))).toEqual(['wss://relay.example']);
+    expect(trustedRelays(parseConfig({ RELAY_URL: 'ws://[::1]:9000', NOSTR_RELAYS: 'ws://[::1]:9000/,wss://other.example' }))).toEqual(['ws://[::1]:9000/']);
+    // Plain ws:// over a network could be altered in transit; other relays are never trusted.
+    expect(trustedRelays(parseConfig({ RELAY_URL: 'ws://relay.example', NOSTR_RELAYS: 'ws://relay.example' }))).toEqual([]);
+    expect(trustedRelays(parseConfig({ RELAY_PORT: '9000', NOSTR_RELAYS: 'wss://other.example' }))).toEqual([]);
+    for (const url of ['ws://10.0.0.5:7777', 'ws://127.0.0.1.evil.com:7777', 'ws://localhost.evil.com']) {
+      expect(trustedRelays(parseConfig({ RELAY_URL: url, NOSTR_RELAYS: url })), url).toEqual([]);
+    }
   });
 
   it('announces NIP-05 and lightning address only with a public URL', () => {
