@@ -7,7 +7,7 @@
 //
 //   node bench/ledger/run.ts [--database-url URL] [--redis-url URL] [--seconds 10]
 //     [--concurrency 32] [--accounts 200] [--payments 3000] [--only journals,transfers,lightning]
-//     [--pool N (PostgreSQL connections; default concurrency + 10)]
+//     [--pool N (PostgreSQL connections; default DATABASE_POOL, as the service)]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../core/config.ts';
@@ -82,7 +82,7 @@ function pair(ids: string[]): [string, string] {
 
 const config = parseConfig({
   ...process.env, DATABASE_URL: o['database-url'], REDIS_URL: o['redis-url'], REDIS_PREFIX: `flash_bench_${randomBytes(4).toString('hex')}`,
-  DATABASE_POOL: o.pool ?? String(Math.min(200, concurrency + 10)), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
+  ...(o.pool && { DATABASE_POOL: o.pool }), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
   MASTER_KEY: process.env.MASTER_KEY ?? '22'.repeat(32),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
