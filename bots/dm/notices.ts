@@ -6,7 +6,6 @@ import { hostname } from 'node:os';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
 import type { Logger } from '../../core/log.ts';
-import { getTransaction } from '../../core/payments/transactions.ts';
 import { t } from './i18n/index.ts';
 import { senderLabel, tellOutcome } from './payments.ts';
 import type { DmDeps } from './session.ts';
@@ -25,9 +24,12 @@ async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
   await d.messenger.send(account.pubkey, user.scheme ?? await d.messenger.schemeFor(account.pubkey), text);
 }
 
-async function finished(d: DmDeps, e: PaymentEvent): Promise<void> {
-  const tx = await getTransaction(d.ctx.sql, e.transactionId);
-  if (tx) await tellOutcome(d, tx);
+/** The event carries what the outcome DM says: no need to read the payment again. */
+function finished(d: DmDeps, e: PaymentEvent): Promise<void> {
+  return tellOutcome(d, {
+    id: e.transactionId, status: e.type === 'payment.sent' ? 'succeeded' : 'failed', amountMsat: e.amountMsat,
+    feeMsat: e.feeMsat, preimage: e.preimage, failureReason: e.reason,
+  });
 }
 
 export function startNotices(d: DmDeps, opts: { botPubkey: string; log: Logger }): Promise<{ stop(): Promise<void> }> {

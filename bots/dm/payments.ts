@@ -209,8 +209,11 @@ function resultText(lang: Lang, r: Exclude<PaymentResult, { status: 'pending' }>
     : t(lang, 'payment.failed', { reason: r.reason as FailureReason });
 }
 
+/** What the outcome DM says: a finished payment's row, or its `payment.sent` / `payment.failed` event. */
+export type Outcome = Pick<Transaction, 'id' | 'status' | 'amountMsat' | 'feeMsat' | 'preimage' | 'failureReason'>;
+
 /** Sends a finished payment's outcome to whoever was told it was in flight, once. */
-export async function tellOutcome(d: DmDeps, tx: Transaction): Promise<void> {
+export async function tellOutcome(d: DmDeps, tx: Outcome): Promise<void> {
   const waiting = await store.claimOutcome(d.ctx.sql, tx.id);
   if (!waiting) return;
   const { lang } = await d.userSettings(waiting.pubkey);
