@@ -6,6 +6,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { bech32 } from '@scure/base';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { CodedError } from './errors.ts';
 import { decodeBolt11, type Bolt11 } from './payments/bolt11.ts';
 
 export const lnurlErrorReasons = [
@@ -14,13 +15,8 @@ export const lnurlErrorReasons = [
 ] as const;
 export type LnurlErrorReason = (typeof lnurlErrorReasons)[number];
 
-export class LnurlError extends Error {
+export class LnurlError extends CodedError<LnurlErrorReason> {
   override name = 'LnurlError';
-  readonly reason: LnurlErrorReason;
-  constructor(reason: LnurlErrorReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
 }
 
 /** LUD-16: `name@domain`; the name as LUD-16 allows, the domain a host name. */

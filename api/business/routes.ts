@@ -34,7 +34,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       }
     });
     api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-      if (err instanceof HttpAuthError) return fail(reply, 401, err.reason, err.message);
+      if (err instanceof HttpAuthError) return fail(reply, 401, err.code, err.message);
       if (err instanceof BatchError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
       ctx.log.error({ err }, 'business API request failed');

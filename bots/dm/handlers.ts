@@ -63,8 +63,8 @@ const username: Handler<'username'> = async (d, s, cmd) => {
     return text(t(s.lang, 'username.set', { name, address }));
   } catch (err) {
     if (!(err instanceof UsernameError)) throw err;
-    if (err.reason === 'invalid') return text(t(s.lang, 'error.username', USERNAME));
-    return text(t(s.lang, err.reason === 'taken' ? 'username.taken' : 'username.reserved', { name: cmd.name }));
+    if (err.code === 'invalid') return text(t(s.lang, 'error.username', USERNAME));
+    return text(t(s.lang, err.code === 'taken' ? 'username.taken' : 'username.reserved', { name: cmd.name }));
   }
 };
 

@@ -167,9 +167,9 @@ async function refusalText(d: DmDeps, s: Session, p: PreparedPayment, err: unkno
   const to = p.type === 'invoice' ? '' : p.to;
   if (err instanceof LnurlError) return t(s.lang, 'send.lnurl-failed', { address: to });
   if (err instanceof ZapError) {
-    if (err.reason === 'self_zap') return t(s.lang, 'error.payment.self_payment');
-    if (err.reason === 'event_not_found') return t(s.lang, 'zap.not-found', { target: to });
-    if (err.reason === 'unknown_recipient') return t(s.lang, 'send.not-found', { address: to });
+    if (err.code === 'self_zap') return t(s.lang, 'error.payment.self_payment');
+    if (err.code === 'event_not_found') return t(s.lang, 'zap.not-found', { target: to });
+    if (err.code === 'unknown_recipient') return t(s.lang, 'send.not-found', { address: to });
     throw err;
   }
   const needed = p.type === 'transfer' ? p.msat : p.msat + defaultFeeReserve(d.ctx.config, p.msat);

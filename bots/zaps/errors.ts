@@ -1,9 +1,6 @@
 // Why a zap could not be sent, as a stable reason code (batch lines, DM replies).
-export class ZapError extends Error {
+import { CodedError } from '../../core/errors.ts';
+
+export class ZapError extends CodedError<string> {
   override name = 'ZapError';
-  readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.reason = reason;
-  }
 }

@@ -4,6 +4,7 @@ import { isAddressableKind, isReplaceableKind } from 'nostr-tools/kinds';
 import { makeZapReceipt, makeZapRequest } from 'nostr-tools/nip57';
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
 import { z } from 'zod';
+import { CodedError } from '../../core/errors.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
 import { verifySignature } from './signing.ts';
 
@@ -30,12 +31,10 @@ export const zapRequestReasons = {
 } as const;
 export type ZapRequestReason = keyof typeof zapRequestReasons;
 
-export class ZapRequestError extends Error {
+export class ZapRequestError extends CodedError<ZapRequestReason> {
   override name = 'ZapRequestError';
-  readonly reason: ZapRequestReason;
-  constructor(reason: ZapRequestReason, detail?: string) {
-    super(`invalid zap request: ${zapRequestReasons[reason].text}${detail ? ` (${detail})` : ''}`);
-    this.reason = reason;
+  constructor(code: ZapRequestReason, detail?: string) {
+    super(code, `invalid zap request: ${zapRequestReasons[code].text}${detail ? ` (${detail})` : ''}`);
   }
 }
 

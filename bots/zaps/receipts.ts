@@ -26,7 +26,7 @@ function zapRequestOf(ctx: Context, event: PaymentEvent): ZapRequest | undefined
   } catch (err) {
     if (!(err instanceof ZapRequestError)) throw err;
     // No receipt can ever be made for it: retrying the event would not help.
-    ctx.log.error({ paymentHash: event.paymentHash, reason: err.reason }, 'paid zap invoice with an invalid zap request; no receipt');
+    ctx.log.error({ paymentHash: event.paymentHash, reason: err.code }, 'paid zap invoice with an invalid zap request; no receipt');
     return undefined;
   }
 }

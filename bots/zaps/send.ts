@@ -123,7 +123,7 @@ function zapRequestJson(order: ZapOrder, recipient: string, lnurl?: string): str
     // Ours are checked too (not the signature just made): a request no receipt can follow is never paid.
     return parseZapRequest(json, { amountMsat: order.amountMsat, recipient, trusted: order.signed === undefined }).json;
   } catch (err) {
-    if (err instanceof ZapRequestError) throw new ZapError(`zap_request_${err.reason}`, err.message);
+    if (err instanceof ZapRequestError) throw new ZapError(`zap_request_${err.code}`, err.message);
     throw err;
   }
 }
@@ -177,8 +177,8 @@ function parseSignedRecipient(signed: string | undefined): string | undefined {
 
 /** A stable reason for any failure of sendZap, for batch lines and DM replies. */
 export function zapFailureReason(err: unknown): string {
-  if (err instanceof ZapError) return err.reason;
-  if (err instanceof LnurlError) return `lnurl_${err.reason}`;
+  if (err instanceof ZapError) return err.code;
+  if (err instanceof LnurlError) return `lnurl_${err.code}`;
   if (err instanceof PaymentError) return err.code;
   return 'error';
 }

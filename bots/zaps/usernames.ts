@@ -1,6 +1,7 @@
 // Usernames: the `<name>` of `<name>@<our domain>` (lightning address, NIP-05). Lower-case
 // a-z 0-9 . _ -, unique, one per user; reserved names and anything shaped like an npub refused.
 import type { Sql } from '../../core/db.ts';
+import { CodedError } from '../../core/errors.ts';
 
 export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
 const SHAPE = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
@@ -16,13 +17,8 @@ export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
 
 export type UsernameErrorReason = 'invalid' | 'reserved' | 'taken';
 
-export class UsernameError extends Error {
+export class UsernameError extends CodedError<UsernameErrorReason> {
   override name = 'UsernameError';
-  readonly reason: UsernameErrorReason;
-  constructor(reason: UsernameErrorReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
 }
 
 /** The canonical form of `input`, or a typed refusal. `extraReserved` adds configured names. */

@@ -3,6 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { finalizeEvent, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import { CodedError } from '../errors.ts';
 import { eventSchema } from './event.ts';
 
 export const HTTP_AUTH_KIND = 27235;
@@ -22,12 +23,10 @@ export const httpAuthReasons = {
 } as const;
 export type HttpAuthReason = keyof typeof httpAuthReasons;
 
-export class HttpAuthError extends Error {
+export class HttpAuthError extends CodedError<HttpAuthReason> {
   override name = 'HttpAuthError';
-  readonly reason: HttpAuthReason;
-  constructor(reason: HttpAuthReason) {
-    super(httpAuthReasons[reason]);
-    this.reason = reason;
+  constructor(code: HttpAuthReason) {
+    super(code, httpAuthReasons[code]);
   }
 }
 

@@ -52,7 +52,7 @@ describe('usernames', () => {
   it('claims, renames, and refuses taken, reserved and malformed names', async () => {
     const ctx = svc.wallet.ctx;
     expect(await setUsername(ctx, user, 'Satoshi')).toEqual({ name: 'satoshi', address: 'satoshi@flash.test' });
-    const reason = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof UsernameError ? e.reason : String(e)));
+    const reason = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof UsernameError ? e.code : String(e)));
     expect(await reason(setUsername(ctx, friend, 'satoshi'))).toBe('taken');
     expect(await reason(setUsername(ctx, friend, 'admin'))).toBe('reserved');
     expect(await reason(setUsername(ctx, friend, ctx.config.BOT_DM_USERNAME))).toBe('reserved');

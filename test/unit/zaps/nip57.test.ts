@@ -19,7 +19,7 @@ function reasonOf(json: string, opts: { amountMsat?: bigint; recipient?: string 
     parseZapRequest(json, { amountMsat: opts.amountMsat ?? amountMsat, recipient: opts.recipient ?? recipient });
     return 'accepted';
   } catch (err) {
-    if (err instanceof ZapRequestError) return err.reason;
+    if (err instanceof ZapRequestError) return err.code;
     throw err;
   }
 }

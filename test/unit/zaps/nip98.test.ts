@@ -12,7 +12,7 @@ function reason(f: () => unknown): HttpAuthReason | 'ok' {
     f();
     return 'ok';
   } catch (err) {
-    if (err instanceof HttpAuthError) return err.reason;
+    if (err instanceof HttpAuthError) return err.code;
     throw err;
   }
 }

@@ -6,7 +6,7 @@ const reason = (name: string, extra: string[] = []): UsernameErrorReason | strin
   try {
     return checkUsername(name, extra);
   } catch (err) {
-    if (err instanceof UsernameError) return err.reason;
+    if (err instanceof UsernameError) return err.code;
     throw err;
   }
 };
