@@ -1,41 +1,58 @@
 // Group commit: writes from many callers go to the database in batches, one transaction per
-// batch, so that they share a statement and a commit instead of paying for one each. A batch
-// leaves at once while fewer than `maxInFlight` are being written; whatever arrives meanwhile
-// waits and leaves together when one finishes, so batches grow with load and a lone write
-// waits for nothing. A batch that fails is retried item by item, so that one bad item gets
-// its own error and does not fail its neighbours.
+// batch, so that they share a statement and a commit instead of paying for one each. Up to
+// `maxInFlight` batches are written at once; whatever arrives meanwhile waits and leaves
+// together when one finishes, so batches grow with load. With `delayMs` a batch also waits
+// that long for company (unless it is full); without, a lone write waits for nothing. A batch
+// that fails is retried item by item, so that one bad item gets its own error and does not
+// fail its neighbours.
 
 interface Pending<I, O> { item: I; resolve(o: O): void; reject(e: unknown): void }
 
+export interface GroupCommitOptions { batchMax: number; maxInFlight: number; delayMs?: number }
+
 export class GroupCommit<I, O> {
   readonly #write: (items: I[]) => Promise<O[]>;
-  readonly #batchMax: number;
-  readonly #maxInFlight: number;
+  readonly #opts: GroupCommitOptions;
   #queue: Array<Pending<I, O>> = [];
   #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #drained: Array<() => void> = [];
 
   /** `write` commits the items in one transaction and returns their outcomes in order. */
-  constructor(write: (items: I[]) => Promise<O[]>, opts: { batchMax: number; maxInFlight: number }) {
+  constructor(write: (items: I[]) => Promise<O[]>, opts: GroupCommitOptions) {
     this.#write = write;
-    this.#batchMax = opts.batchMax;
-    this.#maxInFlight = opts.maxInFlight;
+    this.#opts = opts;
   }
 
   /** Settles once the item's batch has committed (or with the item's own error). */
   submit(item: I): Promise<O> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
+      if (this.#opts.delayMs && this.#queue.length < this.#opts.batchMax) this.#timer ??= setTimeout(() => this.#flush(), this.#opts.delayMs);
+      else this.#flush();
+    });
+  }
+
+  /** Waits until every submitted item has committed. */
+  async drain(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#drained.push(resolve);
       this.#flush();
     });
   }
 
   #flush(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length) {
-      const batch = this.#queue.splice(0, this.#batchMax);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#inFlight < this.#opts.maxInFlight && this.#queue.length) {
+      const batch = this.#queue.splice(0, this.#opts.batchMax);
       this.#inFlight++;
       void this.#commit(batch).finally(() => {
         this.#inFlight--;
-        this.#flush();
+        // Whatever queued meanwhile has waited long enough.
+        if (this.#queue.length) this.#flush();
+        else if (this.#inFlight === 0) for (const done of this.#drained.splice(0)) done();
       });
     }
   }

@@ -2,6 +2,7 @@
 // RELAY_BATCH_MS share one transaction, and each caller's promise settles only after that
 // transaction commits (so OK true always means durable). Reads turn filters into SQL (query.ts).
 import type { Sql, Tx } from '../core/db.ts';
+import { GroupCommit } from '../core/group-commit.ts';
 import { compareNewestFirst } from './filter.ts';
 import { replaceKey, searchableKinds } from './kinds.ts';
 import { deletionTargets } from './nips/nip09.ts';
@@ -19,8 +20,6 @@ export interface Write extends Accepted {
 }
 
 export interface StoredRow { created_at: number; id: string; kind: number; raw: string }
-
-interface Pending { write: Write; resolve(o: WriteOutcome): void; reject(e: unknown): void }
 
 /** Longest tag value that is indexed for `#x` lookups (btree rows have a size limit). */
 const MAX_INDEXED_TAG_VALUE = 1024;
@@ -55,68 +54,24 @@ export const searchText = (e: NostrEvent) => (searchableKinds.has(e.kind) ? e.co
 
 export class EventStore {
   readonly sql: Sql;
-  readonly #batchMs: number;
-  readonly #batchMax: number;
-  #queue: Pending[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #inFlight = 0;
-  #drained: Array<() => void> = [];
+  readonly #commits: GroupCommit<Write, WriteOutcome>;
 
   constructor(sql: Sql, opts: { batchMs: number; batchMax: number }) {
     this.sql = sql;
-    this.#batchMs = opts.batchMs;
-    this.#batchMax = opts.batchMax;
+    this.#commits = new GroupCommit((writes) => this.sql.begin((tx) => this.#writeBatch(tx, writes)),
+      { batchMax: opts.batchMax, maxInFlight: MAX_IN_FLIGHT, delayMs: opts.batchMs });
   }
 
   readonly #bytes = (hex: string[]) => this.sql.array(hex.map(buf) as never, 1001);
 
   /** Queues an event for the next group commit; settles after that commit. */
   write(write: Write): Promise<WriteOutcome> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
-      if (this.#queue.length >= this.#batchMax) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#batchMs);
-    });
-  }
-
-  #flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#inFlight >= MAX_IN_FLIGHT || this.#queue.length === 0) return;
-    const batch = this.#queue.splice(0, this.#batchMax);
-    this.#inFlight++;
-    void this.#commit(batch).finally(() => {
-      this.#inFlight--;
-      // Whatever queued meanwhile has waited long enough.
-      if (this.#queue.length) this.#flush();
-      else if (this.#inFlight === 0) for (const done of this.#drained.splice(0)) done();
-    });
-  }
-
-  async #commit(batch: Pending[]): Promise<void> {
-    try {
-      const outcomes = await this.sql.begin((tx) => this.#writeBatch(tx, batch.map((p) => p.write)));
-      batch.forEach((p, i) => p.resolve(outcomes[i]!));
-    } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
-      // One bad write must not fail its neighbours: retry each in its own transaction.
-      for (const p of batch) {
-        try {
-          p.resolve((await this.sql.begin((tx) => this.#writeBatch(tx, [p.write])))[0]!);
-        } catch (e) {
-          p.reject(e);
-        }
-      }
-    }
+    return this.#commits.submit(write);
   }
 
   /** Waits for every queued write to commit. */
-  async drain(): Promise<void> {
-    if (this.#queue.length === 0 && this.#inFlight === 0) return;
-    await new Promise<void>((resolve) => {
-      this.#drained.push(resolve);
-      this.#flush();
-    });
+  drain(): Promise<void> {
+    return this.#commits.drain();
   }
 
   async #writeBatch(tx: Tx, writes: Write[]): Promise<WriteOutcome[]> {

@@ -52,4 +52,19 @@ describe('GroupCommit', () => {
     expect(await Promise.all(results)).toEqual([{ v: 10 }, { v: 20 }, { e: 'refused 3' }, { v: 40 }]);
     expect(w.batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
+
+  it('with a delay, gathers a batch for that long unless it fills up, and drains what is queued', async () => {
+    const w = holdingWriter();
+    const gc = new GroupCommit(w.write, { batchMax: 3, maxInFlight: 1, delayMs: 60_000 });
+    const some = [1, 2].map((n) => gc.submit(n));
+    expect(w.batches).toEqual([]);
+    const full = gc.submit(3);
+    expect(w.batches).toEqual([[1, 2, 3]]);
+    const late = gc.submit(4);
+    const drained = gc.drain();
+    await w.releaseAll();
+    await drained;
+    expect(await Promise.all([...some, full, late])).toEqual([10, 20, 30, 40]);
+    expect(w.batches).toEqual([[1, 2, 3], [4]]);
+  });
 });
