@@ -8,7 +8,7 @@ import { HttpStatusError } from '../../core/errors.ts';
 import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
-import { getTransaction, toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
+import { toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { resultOf, type PaymentResult } from '../../core/payments/pay.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
 import { openSigningKey, type Business } from './business.ts';
@@ -328,11 +328,10 @@ export async function batchSummary(ctx: Context, businessId: string, batchId: st
   const [b] = await ctx.sql<{ id: string; status: 'running' | 'finished'; amount_msat: bigint; created_at: Date; finished_at: Date | null }[]>`
     select id, status, amount_msat, created_at, finished_at from zap_batches where id = ${batchId} and business_id = ${businessId}`;
   if (!b) return undefined;
-  const pending = await ctx.sql<{ line: number; transaction_id: string }[]>`
-    select line, transaction_id from zap_batch_lines where batch_id = ${batchId} and status = 'pending' and transaction_id is not null`;
-  const settled = (await Promise.all(pending.map(async (p) => ({ line: p.line, t: await getTransaction(ctx.sql, p.transaction_id) }))))
-    .filter((p) => p.t && p.t.status !== 'pending');
-  if (settled.length) await saveLines(ctx, batchId, settled.map((p) => ({ line: p.line, update: fromTransaction(p.t!) })));
+  const settled = await ctx.sql<Array<TransactionRow & { line: number }>>`
+    select t.*, l.line from zap_batch_lines l join transactions t on t.id = l.transaction_id
+    where l.batch_id = ${batchId} and l.status = 'pending' and t.status <> 'pending'`;
+  if (settled.length) await saveLines(ctx, batchId, settled.map((r) => ({ line: r.line, update: fromTransaction(toTransaction(r)) })));
   const counts = await ctx.sql<{ status: string; n: number; fees: bigint }[]>`
     select status, count(*)::int as n, coalesce(sum(fee_msat), 0)::int8 as fees from zap_batch_lines where batch_id = ${batchId} group by status`;
   const count = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;
