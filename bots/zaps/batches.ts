@@ -11,7 +11,7 @@ import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
 import { toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { resultOf, type PaymentResult } from '../../core/payments/pay.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
-import { openSigningKey, type Business } from './business.ts';
+import { openSigningKey, toBusiness, type Business, type BusinessRow } from './business.ts';
 import { signEvent } from './signing.ts';
 import { pointerOf } from './pointers.ts';
 import { ownZapRelays } from './receive.ts';
@@ -224,11 +224,11 @@ const openLines = (ctx: Context, batchId: string) => ctx.sql<LineRow[]>`
  * whose payment exists (looked up for all lines at once) is reported from it, never paid again.
  */
 export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): Promise<{ paid: number; failed: number; pending: number }> {
-  const [b] = await ctx.sql<{ business_id: string; amount_msat: bigint; comment: string; event: string | null; relays: string[]; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }[]>`
-    select z.business_id, z.amount_msat, z.comment, z.event, z.relays, b.pubkey, b.name, b.concurrency, b.sealed_signing_key
+  const [b] = await ctx.sql<Array<BusinessRow & { amount_msat: bigint; comment: string; event: string | null; relays: string[] }>>`
+    select b.*, z.amount_msat, z.comment, z.event, z.relays
     from zap_batches z join businesses b on b.account_id = z.business_id where z.id = ${batchId}`;
   if (!b) throw new Error(`no zap batch ${batchId}`);
-  const business: Business = { accountId: b.business_id, pubkey: b.pubkey, name: b.name, concurrency: b.concurrency, hasSigningKey: b.sealed_signing_key !== null };
+  const business = toBusiness(b);
   const target = b.event ? pointerOf(b.event) : undefined;
   const batch: RunningBatch = {
     id: batchId, amountMsat: b.amount_msat, comment: b.comment, business, target,
