@@ -8,6 +8,7 @@ import type { Logger } from '../../core/log.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { BotModule } from '../bot.ts';
 import { runBatchAttempt } from './batches.ts';
+import { addressDomain } from './receive.ts';
 import { enqueuePending, onZapPaid, publishReceipt, type PublishTo } from './receipts.ts';
 
 const QUEUE_CONCURRENCY = 64;
@@ -36,7 +37,7 @@ export const zapperBot: BotModule = {
   configuredKey: (config) => config.ZAP_NSEC,
   profile: (config) => ({
     name: 'Flash zaps',
-    about: `Signs the zap receipts of lightning addresses at ${new URL(config.publicUrl).host}.`,
+    about: `Signs the zap receipts of lightning addresses at ${addressDomain(config)}.`,
   }),
   start: async ({ ctx, key, pool, log }) => startZapper(ctx, { key, log, publish: async (event, relay) => (await pool.publish(event, [relay]))[0]! }),
 };
