@@ -94,11 +94,3 @@ export async function publishReceipt(ctx: Context, publish: PublishTo, job: { pa
   await enqueueAttempt(ctx, { ...job, attempt: job.attempt + 1 }, receiptBackoffMs(job.attempt));
   return 'retrying';
 }
-
-/** Receipts we published for a recipient (for `flash` tools and tests). */
-export async function receiptsFor(ctx: Context, paymentHash: string): Promise<{ event?: NostrEvent; deliveries: Array<{ relay: string; status: string; attempts: number }> }> {
-  const [r] = await ctx.sql<{ event: NostrEvent }[]>`select event from zap_receipts where payment_hash = ${paymentHash}`;
-  const deliveries = await ctx.sql<{ relay: string; status: string; attempts: number }[]>`
-    select relay, status, attempts from zap_receipt_deliveries where payment_hash = ${paymentHash} order by relay`;
-  return { event: r?.event, deliveries: [...deliveries] };
-}
