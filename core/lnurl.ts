@@ -32,6 +32,9 @@ export function parseLightningAddress(input: string): LightningAddress {
 
 export const isLightningAddress = (input: string): boolean => ADDRESS.test(input.trim().toLowerCase());
 
+/** LUD-06's description hash: hex SHA-256 of the metadata (or, for a zap, of the zap request) as sent. */
+export const descriptionHashOf = (text: string): string => bytesToHex(sha256(new TextEncoder().encode(text)));
+
 const LNURL_LIMIT = 2000;
 export function encodeLnurl(url: string): string {
   return bech32.encode('lnurl', bech32.toWords(new TextEncoder().encode(url)), LNURL_LIMIT);
@@ -177,8 +180,7 @@ export class LnurlClient {
     }
     const parsed = invoiceSchema.safeParse(await this.#getJson(url.toString()));
     if (!parsed.success) throw new LnurlError('bad_response', 'callback answer has no pr');
-    const expectedHash = bytesToHex(sha256(new TextEncoder().encode(req.zapRequest ?? pay.metadata)));
-    return verifyInvoice(parsed.data.pr, { amountMsat: req.amountMsat, descriptionHash: expectedHash });
+    return verifyInvoice(parsed.data.pr, { amountMsat: req.amountMsat, descriptionHash: descriptionHashOf(req.zapRequest ?? pay.metadata) });
   }
 }
 

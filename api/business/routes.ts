@@ -3,10 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
+import { HttpStatusError } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../bots/zaps/business.ts';
-import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../bots/zaps/batches.ts';
+import { batchReport, batchRequest, batchSummary, submitBatch } from '../../bots/zaps/batches.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: string; business?: Business }
@@ -18,7 +19,7 @@ function fail(reply: FastifyReply, status: number, error: string, reason: string
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
-  if (!r.success) throw new BatchError(400, r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!r.success) throw new HttpStatusError(400, r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   return r.data;
 }
 
@@ -35,7 +36,8 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
     });
     api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       if (err instanceof HttpAuthError) return fail(reply, 401, err.code, err.message);
-      if (err instanceof BatchError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
+      // BatchError and the request checks here.
+      if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
       ctx.log.error({ err }, 'business API request failed');
       return fail(reply, 500, 'internal', 'internal error');
@@ -63,7 +65,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       try {
         return { pubkey: await setSigningKey(ctx, req.business!.accountId, parseSecretKey(secretKey)) };
       } catch (err) {
-        if (err instanceof KeyError) throw new BatchError(400, err.message);
+        if (err instanceof KeyError) throw new HttpStatusError(400, err.message);
         throw err;
       }
     });

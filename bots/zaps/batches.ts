@@ -8,10 +8,10 @@ import { HttpStatusError } from '../../core/errors.ts';
 import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
-import { getTransaction, toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
+import { toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { resultOf, type PaymentResult } from '../../core/payments/pay.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
-import { openSigningKey, type Business } from './business.ts';
+import { openSigningKey, toBusiness, type Business, type BusinessRow } from './business.ts';
 import { signEvent } from './signing.ts';
 import { pointerOf } from './pointers.ts';
 import { ownZapRelays } from './receive.ts';
@@ -224,11 +224,11 @@ const openLines = (ctx: Context, batchId: string) => ctx.sql<LineRow[]>`
  * whose payment exists (looked up for all lines at once) is reported from it, never paid again.
  */
 export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): Promise<{ paid: number; failed: number; pending: number }> {
-  const [b] = await ctx.sql<{ business_id: string; amount_msat: bigint; comment: string; event: string | null; relays: string[]; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }[]>`
-    select z.business_id, z.amount_msat, z.comment, z.event, z.relays, b.pubkey, b.name, b.concurrency, b.sealed_signing_key
+  const [b] = await ctx.sql<Array<BusinessRow & { amount_msat: bigint; comment: string; event: string | null; relays: string[] }>>`
+    select b.*, z.amount_msat, z.comment, z.event, z.relays
     from zap_batches z join businesses b on b.account_id = z.business_id where z.id = ${batchId}`;
   if (!b) throw new Error(`no zap batch ${batchId}`);
-  const business: Business = { accountId: b.business_id, pubkey: b.pubkey, name: b.name, concurrency: b.concurrency, hasSigningKey: b.sealed_signing_key !== null };
+  const business = toBusiness(b);
   const target = b.event ? pointerOf(b.event) : undefined;
   const batch: RunningBatch = {
     id: batchId, amountMsat: b.amount_msat, comment: b.comment, business, target,
@@ -328,11 +328,10 @@ export async function batchSummary(ctx: Context, businessId: string, batchId: st
   const [b] = await ctx.sql<{ id: string; status: 'running' | 'finished'; amount_msat: bigint; created_at: Date; finished_at: Date | null }[]>`
     select id, status, amount_msat, created_at, finished_at from zap_batches where id = ${batchId} and business_id = ${businessId}`;
   if (!b) return undefined;
-  const pending = await ctx.sql<{ line: number; transaction_id: string }[]>`
-    select line, transaction_id from zap_batch_lines where batch_id = ${batchId} and status = 'pending' and transaction_id is not null`;
-  const settled = (await Promise.all(pending.map(async (p) => ({ line: p.line, t: await getTransaction(ctx.sql, p.transaction_id) }))))
-    .filter((p) => p.t && p.t.status !== 'pending');
-  if (settled.length) await saveLines(ctx, batchId, settled.map((p) => ({ line: p.line, update: fromTransaction(p.t!) })));
+  const settled = await ctx.sql<Array<TransactionRow & { line: number }>>`
+    select t.*, l.line from zap_batch_lines l join transactions t on t.id = l.transaction_id
+    where l.batch_id = ${batchId} and l.status = 'pending' and t.status <> 'pending'`;
+  if (settled.length) await saveLines(ctx, batchId, settled.map((r) => ({ line: r.line, update: fromTransaction(toTransaction(r)) })));
   const counts = await ctx.sql<{ status: string; n: number; fees: bigint }[]>`
     select status, count(*)::int as n, coalesce(sum(fee_msat), 0)::int8 as fees from zap_batch_lines where batch_id = ${batchId} group by status`;
   const count = (s: string) => counts.find((c) => c.status === s)?.n ?? 0;

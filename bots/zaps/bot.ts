@@ -6,18 +6,21 @@ import type { Context } from '../../core/context.ts';
 import { consumeEvents } from '../../core/events.ts';
 import type { Logger } from '../../core/log.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
+import type { RelayPool } from '../../core/nostr/pool.ts';
 import type { BotModule } from '../bot.ts';
 import { runBatchAttempt } from './batches.ts';
+import { addressDomain } from './receive.ts';
 import { enqueuePending, onZapPaid, publishReceipt, type PublishTo } from './receipts.ts';
 
 const QUEUE_CONCURRENCY = 64;
 
 export interface Zapper { stop(): Promise<void> }
 
-/** Starts receipt issuing and the `zaps` queue; `publish` reaches relays (the bot's pool). */
-export async function startZapper(ctx: Context, opts: { key: KeyPair; publish: PublishTo; log: Logger }): Promise<Zapper> {
+/** Starts receipt issuing and the `zaps` queue; receipts reach relays through `pool`, one relay per attempt. */
+export async function startZapper(ctx: Context, opts: { key: KeyPair; pool: Pick<RelayPool, 'publish'>; log: Logger }): Promise<Zapper> {
+  const publish: PublishTo = async (event, relay) => (await opts.pool.publish(event, [relay]))[0]!;
   const worker = ctx.bus.process('zaps', {
-    'zaps.publishReceipt': async (job) => ({ status: await publishReceipt(ctx, opts.publish, job) }),
+    'zaps.publishReceipt': async (job) => ({ status: await publishReceipt(ctx, publish, job) }),
     'zaps.batch': async ({ batchId }, job) => runBatchAttempt(ctx, batchId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
   }, { concurrency: QUEUE_CONCURRENCY });
   const consumer = await consumeEvents({
@@ -36,7 +39,7 @@ export const zapperBot: BotModule = {
   configuredKey: (config) => config.ZAP_NSEC,
   profile: (config) => ({
     name: 'Flash zaps',
-    about: `Signs the zap receipts of lightning addresses at ${new URL(config.publicUrl).host}.`,
+    about: `Signs the zap receipts of lightning addresses at ${addressDomain(config)}.`,
   }),
-  start: async ({ ctx, key, pool, log }) => startZapper(ctx, { key, log, publish: async (event, relay) => (await pool.publish(event, [relay]))[0]! }),
+  start: async ({ ctx, key, pool, log }) => startZapper(ctx, { key, log, pool }),
 };

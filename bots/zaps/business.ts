@@ -10,8 +10,8 @@ import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/
 
 export interface Business { accountId: string; pubkey: string; name: string; concurrency: number; hasSigningKey: boolean }
 
-interface Row { account_id: string; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }
-const toBusiness = (r: Row): Business => ({ accountId: r.account_id, pubkey: r.pubkey, name: r.name, concurrency: r.concurrency, hasSigningKey: r.sealed_signing_key !== null });
+export interface BusinessRow { account_id: string; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }
+export const toBusiness = (r: BusinessRow): Business => ({ accountId: r.account_id, pubkey: r.pubkey, name: r.name, concurrency: r.concurrency, hasSigningKey: r.sealed_signing_key !== null });
 
 export class BusinessError extends Error {
   override name = 'BusinessError';
@@ -23,7 +23,7 @@ export async function createBusiness(ctx: Context, opts: { pubkey: string; name?
   if (taken) throw new BusinessError('a business with this key exists');
   return ctx.sql.begin(async (tx) => {
     const account = await accounts.createBusiness(tx, { name: opts.name ?? `business ${opts.pubkey.slice(0, 8)}`, pubkey: opts.pubkey });
-    const [row] = await tx<Row[]>`
+    const [row] = await tx<BusinessRow[]>`
       insert into businesses (account_id, pubkey, name, concurrency)
       values (${account.id}, ${opts.pubkey}, ${account.name!}, ${opts.concurrency ?? ctx.config.BUSINESS_CONCURRENCY}) returning *`;
     return toBusiness(row!);
@@ -31,7 +31,7 @@ export async function createBusiness(ctx: Context, opts: { pubkey: string; name?
 }
 
 export async function businessByPubkey(ctx: Context, pubkey: string): Promise<Business | undefined> {
-  const [row] = await ctx.sql<Row[]>`select * from businesses where pubkey = ${pubkey}`;
+  const [row] = await ctx.sql<BusinessRow[]>`select * from businesses where pubkey = ${pubkey}`;
   return row && toBusiness(row);
 }
 

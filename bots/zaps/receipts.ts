@@ -56,10 +56,12 @@ export async function onZapPaid(ctx: Context, key: KeyPair, event: PaymentEvent)
 
 interface Delivery { payment_hash: string; relay: string; attempts: number; status: string }
 
-const enqueueNext = (ctx: Context, deliveries: Delivery[]) => Promise.all(deliveries.filter((d) => d.status === 'pending').map((d) => {
-  const attempt = d.attempts + 1;
-  return ctx.bus.enqueue('zaps.publishReceipt', { paymentHash: d.payment_hash, relay: d.relay, attempt }, { id: `receipt|${d.payment_hash}|${d.relay}|${attempt}` });
-}));
+/** One job per (delivery, attempt): a repeated enqueue of the same attempt is a no-op. */
+const enqueueAttempt = (ctx: Context, job: { paymentHash: string; relay: string; attempt: number }, delayMs?: number) =>
+  ctx.bus.enqueue('zaps.publishReceipt', job, { id: `receipt|${job.paymentHash}|${job.relay}|${job.attempt}`, delayMs });
+
+const enqueueNext = (ctx: Context, deliveries: Delivery[]) => Promise.all(deliveries.filter((d) => d.status === 'pending')
+  .map((d) => enqueueAttempt(ctx, { paymentHash: d.payment_hash, relay: d.relay, attempt: d.attempts + 1 })));
 
 /** Enqueues the next attempt of every pending delivery (after a restart: jobs lost with a crash). */
 export async function enqueuePending(ctx: Context): Promise<number> {
@@ -89,15 +91,6 @@ export async function publishReceipt(ctx: Context, publish: PublishTo, job: { pa
     ctx.log.error({ relay: job.relay, paymentHash: job.paymentHash, message: result.message }, 'zap receipt not accepted by relay; giving up');
     return 'failed';
   }
-  const next = job.attempt + 1;
-  await ctx.bus.enqueue('zaps.publishReceipt', { ...job, attempt: next }, { id: `receipt|${job.paymentHash}|${job.relay}|${next}`, delayMs: receiptBackoffMs(job.attempt) });
+  await enqueueAttempt(ctx, { ...job, attempt: job.attempt + 1 }, receiptBackoffMs(job.attempt));
   return 'retrying';
-}
-
-/** Receipts we published for a recipient (for `flash` tools and tests). */
-export async function receiptsFor(ctx: Context, paymentHash: string): Promise<{ event?: NostrEvent; deliveries: Array<{ relay: string; status: string; attempts: number }> }> {
-  const [r] = await ctx.sql<{ event: NostrEvent }[]>`select event from zap_receipts where payment_hash = ${paymentHash}`;
-  const deliveries = await ctx.sql<{ relay: string; status: string; attempts: number }[]>`
-    select relay, status, attempts from zap_receipt_deliveries where payment_hash = ${paymentHash} order by relay`;
-  return { event: r?.event, deliveries: [...deliveries] };
 }

@@ -1,8 +1,6 @@
 // Receiving: every user's lightning address (LUD-06/12/16 with NIP-57) and NIP-05 name, by
 // username or by npub. The callback's invoice comes from the payment engine (through the
 // lightning queue), committed to the metadata or to the zap request, which it keeps.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import { nip19 } from 'nostr-tools';
 import { z } from 'zod';
@@ -11,6 +9,7 @@ import type { Config } from '../../core/config.ts';
 import type { Context } from '../../core/context.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { findBotKey, loadBotKey, type KeyPair } from '../../core/nostr/keys.ts';
+import { descriptionHashOf } from '../../core/lnurl.ts';
 import { createInvoice } from '../../core/payments/invoices.ts';
 import { botRelays } from '../identity.ts';
 import { parseZapRequest, ZapRequestError } from './nip57.ts';
@@ -138,7 +137,7 @@ export async function payCallback(ctx: Context, name: string, query: unknown): P
     accountId: await accountIdOf(ctx, recipient),
     idempotencyKey: `lnurlp:${randomUUID()}`,
     amountMsat: amount,
-    descriptionHash: bytesToHex(sha256(new TextEncoder().encode(described))),
+    descriptionHash: descriptionHashOf(described),
     metadata: nostr !== undefined ? { zapRequest: described, comment } : comment !== undefined ? { comment } : undefined,
   });
   return { pr: invoice.paymentRequest!, routes: [] };

@@ -1,14 +1,12 @@
 // Sending a zap from an account of ours: find where the recipient is paid (a user here: an
 // internal payment of our own zap invoice, no Lightning; elsewhere: their LNURL server),
 // build and sign the zap request, check the invoice, pay once per idempotency key.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
 import { SimplePool } from 'nostr-tools/pool';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
-import { isLightningAddress, LnurlError, lnurlClient, parseLightningAddress, payTargetOfProfile, type LnurlClient } from '../../core/lnurl.ts';
+import { descriptionHashOf, isLightningAddress, LnurlError, lnurlClient, parseLightningAddress, payTargetOfProfile, type LnurlClient } from '../../core/lnurl.ts';
 import { createInvoice } from '../../core/payments/invoices.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { payInvoice, resultOf, type PaymentResult } from '../../core/payments/pay.ts';
@@ -153,7 +151,7 @@ export async function payZap(ctx: Context, deps: ZapDeps, order: ZapOrder): Prom
     if (recipientId === order.payerAccountId) throw new ZapError('self_zap', 'cannot zap yourself');
     const invoice = await createInvoice(ctx, {
       accountId: recipientId, idempotencyKey: `zap:${order.payerAccountId}:${order.idempotencyKey}`, amountMsat: order.amountMsat,
-      descriptionHash: bytesToHex(sha256(new TextEncoder().encode(zapRequest ?? order.comment ?? ''))),
+      descriptionHash: descriptionHashOf(zapRequest ?? order.comment ?? ''),
       metadata: zapRequest ? { zapRequest, comment: order.comment } : undefined,
     });
     return pay(invoice.paymentRequest!, zapRequest);

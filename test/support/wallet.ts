@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { post } from '../../core/ledger/ledger.ts';
+import type { Sql } from '../../core/db.ts';
 import type { RunningRole } from '../../core/role.ts';
 import { EXTERNAL_FAKE_NODE, OUR_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
@@ -25,6 +26,11 @@ export interface TestWallet {
 export const newPubkey = () => randomBytes(32).toString('hex');
 export const newKey = () => randomBytes(8).toString('hex');
 
+/** Pays `amountMsat` into an account from the operator's equity (as funding a test account). */
+export const fund = (db: Sql, accountId: string, amountMsat: bigint) => post(db, {
+  idempotencyKey: newKey(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId, amountMsat }],
+});
+
 export async function startTestWallet(env: Record<string, string> = {}): Promise<TestWallet> {
   const ctx = await createTestContext(env);
   const node = await FakeLightningNode.open(ctx, OUR_FAKE_NODE);
@@ -34,9 +40,7 @@ export async function startTestWallet(env: Record<string, string> = {}): Promise
     ctx, node, external, workers,
     async user(amountMsat = 0n) {
       const a = await accounts.forPubkey(ctx.sql, newPubkey());
-      if (amountMsat > 0n) {
-        await post(ctx.sql, { idempotencyKey: newKey(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId: a.id, amountMsat }] });
-      }
+      if (amountMsat > 0n) await fund(ctx.sql, a.id, amountMsat);
       return a.id;
     },
     async externalInvoice(amountMsat?: bigint, expirySeconds = 600) {

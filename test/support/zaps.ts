@@ -33,7 +33,7 @@ export async function startZapService(env: Record<string, string> = {}): Promise
   const key = await zapperKey(ctx);
   const log = ctx.log.child({ bot: 'zapper' });
   const pool = new RelayPool({ relays: ownZapRelays(ctx.config), signer: key.signer, log, backoff: { minMs: 50, maxMs: 500 }, publishAttempts: 1, connectTimeoutMs: 2000, publishTimeoutMs: 2000 });
-  const zapper = await startZapper(ctx, { key, log, publish: async (event, relay) => (await pool.publish(event, [relay]))[0]! });
+  const zapper = await startZapper(ctx, { key, log, pool });
   const realFetch = globalThis.fetch;
   const mapped: typeof fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);

@@ -5,9 +5,8 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as accounts from '../../../core/ledger/accounts.ts';
-import { systemAccounts } from '../../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../../core/ledger/check.ts';
-import { balance, post } from '../../../core/ledger/ledger.ts';
+import { balance } from '../../../core/ledger/ledger.ts';
 import { paymentRules } from '../../../core/payments/check.ts';
 import { httpAuthHeader } from '../../../core/nostr/nip98.ts';
 import { buildZapRequest } from '../../../bots/zaps/nip57.ts';
@@ -20,6 +19,7 @@ import { fakeRoutingFeeMsat } from '../../../workers/lightning/fake.ts';
 import { MiniRelay } from '../../support/mini-relay.ts';
 import { startLnurlSim, type LnurlSim } from '../../sims/lnurl/server.ts';
 import { PUBLIC_ORIGIN, startZapService, type ZapService } from '../../support/zaps.ts';
+import { fund } from '../../support/wallet.ts';
 import { freePort } from '../../support/process.ts';
 
 let svc: ZapService;
@@ -60,7 +60,7 @@ beforeAll(async () => {
   late.external = svc.wallet.external;
   const ctx = svc.wallet.ctx;
   businessId = (await createBusiness(ctx, { pubkey: getPublicKey(bizKey), name: 'Coffee shop' })).accountId;
-  await post(ctx.sql, { idempotencyKey: 'fund-business', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -FUNDS }, { accountId: businessId, amountMsat: FUNDS }] });
+  await fund(ctx.sql, businessId, FUNDS);
   for (const u of users) await accounts.forPubkey(ctx.sql, u);
   await claimUsername(ctx.sql, alice, 'alice');
 });
@@ -196,7 +196,7 @@ describe('business zap batch', () => {
     const ctx = svc.wallet.ctx;
     const key = generateSecretKey();
     const biz = await createBusiness(ctx, { pubkey: getPublicKey(key), name: 'Broken key' });
-    await post(ctx.sql, { idempotencyKey: 'fund-broken', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -100_000n }, { accountId: biz.accountId, amountMsat: 100_000n }] });
+    await fund(ctx.sql, biz.accountId, 100_000n);
     // A signing key that no longer opens (sealed under a key the service lost).
     await ctx.sql`update businesses set sealed_signing_key = 'v1:0000000000000000:AAAA:AAAA' where account_id = ${biz.accountId}`;
     const recipients = [users[0]!, users[1]!];

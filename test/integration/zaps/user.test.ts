@@ -5,8 +5,7 @@ import { finalizeEvent, generateSecretKey, getPublicKey, type NostrEvent } from 
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as accounts from '../../../core/ledger/accounts.ts';
-import { systemAccounts } from '../../../core/ledger/accounts.ts';
-import { balance, post } from '../../../core/ledger/ledger.ts';
+import { balance } from '../../../core/ledger/ledger.ts';
 import { UsernameError } from '../../../bots/zaps/usernames.ts';
 import { setCustodialSigning, setUsername, zapFromUser } from '../../../bots/zaps/user.ts';
 import type { CreateInvoiceRequest } from '../../../workers/lightning/port.ts';
@@ -14,6 +13,7 @@ import { fakeRoutingFeeMsat } from '../../../workers/lightning/fake.ts';
 import { MiniRelay } from '../../support/mini-relay.ts';
 import { startLnurlSim, type LnurlSim } from '../../sims/lnurl/server.ts';
 import { startZapService, type ZapService } from '../../support/zaps.ts';
+import { fund } from '../../support/wallet.ts';
 
 let svc: ZapService;
 let sim: LnurlSim;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   late.external = svc.wallet.external;
   const ctx = svc.wallet.ctx;
   userAccount = (await accounts.forPubkey(ctx.sql, user)).id;
-  await post(ctx.sql, { idempotencyKey: 'fund-user', kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -100_000n }, { accountId: userAccount, amountMsat: 100_000n }] });
+  await fund(ctx.sql, userAccount, 100_000n);
   await accounts.forPubkey(ctx.sql, friend);
   // The outsider's profile names their lightning address elsewhere.
   own.inject(finalizeEvent({ kind: 0, created_at: 2, tags: [], content: JSON.stringify({ lud16: 'out@shop.test' }) }, outsiderSk));
