@@ -70,11 +70,10 @@ export class Connection {
     return this.subs.size + (this.negs?.size ?? 0);
   }
 
-  /** Sends a text frame (a Buffer must hold UTF-8 text). */
-  send(text: string | Buffer): void {
+  send(text: string): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
-    this.ws.send(text, { binary: false });
+    this.ws.send(text);
   }
 
   /**
