@@ -15,7 +15,7 @@ import type { Accepted, Filter, NostrEvent } from './types.ts';
  * one encoding and one write per socket instead of ws framing each send.
  */
 const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
-export function wireFrame(text: string): Buffer {
+function wireFrame(text: string): Buffer {
   return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }));
 }
 

@@ -10,7 +10,7 @@ import { finalizeEvent, verifyEvent } from './secp.ts';
 export const HTTP_AUTH_KIND = 27235;
 const MAX_HEADER = 8192;
 
-export const httpAuthReasons = {
+const httpAuthReasons = {
   missing: 'no `Authorization: Nostr <base64 event>` header',
   malformed: 'the header does not hold a base64 JSON nostr event',
   wrong_kind: `the event kind must be ${HTTP_AUTH_KIND}`,
@@ -32,7 +32,7 @@ export class HttpAuthError extends CodedError<HttpAuthReason> {
 }
 
 
-export const payloadHash = (body: Uint8Array | string): string =>
+const payloadHash = (body: Uint8Array | string): string =>
   bytesToHex(sha256(typeof body === 'string' ? new TextEncoder().encode(body) : body));
 
 export interface HttpAuthRequest {
