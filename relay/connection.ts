@@ -15,7 +15,7 @@ import type { Accepted, Filter, NostrEvent } from './types.ts';
  * one encoding and one write per socket instead of ws framing each send.
  */
 const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, o: object): Buffer[] } };
-export function wireFrame(text: string): Buffer {
+function wireFrame(text: string): Buffer {
   return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }));
 }
 
@@ -70,11 +70,10 @@ export class Connection {
     return this.subs.size + (this.negs?.size ?? 0);
   }
 
-  /** Sends a text frame (a Buffer must hold UTF-8 text). */
-  send(text: string | Buffer): void {
+  send(text: string): void {
     if (this.closed) return;
     if (this.ws.bufferedAmount > this.#maxBuffer) return this.drop('error: you read too slowly; closing the connection');
-    this.ws.send(text, { binary: false });
+    this.ws.send(text);
   }
 
   /**

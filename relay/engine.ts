@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Context } from '../core/context.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
+import { nowSeconds } from '../core/nostr/event.ts';
 import type { Connection, Subscription } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { LiveIndex } from './live-index.ts';
@@ -11,8 +12,6 @@ import { Policy } from './policy.ts';
 import { EventStore } from './store.ts';
 import { VerifyPool } from './verify-pool.ts';
 import type { Accepted } from './types.ts';
-
-export const unixNow = () => Math.floor(Date.now() / 1000);
 
 export class RelayEngine {
   readonly config: Config;
@@ -50,7 +49,7 @@ export class RelayEngine {
       this.#timers.push(t);
     };
     every(this.config.RELAY_EXPIRATION_SWEEP * 1000, async () => {
-      const n = await this.store.purgeExpired(unixNow());
+      const n = await this.store.purgeExpired(nowSeconds());
       if (n) this.log.info({ purged: n }, 'relay: expired events purged');
     });
     every(60_000, () => this.policy.rates.sweep());

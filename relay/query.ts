@@ -30,7 +30,7 @@ export interface SelectOptions {
 }
 
 /** NIP-50: how many of the newest matches are ranked by relevance. */
-export const SEARCH_CANDIDATES = 1000;
+const SEARCH_CANDIDATES = 1000;
 
 export const eventColumns = "e.created_at::float8 as created_at, encode(e.id, 'hex') as id, e.kind as kind, e.raw as raw";
 

@@ -4,10 +4,8 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { initNostrWasm } from 'nostr-wasm';
 import { WebSocket } from 'ws';
-
-export const wasm = await initNostrWasm();
+import { nostrWasm as wasm } from '../../core/nostr/secp.ts';
 
 export function options<T extends NonNullable<ParseArgsConfig['options']>>(spec: T) {
   return parseArgs({ options: spec, allowPositionals: false, strict: true }).values;

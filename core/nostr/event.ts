@@ -4,7 +4,7 @@ import type { NostrEvent } from 'nostr-tools/pure';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const unsignedEventSchema = z.object({
+const unsignedEventSchema = z.object({
   pubkey: hex64,
   created_at: z.number().int().nonnegative(),
   kind: z.number().int().min(0).max(65535),

@@ -100,7 +100,7 @@ export function keyPair(secretKey: Uint8Array): KeyPair {
 }
 
 /** Secret-store name of a bot's key. */
-export const botSecretName = (bot: string) => `bot:${bot}`;
+const botSecretName = (bot: string) => `bot:${bot}`;
 
 /**
  * A bot's key: the configured nsec/hex when given, else one generated on first start and

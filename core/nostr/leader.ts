@@ -63,10 +63,6 @@ export class LeaderElection {
     return this.#token !== undefined;
   }
 
-  get fence(): number | undefined {
-    return this.#fence;
-  }
-
   /** Starts campaigning; resolves after the first attempt (leader or standby). */
   async start(): Promise<void> {
     await this.#tick();

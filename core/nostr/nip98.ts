@@ -2,14 +2,15 @@
 // one request — its absolute URL, method and (for bodies) the SHA-256 of the body.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { finalizeEvent, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
-import { eventSchema } from './event.ts';
+import { eventSchema, nowSeconds } from './event.ts';
+import { finalizeEvent, verifyEvent } from './secp.ts';
 
 export const HTTP_AUTH_KIND = 27235;
 const MAX_HEADER = 8192;
 
-export const httpAuthReasons = {
+const httpAuthReasons = {
   missing: 'no `Authorization: Nostr <base64 event>` header',
   malformed: 'the header does not hold a base64 JSON nostr event',
   wrong_kind: `the event kind must be ${HTTP_AUTH_KIND}`,
@@ -31,7 +32,7 @@ export class HttpAuthError extends CodedError<HttpAuthReason> {
 }
 
 
-export const payloadHash = (body: Uint8Array | string): string =>
+const payloadHash = (body: Uint8Array | string): string =>
   bytesToHex(sha256(typeof body === 'string' ? new TextEncoder().encode(body) : body));
 
 export interface HttpAuthRequest {
@@ -60,7 +61,7 @@ export function verifyHttpAuth(r: HttpAuthRequest): NostrEvent {
   const event = parsed.data as NostrEvent;
   if (event.kind !== HTTP_AUTH_KIND) throw new HttpAuthError('wrong_kind');
   if (!verifyEvent({ ...event })) throw new HttpAuthError('bad_signature');
-  const now = r.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const now = r.nowSeconds ?? nowSeconds();
   if (Math.abs(now - event.created_at) > (r.windowSeconds ?? 60)) throw new HttpAuthError('stale');
   const tag = (name: string) => event.tags.find((t) => t[0] === name)?.[1];
   if (tag('u') !== r.url) throw new HttpAuthError('wrong_url');
@@ -75,6 +76,6 @@ export function verifyHttpAuth(r: HttpAuthRequest): NostrEvent {
 export function httpAuthHeader(secretKey: Uint8Array, req: { url: string; method: string; body?: Uint8Array | string; createdAt?: number }): string {
   const tags = [['u', req.url], ['method', req.method.toUpperCase()]];
   if (req.body !== undefined && req.body.length > 0) tags.push(['payload', payloadHash(req.body)]);
-  const event = finalizeEvent({ kind: HTTP_AUTH_KIND, created_at: req.createdAt ?? Math.floor(Date.now() / 1000), tags, content: '' }, secretKey);
+  const event = finalizeEvent({ kind: HTTP_AUTH_KIND, created_at: req.createdAt ?? nowSeconds(), tags, content: '' }, secretKey);
   return `Nostr ${Buffer.from(JSON.stringify(event)).toString('base64')}`;
 }

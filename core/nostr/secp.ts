@@ -5,7 +5,9 @@ import { initNostrWasm } from 'nostr-wasm';
 import { setNostrWasm, finalizeEvent as wasmFinalize, verifyEvent as wasmVerify } from 'nostr-tools/wasm';
 import type { EventTemplate, NostrEvent, VerifiedEvent } from 'nostr-tools/pure';
 
-setNostrWasm(await initNostrWasm());
+/** The one libsecp256k1 instance of this thread (the relay's verify.ts checks with it too). */
+export const nostrWasm = await initNostrWasm();
+setNostrWasm(nostrWasm);
 
 /**
  * Events (objects) that passed, so a check at the door (the relay pool) is not redone further

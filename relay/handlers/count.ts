@@ -1,7 +1,8 @@
 // COUNT (NIP-45): an exact count over the OR'ed filters; with a single filter that has a
 // tag attribute, also the HyperLogLog registers of the counted events' authors.
+import { nowSeconds } from '../../core/nostr/event.ts';
 import type { Connection } from '../connection.ts';
-import { type RelayEngine, unixNow } from '../engine.ts';
+import type { RelayEngine } from '../engine.ts';
 import { matchesNothing } from '../filter.ts';
 import { closed, countMessage } from '../messages.ts';
 import { hllOf, hllSeed } from '../nips/nip45.ts';
@@ -12,7 +13,7 @@ export async function handleCount(r: RelayEngine, conn: Connection, subId: strin
   const why = readRefusal(r, conn, filters, false) ?? countRefusal(conn, filters);
   if (why) return conn.refuse(closed(subId, why), why);
   const live = filters.filter((f) => !matchesNothing(f));
-  const now = unixNow();
+  const now = nowSeconds();
   try {
     const seed = filters.length === 1 && live.length === 1 ? hllSeed(live[0]!) : undefined;
     if (seed !== undefined) {

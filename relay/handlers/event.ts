@@ -1,8 +1,9 @@
 // EVENT: checks in order of cost (limits, rate, signature, lists, auth, pow, expiry, the
 // operator's hook), then one strategy per kind class: ephemeral events only go live;
 // requests to vanish erase; everything else is group-committed and goes live after commit.
+import { nowSeconds } from '../../core/nostr/event.ts';
 import type { Connection } from '../connection.ts';
-import { type RelayEngine, unixNow } from '../engine.ts';
+import type { RelayEngine } from '../engine.ts';
 import { isEphemeral } from '../kinds.ts';
 import { canonicalEvent, ok } from '../messages.ts';
 import { powError } from '../nips/nip13.ts';
@@ -22,7 +23,7 @@ const replies: Record<WriteOutcome, [boolean, string]> = {
 
 /** The OK false reason for an event this connection may not publish, or undefined. */
 async function refusal(r: RelayEngine, conn: Connection, acc: Accepted, vanish: boolean): Promise<string | undefined> {
-  const now = unixNow();
+  const now = nowSeconds();
   const p = r.policy;
   const e = acc.event;
   const bad = await r.verifier.verify(acc);
@@ -39,7 +40,7 @@ async function refusal(r: RelayEngine, conn: Connection, acc: Accepted, vanish: 
 
 export async function handleEvent(r: RelayEngine, conn: Connection, input: NostrEvent): Promise<void> {
   const { event, raw } = canonicalEvent(input);
-  const early = r.policy.limitsError(event, unixNow()) ?? r.policy.eventRateError(conn.ip, event.pubkey);
+  const early = r.policy.limitsError(event, nowSeconds()) ?? r.policy.eventRateError(conn.ip, event.pubkey);
   if (early) return conn.send(ok(event.id, false, early));
   const vanish = isVanishRequestFor(event, conn.urls);
   const why = await refusal(r, conn, { event, raw }, vanish);

@@ -1,7 +1,8 @@
 // NEG-OPEN, NEG-MSG, NEG-CLOSE (NIP-77). Sessions count toward the subscription cap and are
 // refused when the filter covers more than RELAY_NEG_MAX_RECORDS events.
+import { nowSeconds } from '../../core/nostr/event.ts';
 import type { Connection } from '../connection.ts';
-import { type RelayEngine, unixNow } from '../engine.ts';
+import type { RelayEngine } from '../engine.ts';
 import { matchesNothing } from '../filter.ts';
 import { negErr, negMsg } from '../messages.ts';
 import { NegSession } from '../nips/nip77.ts';
@@ -15,7 +16,7 @@ export async function handleNegOpen(r: RelayEngine, conn: Connection, subId: str
   const max = r.config.RELAY_NEG_MAX_RECORDS;
   let session: NegSession;
   try {
-    const items = matchesNothing(filter) ? [] : await r.store.idsOf(filter, unixNow(), max + 1);
+    const items = matchesNothing(filter) ? [] : await r.store.idsOf(filter, nowSeconds(), max + 1);
     if (items.length > max) return conn.send(negErr(subId, `blocked: this query covers more than ${max} events`));
     session = new NegSession(items);
   } catch (err) {

@@ -1,8 +1,9 @@
 // REQ: registers the subscription in the live index first, then sends stored events (and
 // recent ephemeral ones from the Redis window), EOSE, and whatever arrived live meanwhile,
 // each event once. A REQ with an open subscription's id replaces it.
+import { nowSeconds } from '../../core/nostr/event.ts';
 import { type Connection, Subscription } from '../connection.ts';
-import { type RelayEngine, unixNow } from '../engine.ts';
+import type { RelayEngine } from '../engine.ts';
 import { compareNewestFirst, matchAny, matchesNothing, textPrefilter } from '../filter.ts';
 import { gatedKinds, isEphemeral } from '../kinds.ts';
 import { closed, eose, eventMessage } from '../messages.ts';
@@ -34,7 +35,7 @@ export async function handleReq(r: RelayEngine, conn: Connection, subId: string,
   conn.subs.set(subId, sub);
   r.live.add(sub);
 
-  const now = unixNow();
+  const now = nowSeconds();
   const sent = new Set<string>();
   try {
     const query = storedFilters(filters);

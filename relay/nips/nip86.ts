@@ -4,8 +4,8 @@
 // by one of RELAY_ADMIN_PUBKEYS. Lists live in relay_lists and reach every process.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { nowSeconds } from '../../core/nostr/event.ts';
 import type { RelayEngine } from '../engine.ts';
-import { unixNow } from '../engine.ts';
 import { eventShapeError } from '../messages.ts';
 import type { ListName } from '../policy.ts';
 import type { NostrEvent } from '../types.ts';
@@ -24,7 +24,7 @@ const kindParam = z.number().int().min(0).max(65535);
 const request = z.object({ method: z.string().max(64), params: z.array(z.unknown()).max(10).default([]) });
 
 /** Why the Authorization header does not authorize this request, or undefined. */
-export function authorizationError(header: string | undefined, body: Buffer, urls: readonly string[], admins: readonly string[], now = unixNow()): string | undefined {
+export function authorizationError(header: string | undefined, body: Buffer, urls: readonly string[], admins: readonly string[], now = nowSeconds()): string | undefined {
   const m = /^Nostr\s+([A-Za-z0-9+/=_-]+)$/.exec(header ?? '');
   if (!m) return 'missing Nostr authorization';
   let e: NostrEvent;

@@ -1,17 +1,17 @@
-// TEST FIXTURE, not the project's relay: a minimal NIP-01/NIP-42 relay in memory so the
-// Nostr toolkit can be tested over real sockets before relay/ exists. It speaks EVENT, REQ,
-// CLOSE, AUTH; answers OK, EOSE, CLOSED; challenges every connection, and serves the gated
-// kinds (4, 14, 1059) only to an authenticated recipient or author — as our relay will.
+// TEST FIXTURE, not the project's relay: a minimal NIP-01/NIP-42 relay in memory that tests
+// can stop, restart and set to refuse (lazy challenges, AUTH to publish, blocked kinds), over
+// real sockets. It speaks EVENT, REQ, CLOSE, AUTH; answers OK, EOSE, CLOSED; and serves the
+// gated kinds (4, 14, 1059) only to an authenticated recipient or author, as our relay does.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { matchFilters, type Filter } from 'nostr-tools/filter';
 import { verifyEvent, type NostrEvent } from 'nostr-tools/pure';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+/** Kinds readable only after AUTH, by a `p`-tagged recipient or the author. */
+const GATED_KINDS = [4, 14, 1059];
+
 export interface MiniRelayOptions {
-  port?: number;
-  /** Kinds readable only after AUTH, by a `p`-tagged recipient or the author. */
-  gatedKinds?: number[];
   /** EVENT needs AUTH first (answers `auth-required:`). */
   authToPublish?: boolean;
   /** Send the AUTH challenge only with the first `auth-required:` answer, not on connect. */
@@ -49,7 +49,7 @@ export class MiniRelay {
 
   /** Starts listening (again, on the same port after `stop`). */
   async listen(): Promise<void> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: this.port || this.opts.port || 0 });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: this.port });
     await new Promise<void>((resolve, reject) => { wss.once('listening', resolve); wss.once('error', reject); });
     this.port = (wss.address() as AddressInfo).port;
     wss.on('connection', (ws) => this.#accept(ws));
@@ -98,7 +98,7 @@ export class MiniRelay {
   }
 
   #gated(kind: number): boolean {
-    return (this.opts.gatedKinds ?? [4, 14, 1059]).includes(kind);
+    return GATED_KINDS.includes(kind);
   }
 
   #visible(c: Client, e: NostrEvent): boolean {
