@@ -49,10 +49,9 @@ export function identityEvents(profile: BotProfile, relays: string[], secretKey:
 }
 
 /** Publishes the identity to the pool's relays and logs what each relay said. */
-export async function publishIdentity(pool: RelayPool, events: NostrEvent[], log: Logger): Promise<boolean> {
+export async function publishIdentity(pool: RelayPool, events: NostrEvent[], log: Logger): Promise<void> {
   const results = (await Promise.all(events.map((e) => pool.publish(e)))).flat();
   const failed = results.filter((r) => !r.ok);
   if (failed.length) log.warn({ failed }, 'bot identity not accepted everywhere');
   else log.info({ relays: pool.urls }, 'bot identity published');
-  return failed.length === 0;
 }

@@ -16,7 +16,6 @@
 // `send` needs money: each user asks for an invoice over DM, which the fake outside node pays;
 // that needs the service's DATABASE_URL and MASTER_KEY in the environment (regtest, fake
 // backend). Start the service with DM_RATE_BURST / DM_RATE_PER_MINUTE above the rounds.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../core/config.ts';
 import { closeContext, createContext } from '../../core/context.ts';
 import { createLogger } from '../../core/log.ts';
@@ -25,19 +24,17 @@ import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
 import { DmClient, type Scheme } from '../../test/support/dm-client.ts';
 import { FastDmClient } from './fast-client.ts';
-import { percentiles } from '../relay/common.ts';
+import { options, percentiles } from '../relay/common.ts';
 
-const { values: o } = parseArgs({
-  options: {
-    relay: { type: 'string', default: 'ws://127.0.0.1:7777' },
-    bot: { type: 'string' },
-    users: { type: 'string', default: '50' },
-    rounds: { type: 'string', default: '20' },
-    schemes: { type: 'string', default: 'nip04,nip17' },
-    commands: { type: 'string', default: 'balance,send' },
-    'fund-sats': { type: 'string', default: '1000' },
-    client: { type: 'string', default: 'fast' },
-  },
+const o = options({
+  relay: { type: 'string', default: 'ws://127.0.0.1:7777' },
+  bot: { type: 'string' },
+  users: { type: 'string', default: '50' },
+  rounds: { type: 'string', default: '20' },
+  schemes: { type: 'string', default: 'nip04,nip17' },
+  commands: { type: 'string', default: 'balance,send' },
+  'fund-sats': { type: 'string', default: '1000' },
+  client: { type: 'string', default: 'fast' },
 });
 if (!o.bot) throw new Error('--bot <npub | hex> is required (see `flash bots info`)');
 const bot = parsePubkey(o.bot);

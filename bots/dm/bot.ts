@@ -13,12 +13,12 @@ import type { DmDeps } from './session.ts';
 import * as store from './store.ts';
 
 /** `npub1abcdefgh…uvwxyz`: enough to recognise, short enough to read. */
-export const shortNpub = (pubkey: string): string => {
+const shortNpub = (pubkey: string): string => {
   const full = npub(pubkey);
   return `${full.slice(0, 12)}…${full.slice(-6)}`;
 };
 
-export async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
+async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const { ctx, pool, key, log } = rt;
   const config = ctx.config;
   const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });

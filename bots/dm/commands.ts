@@ -2,13 +2,13 @@
 // Command words are case-insensitive and have aliases (English, Spanish, Japanese).
 import * as nip19 from 'nostr-tools/nip19';
 import { KeyError, parsePubkey, type KeyErrorCode } from '../../core/nostr/keys.ts';
+import type { Renewal } from '../nwc/budget.ts';
 import { isAmountUnit, parseAmount, type AmountError } from './amount.ts';
 
 export const LANGS = ['en', 'es', 'ja'] as const;
 export type Lang = (typeof LANGS)[number];
-export const PERIODS = ['daily', 'weekly', 'monthly', 'yearly', 'never'] as const;
 /** NIP-47 budget renewal periods. */
-export type BudgetPeriod = (typeof PERIODS)[number];
+export type BudgetPeriod = Renewal;
 
 /** Who to send to: a key, or `name@domain` (NIP-05 or lightning address; resolving decides). */
 export type Recipient = { type: 'pubkey'; pubkey: string } | { type: 'address'; address: string; name: string; domain: string };

@@ -3,8 +3,6 @@
 // prefix of one of the user's own active connections.
 import { periodStart, usedBudget } from '../nwc/budget.ts';
 import { createConnection, listConnections, revokeConnection, type Connection } from '../nwc/connections.ts';
-import { addressDomain } from '../zaps/receive.ts';
-import { usernameOf } from '../zaps/usernames.ts';
 import type { Command } from './commands.ts';
 import { t, type ConnectionItem } from './i18n/index.ts';
 import type { DmDeps, Reply, Session } from './session.ts';
@@ -16,10 +14,9 @@ async function activeConnections(d: DmDeps, s: Session): Promise<Connection[]> {
 }
 
 export async function connect(d: DmDeps, s: Session, cmd: Extract<Command, { type: 'connect' }>): Promise<Reply> {
-  const username = await usernameOf(d.ctx.sql, s.sender);
+  // The app's lud16 defaults to the user's address here (createConnection looks it up).
   const { connection, uri } = await createConnection(d.ctx, {
-    user: s.sender, name: cmd.app, budgetSats: cmd.budgetMsat === undefined ? undefined : (cmd.budgetMsat + 999n) / 1000n,
-    renewal: cmd.period, lud16: username ? `${username}@${addressDomain(d.ctx.config)}` : undefined,
+    user: s.sender, name: cmd.app, budgetSats: cmd.budgetMsat === undefined ? undefined : (cmd.budgetMsat + 999n) / 1000n, renewal: cmd.period,
   });
   return { text: t(s.lang, 'connection.created', { app: connection.name, uri, budgetMsat: connection.budgetMsat, period: connection.renewal }) };
 }

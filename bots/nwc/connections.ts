@@ -5,7 +5,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
-import type { Sql } from '../../core/db.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
 import type { Keyring, SealedColumn } from '../../core/secrets.ts';
@@ -138,12 +137,6 @@ export async function listConnections(ctx: Context, user: string): Promise<Conne
     select c.* from nwc_connections c join accounts a on a.id = c.account_id
     where a.kind = 'user' and a.pubkey = ${pubkey} order by c.created_at desc`;
   return rows.map((r) => toConnection(r));
-}
-
-export async function getConnection(sql: Sql, id: string): Promise<Connection | undefined> {
-  if (!z.uuid().safeParse(id).success) return undefined;
-  const [row] = await sql<ConnectionRow[]>`select * from nwc_connections where id = ${id}`;
-  return row && toConnection(row);
 }
 
 /**

@@ -10,7 +10,7 @@ import { lookupPayment, payInvoice, payKeysend, type PaymentResult } from '../..
 import { toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { budgetHook, periodStart, renewsAt, usedBudget } from './budget.ts';
 import type { Connection } from './connections.ts';
-import { methods, Nip47Error, notificationTypes, stringifyJson, toNip47Transaction, type Method, type Params } from './nip47.ts';
+import { methods, Nip47Error, notificationTypes, seconds, stringifyJson, toNip47Transaction, type Method, type Params } from './nip47.ts';
 
 export interface Request {
   ctx: Context;
@@ -25,7 +25,6 @@ export const later = Symbol('later');
 export type HandlerResult = Record<string, unknown> | typeof later;
 
 const keyOf = (r: Request) => `nwc:${r.eventId}`;
-const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** The pay_* answer for a finished payment; throws PAYMENT_FAILED for a failed one. */
 export function payAnswer(p: PaymentResult): HandlerResult {

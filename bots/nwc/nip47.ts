@@ -151,7 +151,8 @@ const states: Record<Transaction['status'], TransactionState> = {
   open: 'pending', pending: 'pending', accepted: 'accepted', succeeded: 'settled', expired: 'expired', failed: 'failed', canceled: 'failed',
 };
 
-const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+/** A date as NIP-47's unix seconds. */
+export const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** The transaction object of lookup_invoice, list_transactions, make_invoice and notifications. */
 export function toNip47Transaction(t: Transaction): Record<string, unknown> {

@@ -49,6 +49,27 @@ const paymentCodes: Record<PaymentErrorCode, ErrorCode> = {
 
 const errorAnswer = (resultType: string, code: ErrorCode, message: string): Answer => ({ result_type: resultType, result: null, error: { code, message } });
 
+/** The request's method and params, or the error answer when it cannot be read. */
+function readRequest(event: NostrEvent, scheme: Encryption | undefined, client: Peer): { method: string; params: unknown } | Answer {
+  if (!scheme) {
+    return errorAnswer('', 'UNSUPPORTED_ENCRYPTION', `encryption ${JSON.stringify(tagValues(event, 'encryption')[0])} is not supported; use one of: ${supportedEncryptions.join(', ')}`);
+  }
+  let text: string;
+  try {
+    text = decrypt(scheme, client, event.content);
+  } catch {
+    return errorAnswer('', 'OTHER', `the content does not decrypt with ${scheme}`);
+  }
+  let json: unknown;
+  try {
+    json = parseJson(text);
+  } catch {
+    return errorAnswer('', 'OTHER', 'the content is not JSON');
+  }
+  const parsed = requestSchema.safeParse(json);
+  return parsed.success ? parsed.data : errorAnswer('', 'OTHER', 'the request must be an object with a method (string) and params (object)');
+}
+
 export class NwcService {
   readonly ctx: Context;
   readonly pool: RelayPool;
@@ -178,33 +199,10 @@ export class NwcService {
     const client = event.pubkey === connection.clientPubkey ? connection.client : peer(connection.secretKey, event.pubkey);
     // An answer in a scheme the client did not name would not open: unsupported ones get NIP-44.
     const reply = { connection, client, scheme: scheme ?? 'nip44_v2', event };
-    let method = '';
-    let params: unknown;
-    let early: Answer | undefined;
-    if (!scheme) {
-      early = errorAnswer('', 'UNSUPPORTED_ENCRYPTION', `encryption ${JSON.stringify(tagValues(event, 'encryption')[0])} is not supported; use one of: ${supportedEncryptions.join(', ')}`);
-    } else {
-      let text: string | undefined;
-      try {
-        text = decrypt(scheme, client, event.content);
-      } catch {
-        early = errorAnswer('', 'OTHER', `the content does not decrypt with ${scheme}`);
-      }
-      if (text !== undefined) {
-        let json: unknown;
-        try {
-          json = parseJson(text);
-        } catch {
-          early = errorAnswer('', 'OTHER', 'the content is not JSON');
-        }
-        const parsed = requestSchema.safeParse(json);
-        if (!early && !parsed.success) early = errorAnswer('', 'OTHER', 'the request must be an object with a method (string) and params (object)');
-        if (parsed.success) ({ method, params } = parsed.data);
-      }
-    }
-
-    if (!(await this.#claim(event, connection, method, reply.scheme))) return;
-    const answer = early ?? (await this.#run(connection, event, method, params));
+    const request = readRequest(event, scheme, client);
+    if (!(await this.#claim(event, connection, 'method' in request ? request.method : '', reply.scheme))) return;
+    // An unreadable request is answered with its error; a readable one is run.
+    const answer = 'method' in request ? await this.#run(connection, event, request.method, request.params) : request;
     if (answer) await this.#finish(reply, answer);
   }
 
