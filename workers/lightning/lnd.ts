@@ -6,7 +6,7 @@ import type { EventEmitter } from 'node:events';
 import * as ln from 'lightning';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../../core/config.ts';
-import { Bolt11Error, decodeBolt11, type Bolt11 } from '../../core/payments/bolt11.ts';
+import { decodeForNode } from './decode.ts';
 import { failureReason, isDuplicatePayment, lndError } from './lnd-errors.ts';
 import {
   LightningError,
@@ -178,7 +178,8 @@ export class LndBackend implements LightningBackend {
   }
 
   async payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus> {
-    const paymentHash = this.paymentHashOf(req.paymentRequest);
+    // Decoded here, not by lnd: one round trip less per payment.
+    const { paymentHash } = decodeForNode(req.paymentRequest, this.network);
     return this.pay(paymentHash, req.timeoutSeconds, () => ln.subscribeToPayViaRequest({
       lnd: this.lnd,
       request: req.paymentRequest,
@@ -325,18 +326,6 @@ export class LndBackend implements LightningBackend {
       description_hash: req.descriptionHash === undefined ? undefined : this.check(hex32, req.descriptionHash, 'descriptionHash'),
       expires_at: new Date(Date.now() + req.expirySeconds * 1000).toISOString(),
     };
-  }
-
-  /** Decoded here, not by lnd: one round trip less per payment (lnd pays only its own network's). */
-  private paymentHashOf(paymentRequest: string): string {
-    let invoice: Bolt11;
-    try {
-      invoice = decodeBolt11(paymentRequest);
-    } catch (err) {
-      throw err instanceof Bolt11Error ? new LightningError('invalid_invoice', err.message) : err;
-    }
-    if (invoice.network !== this.network) throw new LightningError('wrong_network', `the invoice is for ${invoice.network}, not ${this.network}`);
-    return invoice.paymentHash;
   }
 
   private async getInvoice(id: string): Promise<Invoice> {
