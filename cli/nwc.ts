@@ -1,23 +1,23 @@
 // `flash nwc create|list|revoke`: wallet connections (NIP-47) for apps.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../core/config.ts';
-import { closeContext, createContext, type Context } from '../core/context.ts';
-import { createLogger } from '../core/log.ts';
+import type { Context } from '../core/context.ts';
 import { renewalPeriods, type Renewal } from '../bots/nwc/budget.ts';
 import { ConnectionError, createConnection, listConnections, revokeConnection, type Connection } from '../bots/nwc/connections.ts';
 import { scopes, type Scope } from '../bots/nwc/nip47.ts';
+import { withContext } from './with-context.ts';
 
-async function withContext(config: Config, run: (ctx: Context) => Promise<void>): Promise<void> {
-  const ctx = await createContext(config, { log: createLogger({ level: 'warn' }) });
-  try {
-    await run(ctx);
-  } catch (err) {
-    if (!(err instanceof ConnectionError)) throw err;
-    console.error(err.message);
-    process.exitCode = 2;
-  } finally {
-    await closeContext(ctx);
-  }
+/** Runs a command; a ConnectionError is the user's mistake, printed with exit code 2. */
+function withConnections(config: Config, run: (ctx: Context) => Promise<void>): Promise<void> {
+  return withContext(config, async (ctx) => {
+    try {
+      await run(ctx);
+    } catch (err) {
+      if (!(err instanceof ConnectionError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+    }
+  });
 }
 
 function scopeList(value: string): Scope[] {
@@ -63,7 +63,7 @@ export function nwcCommands(program: Command, config: () => Config): void {
     .option('--lud16 <address>', 'the user\'s lightning address, given to the app')
     .option('--json', 'as JSON')
     .action(async (o: { user: string; name?: string; methods?: Scope[]; budgetSats?: bigint; renewal?: Renewal; expires?: Date; isolated?: boolean; lud16?: string; json?: boolean }) =>
-      withContext(config(), async (ctx) => {
+      withConnections(config(), async (ctx) => {
         const { connection, uri } = await createConnection(ctx, {
           user: o.user, name: o.name, scopes: o.methods, budgetSats: o.budgetSats, renewal: o.renewal, expiresAt: o.expires, isolated: o.isolated, lud16: o.lud16,
         });
@@ -75,7 +75,7 @@ export function nwcCommands(program: Command, config: () => Config): void {
   nwc.command('list')
     .description("a user's connections, newest first")
     .requiredOption('--user <npub|hex>', 'the user')
-    .action(async (o: { user: string }) => withContext(config(), async (ctx) => {
+    .action(async (o: { user: string }) => withConnections(config(), async (ctx) => {
       const list = await listConnections(ctx, o.user).catch((err: unknown) => { throw new ConnectionError((err as Error).message); });
       if (!list.length) console.log('no connections');
       for (const c of list) console.log(describe(c));
@@ -84,7 +84,7 @@ export function nwcCommands(program: Command, config: () => Config): void {
   nwc.command('revoke')
     .description('revoke a connection at once')
     .argument('<id>', 'connection id (from list)')
-    .action(async (id: string) => withContext(config(), async (ctx) => {
+    .action(async (id: string) => withConnections(config(), async (ctx) => {
       const c = await revokeConnection(ctx, id);
       if (!c) throw new ConnectionError(`no connection ${id}`);
       console.log(`revoked ${c.id} (${c.name}) at ${c.revokedAt!.toISOString()}`);

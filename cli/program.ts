@@ -1,9 +1,7 @@
 // Every `flash` command, each with its own --help.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../core/config.ts';
-import { closeContext, createContext } from '../core/context.ts';
 import { connect, ensureDatabase } from '../core/db.ts';
-import { createLogger } from '../core/log.ts';
 import { migrate } from '../core/migrate.ts';
 import { roles, start } from './start.ts';
 import { botModules } from '../bots/role.ts';
@@ -13,6 +11,7 @@ import { BusinessError, createBusiness } from '../bots/zaps/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
 import { sealedColumns } from './sealed-columns.ts';
+import { withContext } from './with-context.ts';
 
 function config(): Config {
   try {
@@ -65,40 +64,30 @@ program.command('secrets')
   .description('manage secrets at rest')
   .command('rotate')
   .description('re-seal every secret under MASTER_KEY (old keys in MASTER_KEYS_RETIRED)')
-  .action(async () => {
-    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
-    try {
-      console.log(`re-sealed ${await ctx.secrets.rotate(sealedColumns)} secret(s) under key ${ctx.keyring.currentId}`);
-    } finally {
-      await closeContext(ctx);
-    }
-  });
+  .action(async () => withContext(config(), async (ctx) => {
+    console.log(`re-sealed ${await ctx.secrets.rotate(sealedColumns)} secret(s) under key ${ctx.keyring.currentId}`);
+  }));
 
 program.command('bots')
   .description('the Nostr bot accounts')
   .command('info')
   .description("each bot's public key (creating a bot's key if it has none yet), profile and relays")
   .option('--json', 'as JSON')
-  .action(async (opts: { json?: boolean }) => {
-    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
-    try {
-      const relays = botRelays(ctx.config);
-      const bots = [];
-      for (const bot of botModules) {
-        const key = await loadBotKey(ctx.secrets, bot.name, bot.configuredKey(ctx.config));
-        bots.push({ name: bot.name, title: bot.title, npub: key.npub, pubkey: key.pubkey, profile: bot.profile(ctx.config) });
-      }
-      if (opts.json) return console.log(JSON.stringify({ relays, bots }, null, 2));
-      for (const b of bots) {
-        console.log(`${b.title}: ${b.npub}`);
-        console.log(`  hex      ${b.pubkey}`);
-        for (const field of ['name', 'nip05', 'lud16'] as const) if (b.profile[field]) console.log(`  ${field.padEnd(8)} ${b.profile[field]}`);
-      }
-      console.log(`relays: ${relays.join(' ')}`);
-    } finally {
-      await closeContext(ctx);
+  .action(async (opts: { json?: boolean }) => withContext(config(), async (ctx) => {
+    const relays = botRelays(ctx.config);
+    const bots = [];
+    for (const bot of botModules) {
+      const key = await loadBotKey(ctx.secrets, bot.name, bot.configuredKey(ctx.config));
+      bots.push({ name: bot.name, title: bot.title, npub: key.npub, pubkey: key.pubkey, profile: bot.profile(ctx.config) });
     }
-  });
+    if (opts.json) return console.log(JSON.stringify({ relays, bots }, null, 2));
+    for (const b of bots) {
+      console.log(`${b.title}: ${b.npub}`);
+      console.log(`  hex      ${b.pubkey}`);
+      for (const field of ['name', 'nip05', 'lud16'] as const) if (b.profile[field]) console.log(`  ${field.padEnd(8)} ${b.profile[field]}`);
+    }
+    console.log(`relays: ${relays.join(' ')}`);
+  }));
 program.command('business')
   .description('business accounts (zap batches through /api/v1, see docs/api.md)')
   .command('create')
@@ -113,8 +102,7 @@ program.command('business')
   .option('--name <name>', 'display name')
   .option('--concurrency <n>', 'payments in flight at once (default BUSINESS_CONCURRENCY)', (v) => Number.parseInt(v, 10))
   .addHelpText('after', '\nExample:\n  flash business create npub1… --name "Coffee shop"')
-  .action(async (pubkey: string, opts: { name?: string; concurrency?: number }) => {
-    const ctx = await createContext(config(), { log: createLogger({ level: 'warn' }) });
+  .action(async (pubkey: string, opts: { name?: string; concurrency?: number }) => withContext(config(), async (ctx) => {
     try {
       const b = await createBusiness(ctx, { pubkey, name: opts.name, concurrency: opts.concurrency });
       console.log(`business ${b.name}: account ${b.accountId}, key ${b.pubkey}, concurrency ${b.concurrency}`);
@@ -122,10 +110,8 @@ program.command('business')
     } catch (err) {
       if (!(err instanceof BusinessError)) throw err;
       program.error(`flash business create: ${err.message}`);
-    } finally {
-      await closeContext(ctx);
     }
-  });
+  }));
 
 walletCommands(program, config);
 nwcCommands(program, config);

@@ -2,28 +2,19 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { nip19 } from 'nostr-tools';
 import type { Config } from '../core/config.ts';
-import { closeContext, createContext, type Context } from '../core/context.ts';
+import type { Context } from '../core/context.ts';
 import { connect } from '../core/db.ts';
 import * as accounts from '../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../core/ledger/check.ts';
 import { balance } from '../core/ledger/ledger.ts';
-import { createLogger } from '../core/log.ts';
 import { paymentRules } from '../core/payments/check.ts';
 import { history, type Transaction } from '../core/payments/transactions.ts';
 import { EXTERNAL_FAKE_NODE } from '../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../workers/lightning/fake.ts';
 import { LightningError } from '../workers/lightning/port.ts';
+import { withContext } from './with-context.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function withContext(config: Config, run: (ctx: Context) => Promise<void>): Promise<void> {
-  const ctx = await createContext(config, { log: createLogger({ level: 'warn' }) });
-  try {
-    await run(ctx);
-  } finally {
-    await closeContext(ctx);
-  }
-}
 
 /** An npub, a hex pubkey or an account id → the account, if any. */
 async function findAccount(ctx: Context, who: string): Promise<accounts.Account | undefined> {

@@ -7,6 +7,8 @@ const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => [
 const port = z.coerce.number().int().min(0).max(65535);
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)');
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const relayList = list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL')));
+const secretKey = z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters');
 
 /** Every variable the service reads: name → schema with default and a description. */
 export const variables = {
@@ -96,9 +98,9 @@ export const variables = {
   RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
   // --- end relay ---
   // --- zaps, lightning addresses, businesses (bots/zaps, api/lnurl, api/business) ---
-  ZAP_NSEC: z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters').optional()
+  ZAP_NSEC: secretKey.optional()
     .describe('Secret key that signs zap receipts (the `nostrPubkey` of every lightning address). Default: generated on first start and kept sealed in the database.'),
-  ZAP_RELAYS: list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL'))).default([])
+  ZAP_RELAYS: relayList.default([])
     .describe('Comma-separated relays that get every zap receipt besides the ones the zap request names (default: NOSTR_RELAYS, else RELAY_URL).'),
   ZAP_RECEIPT_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(14)
     .describe('Attempts to publish a receipt to one relay, with exponential backoff from 0.5 s (14 ≈ 2.3 hours).'),
@@ -138,11 +140,11 @@ export const variables = {
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000)
     .describe('How long a graceful shutdown waits for in-flight work before closing.'),
   // Nostr toolkit and bots
-  NOSTR_RELAYS: list.pipe(z.array(z.string().regex(/^wss?:\/\//, 'each relay must be a ws:// or wss:// URL'))).default([])
+  NOSTR_RELAYS: relayList.default([])
     .describe('Comma-separated relays the bots read from and publish to, our own first (default: RELAY_URL).'),
   BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(15_000)
     .describe('Lease of the one active instance per bot key; a standby takes over within about this long after the leader dies.'),
-  BOT_DM_NSEC: z.string().regex(/^(nsec1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'must be an nsec or 64 hex characters').optional()
+  BOT_DM_NSEC: secretKey.optional()
     .describe('Secret key of the DM bot (nsec or hex). Default: generated on first start and kept sealed in the database.'),
   BOT_DM_NAME: z.string().min(1).default('Flash').describe('Display name of the DM bot (its kind-0 profile).'),
   BOT_DM_ABOUT: z.string().default('A Bitcoin wallet in your DMs. Send "help" to start.').describe('Profile text of the DM bot.'),

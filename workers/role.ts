@@ -15,6 +15,10 @@ export const workersRole: Role = async (ctx) => startWorkers(ctx, await openLigh
 export async function startWorkers(ctx: Context, backend: LightningBackend): Promise<RunningRole> {
   const log = ctx.log.child({ role: 'workers' });
   const info = await backend.getInfo();
+  if (info.network !== ctx.config.NETWORK) {
+    await backend.close();
+    throw new Error(`the ${backend.kind} Lightning node ${info.pubkey} is on ${info.network}, but NETWORK=${ctx.config.NETWORK}`);
+  }
   const worker = ctx.bus.process('lightning', lightningHandlers(ctx, backend), { concurrency: ctx.config.LIGHTNING_CONCURRENCY });
   const watcher = watchInvoices(ctx, backend);
   // What a previous run left pending (this may be the process that crashed) is finished now.

@@ -1,6 +1,7 @@
 // Domain errors of the payment engine: a stable code for callers (DM bot, NWC, LNURL) to map
 // to their protocol's errors, and a message fit to show a user. Nothing was reserved when
 // one of these is thrown.
+import type { z } from 'zod';
 import { CodedError } from '../errors.ts';
 
 export type PaymentErrorCode =
@@ -10,4 +11,11 @@ export type PaymentErrorCode =
 
 export class PaymentError extends CodedError<PaymentErrorCode> {
   override name = 'PaymentError';
+}
+
+/** A request checked against its schema; every issue is reported as `invalid_request`. */
+export function parseRequest<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new PaymentError('invalid_request', r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+  return r.data;
 }

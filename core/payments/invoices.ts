@@ -9,7 +9,7 @@ import * as accounts from '../ledger/accounts.ts';
 import { systemAccounts } from '../ledger/accounts.ts';
 import { post } from '../ledger/ledger.ts';
 import { callLightning, publishCommitted } from './dispatch.ts';
-import { PaymentError } from './errors.ts';
+import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
@@ -28,14 +28,8 @@ const createInvoiceRequest = z.object({
 export type CreateInvoiceRequest = z.input<typeof createInvoiceRequest>;
 export type CreateHoldInvoiceRequest = CreateInvoiceRequest & { paymentHash: string };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new PaymentError('invalid_request', r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
-  return r.data;
-}
-
 async function issue(ctx: Context, req: CreateInvoiceRequest, paymentHash?: string): Promise<Transaction> {
-  const r = parse(createInvoiceRequest, req);
+  const r = parseRequest(createInvoiceRequest, req);
   if (r.amountMsat !== undefined) checkAmount(ctx.config, r.amountMsat);
   const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
   if (existing) return existing;
@@ -53,7 +47,7 @@ export function createInvoice(ctx: Context, req: CreateInvoiceRequest): Promise<
 
 /** An invoice whose payment is held (status `accepted`) until settleHoldInvoice or cancelHoldInvoice. */
 export async function createHoldInvoice(ctx: Context, req: CreateHoldInvoiceRequest): Promise<Transaction> {
-  const paymentHash = parse(hex32, req.paymentHash);
+  const paymentHash = parseRequest(hex32, req.paymentHash);
   const [taken] = await ctx.sql`select 1 from transactions where direction = 'incoming' and kind = 'lightning' and payment_hash = ${paymentHash}`;
   if (taken && !(await findByKey(ctx.sql, req.accountId, req.idempotencyKey))) throw new PaymentError('invalid_request', 'an invoice with this payment hash exists');
   return issue(ctx, req, paymentHash);
@@ -74,7 +68,7 @@ async function ownHoldInvoice(ctx: Context, accountId: string, paymentHash: stri
 
 /** Releases the preimage: the held payment completes and the account is credited. */
 export async function settleHoldInvoice(ctx: Context, req: { accountId: string; preimage: string }): Promise<Transaction> {
-  const preimage = parse(hex32, req.preimage);
+  const preimage = parseRequest(hex32, req.preimage);
   const t = await ownHoldInvoice(ctx, req.accountId, bytesToHex(sha256(hexToBytes(preimage))));
   if (t.status === 'succeeded') return t;
   if (t.status !== 'accepted') throw new PaymentError('invalid_request', `the invoice is ${t.status}, not accepted`);
@@ -84,7 +78,7 @@ export async function settleHoldInvoice(ctx: Context, req: { accountId: string; 
 
 /** Refuses the held payment (the payer gets it back); works on open ones too. */
 export async function cancelHoldInvoice(ctx: Context, req: { accountId: string; paymentHash: string }): Promise<Transaction> {
-  const t = await ownHoldInvoice(ctx, req.accountId, parse(hex32, req.paymentHash));
+  const t = await ownHoldInvoice(ctx, req.accountId, parseRequest(hex32, req.paymentHash));
   if (t.status === 'canceled') return t;
   if (t.status === 'succeeded') throw new PaymentError('invalid_request', 'the invoice is already settled');
   await callLightning(ctx, 'lightning.cancelInvoice', { paymentHash: t.paymentHash! }, `cancel:${t.id}`);

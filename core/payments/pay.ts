@@ -13,7 +13,7 @@ import { InsufficientBalanceError, ledgerErrorOf, post, postCall, type Db } from
 import { QueueTimeoutError } from '../queue.ts';
 import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
 import { publishCommitted } from './dispatch.ts';
-import { PaymentError } from './errors.ts';
+import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount, defaultFeeReserve } from './limits.ts';
 import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
@@ -57,12 +57,6 @@ export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & {
 };
 export type KeysendRequest = z.input<typeof keysendRequest> & { beforeReserve?: BeforeReserve };
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new PaymentError('invalid_request', r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
-  return r.data;
-}
-
 export function resultOf(t: Transaction): PaymentResult {
   const base = { transactionId: t.id, paymentHash: t.paymentHash!, amountMsat: t.amountMsat! };
   if (t.status === 'succeeded') return { status: 'succeeded', ...base, feeMsat: t.feeMsat, preimage: t.preimage! };
@@ -95,7 +89,7 @@ function validateInvoice(ctx: Context, invoice: Bolt11, amountMsat?: bigint): bi
 /** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
 export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
   const { beforeReserve, keepNodeInvoice, ...rest } = req;
-  const r = parse(payInvoiceRequest, rest);
+  const r = parseRequest(payInvoiceRequest, rest);
   const invoice = decode(r.paymentRequest);
   // One look for: this request before, this invoice paid by the account before, our own invoice.
   const rows = await ctx.sql<TransactionRow[]>`
@@ -121,7 +115,7 @@ export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<
 /** Spontaneous payment to a node; the preimage is ours, so a retry pays the same hash. */
 export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<PaymentResult> {
   const { beforeReserve, ...rest } = req;
-  const r = parse(keysendRequest, rest);
+  const r = parseRequest(keysendRequest, rest);
   const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
   if (existing) return awaitOutcome(ctx, existing, r.waitMs);
   checkAmount(ctx.config, r.amountMsat);

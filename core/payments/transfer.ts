@@ -6,7 +6,7 @@ import type { Sql } from '../db.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
-import { PaymentError } from './errors.ts';
+import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import type { BeforeReserve } from './pay.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
@@ -44,9 +44,7 @@ function batchesOf(sql: Sql): GroupCommit<Item, TransactionRow> {
  */
 export async function transfer(ctx: Context, req: TransferRequest): Promise<Transaction> {
   const { beforeReserve, ...rest } = req;
-  const parsed = transferRequest.safeParse(rest);
-  if (!parsed.success) throw new PaymentError('invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const r = parsed.data;
+  const r = parseRequest(transferRequest, rest);
   if (r.fromAccountId === r.toAccountId) throw new PaymentError('self_payment', 'cannot transfer to the same account');
   checkAmount(ctx.config, r.amountMsat);
   const incomingKey = `transfer:${r.fromAccountId}:${r.idempotencyKey}`;

@@ -12,11 +12,6 @@ export async function openLightningBackend(ctx: Context): Promise<LightningBacke
   if (ctx.config.LIGHTNING_BACKEND === 'fake') {
     return FakeLightningNode.open(ctx, OUR_FAKE_NODE, { payDelayMs: ctx.config.LIGHTNING_FAKE_PAY_DELAY_MS });
   }
-  const lnd = createLndBackend(ctx.config);
-  const info = await lnd.getInfo();
-  if (info.network !== ctx.config.NETWORK) {
-    await lnd.close();
-    throw new Error(`LND at ${ctx.config.LND_SOCKET} is on ${info.network}, but NETWORK=${ctx.config.NETWORK}`);
-  }
-  return lnd;
+  // Its network is checked against NETWORK by startWorkers, with the node info it reads anyway.
+  return createLndBackend(ctx.config);
 }

@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import * as ln from 'lightning';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../../core/config.ts';
+import { decodeForNode } from './decode.ts';
 import { failureReason, isDuplicatePayment, lndError } from './lnd-errors.ts';
 import {
   LightningError,
@@ -177,7 +178,8 @@ export class LndBackend implements LightningBackend {
   }
 
   async payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus> {
-    const { paymentHash } = await this.decodeInvoice(req.paymentRequest);
+    // Decoded here, not by lnd: one round trip less per payment.
+    const { paymentHash } = decodeForNode(req.paymentRequest, this.network);
     return this.pay(paymentHash, req.timeoutSeconds, () => ln.subscribeToPayViaRequest({
       lnd: this.lnd,
       request: req.paymentRequest,
