@@ -72,7 +72,8 @@ export class WireClient {
     const from = this.received.length;
     this.send(['REQ', subId, ...filters]);
     const end = await this.next((x) => (x[0] === 'EOSE' || x[0] === 'CLOSED') && x[1] === subId, from);
-    const events = this.received.slice(from).filter((x) => x[0] === 'EVENT' && x[1] === subId).map((x) => x[2] as VerifiedEvent);
+    // Only what came before EOSE: live events may follow it before this wakes up.
+    const events = this.received.slice(from, this.received.indexOf(end)).filter((x) => x[0] === 'EVENT' && x[1] === subId).map((x) => x[2] as VerifiedEvent);
     return end[0] === 'CLOSED' ? { events, closed: end[2] as string } : { events };
   }
 
