@@ -23,7 +23,7 @@ export type TransferRequest = z.input<typeof transferRequest> & { beforeReserve?
 
 interface Item { from: string; to: string; amount: string; key: string; incomingKey: string; memo: string | null; metadata: Record<string, unknown> | null }
 
-/** Transfers without a hook are group-committed (payment_transfers, migrations/0011). */
+/** Transfers without a hook are group-committed (payment_transfers, migrations/0013). */
 const batches = new WeakMap<Sql, GroupCommit<Item, TransactionRow>>();
 function batchesOf(sql: Sql): GroupCommit<Item, TransactionRow> {
   let b = batches.get(sql);
@@ -38,9 +38,9 @@ function batchesOf(sql: Sql): GroupCommit<Item, TransactionRow> {
 
 /**
  * Moves money between two holder accounts; returns the sender's side. Idempotent on the key.
- * Without a hook it is payment_transfer (migrations/0010_wallet_speed.sql) in a group commit
- * with the transfers arriving at the same time. A `beforeReserve` hook runs in the same
- * transaction after the transfer is written, and throwing from it undoes all of it.
+ * Without a hook it goes into one batch (payment_transfers) with the transfers arriving at
+ * the same time. With a `beforeReserve` hook it is payment_transfer (migrations/0010) and the
+ * hook in one transaction, after the transfer is written; throwing from it undoes all of it.
  */
 export async function transfer(ctx: Context, req: TransferRequest): Promise<Transaction> {
   const { beforeReserve, ...rest } = req;

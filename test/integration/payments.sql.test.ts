@@ -102,6 +102,21 @@ describe('payment_transfers', () => {
     expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([1000n, 0n]);
     expect(await traces(a, items[0]!.key)).toEqual({ rows: 0, journals: 0, events: 0 });
   });
+
+  it('means what its items mean one by one in order: an overdraft covered only by a later item still fails', async () => {
+    const [a, b] = [await funded(1000n), await funded(0n)];
+    // Netted, b ends at +100; in order, b pays 300 it does not have yet.
+    expect(await errorOf(callBatch([item(b, a, 300n), item(a, b, 400n)]))).toEqual({ code: '23514', constraint: 'balance_not_negative' });
+    await callBatch([item(a, b, 400n), item(b, a, 300n)]);
+    expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([900n, 100n]);
+  });
+
+  it('refuses a batch naming a system account before writing anything', async () => {
+    const a = await funded(1000n);
+    const items = [item(a, systemAccounts.fees, 10n)];
+    expect((await errorOf(callBatch(items)))?.code).toBe('P0002');
+    expect(await traces(a, items[0]!.key)).toEqual({ rows: 0, journals: 0, events: 0 });
+  });
 });
 
 describe('payment_finish', () => {
