@@ -6,8 +6,10 @@
 // and whether `ledger check` is clean afterwards.
 //
 //   node bench/ledger/run.ts [--database-url URL] [--redis-url URL] [--seconds 10]
-//     [--concurrency 32] [--accounts 200] [--payments 3000] [--only journals,transfers,lightning]
+//     [--concurrency 64] [--accounts 200] [--payments 3000] [--only journals,transfers,lightning]
 //     [--pool N (PostgreSQL connections; default DATABASE_POOL, as the service)]
+// --concurrency is the number of callers at once; the workers run with the service's own
+// LIGHTNING_CONCURRENCY (default 50), as `flash start` would.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../core/config.ts';
@@ -30,7 +32,7 @@ const { values: o } = parseArgs({
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/flash_bench' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     seconds: { type: 'string', default: '10' },
-    concurrency: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '64' },
     accounts: { type: 'string', default: '200' },
     payments: { type: 'string', default: '3000' },
     only: { type: 'string', default: 'journals,transfers,lightning' },
@@ -82,7 +84,7 @@ function pair(ids: string[]): [string, string] {
 
 const config = parseConfig({
   ...process.env, DATABASE_URL: o['database-url'], REDIS_URL: o['redis-url'], REDIS_PREFIX: `flash_bench_${randomBytes(4).toString('hex')}`,
-  ...(o.pool && { DATABASE_POOL: o.pool }), LIGHTNING_CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', NETWORK: 'regtest',
+  ...(o.pool && { DATABASE_POOL: o.pool }), LOG_LEVEL: 'warn', NETWORK: 'regtest',
   MASTER_KEY: process.env.MASTER_KEY ?? '22'.repeat(32),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
