@@ -5,7 +5,7 @@
 // thread far less than structured-cloning event objects (which cost more than the checks).
 import { Worker } from 'node:worker_threads';
 import type { Accepted } from './types.ts';
-import { verifyError } from './verify.ts';
+import { signatureError } from '../core/nostr/secp.ts';
 
 type Result = string | undefined;
 interface Pending { raw: string; resolve(r: Result): void; reject(e: unknown): void }
@@ -38,7 +38,7 @@ export class VerifyPool {
 
   /** Undefined when the id and signature are valid; else why not. `raw` is the event's canonical JSON. */
   verify({ event, raw }: Accepted): Promise<Result> {
-    if (this.#workers.length === 0) return Promise.resolve(verifyError(event));
+    if (this.#workers.length === 0) return Promise.resolve(signatureError(event));
     return new Promise((resolve, reject) => {
       this.#queue.push({ raw, resolve, reject });
       if (!this.#scheduled) {

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { nostrWasm as wasm } from '../../core/nostr/secp.ts';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
+import { publicKeyOf } from '../../core/nostr/shared-keys.ts';
 
 export function options<T extends NonNullable<ParseArgsConfig['options']>>(spec: T) {
   return parseArgs({ options: spec, allowPositionals: false, strict: true }).values;
@@ -21,7 +22,7 @@ export function percentiles(samples: number[]): { p50: number; p99: number; max:
 /** Deterministic keys, so the seeding and the query benchmarks agree without sharing state. */
 export function benchKey(i: number): { sk: Uint8Array; pk: string } {
   const sk = createHash('sha256').update(`flash-bench-key-${i}`).digest();
-  return { sk, pk: Buffer.from(wasm.getPublicKey(sk)).toString('hex') };
+  return { sk, pk: publicKeyOf(sk) };
 }
 
 export const benchPTag = (i: number) => createHash('sha256').update(`flash-bench-p-${i}`).digest('hex');
@@ -29,8 +30,7 @@ export const benchPTag = (i: number) => createHash('sha256').update(`flash-bench
 export interface SignedEvent { id: string; pubkey: string; created_at: number; kind: number; tags: string[][]; content: string; sig: string }
 
 export function signEvent(sk: Uint8Array, t: { kind: number; created_at: number; tags: string[][]; content: string }): SignedEvent {
-  const e = { ...t, id: '', pubkey: '', sig: '' };
-  wasm.finalizeEvent(e, sk);
+  const e = finalizeEvent(t, sk);
   return { id: e.id, pubkey: e.pubkey, created_at: e.created_at, kind: e.kind, tags: e.tags, content: e.content, sig: e.sig };
 }
 

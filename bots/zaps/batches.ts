@@ -12,7 +12,7 @@ import { toTransaction, type Transaction, type TransactionRow } from '../../core
 import { resultOf, type PaymentResult } from '../../core/payments/pay.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
 import { openSigningKey, toBusiness, type Business, type BusinessRow } from './business.ts';
-import { signEvent } from './signing.ts';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
 import { pointerOf } from './pointers.ts';
 import { ownZapRelays } from './receive.ts';
 import { payZap, routeOf, ZapError, zapDeps, zapFailureReason, type PayRoute, type ZapDeps } from './send.ts';
@@ -188,7 +188,7 @@ async function runLine(ctx: Context, deps: ZapDeps, batch: RunningBatch, l: Line
     const outcome = await payZap(ctx, deps, {
       payerAccountId: batch.business.accountId, idempotencyKey: paymentKey(batch.id, l.idempotency_key), route,
       target: batch.target, amountMsat: batch.amountMsat, comment: batch.comment, relays: batch.relays,
-      signed: l.zap_request ?? undefined, sign: sk && ((t) => signEvent(t, sk)), memo: `zap batch ${batch.id} line ${l.line}`,
+      signed: l.zap_request ?? undefined, sign: sk && ((t) => finalizeEvent(t, sk)), memo: `zap batch ${batch.id} line ${l.line}`,
     });
     return { ...fromPayment(outcome.payment), route: route.route, recipientPubkey: route.pubkey };
   } catch (err) {

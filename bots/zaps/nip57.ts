@@ -6,7 +6,7 @@ import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
 import { z } from 'zod';
 import { CodedError } from '../../core/errors.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
-import { verifySignature } from './signing.ts';
+import { signatureError } from '../../core/nostr/secp.ts';
 
 export const ZAP_REQUEST_KIND = 9734;
 export const ZAP_RECEIPT_KIND = 9735;
@@ -102,7 +102,7 @@ export function parseZapRequest(json: string, opts: { amountMsat?: bigint; recip
   if (!shape.success) throw new ZapRequestError('malformed', shape.error.issues[0]?.path.join('.'));
   const event = shape.data as NostrEvent;
   if (event.kind !== ZAP_REQUEST_KIND) throw new ZapRequestError('wrong_kind', `got ${event.kind}`);
-  if (!opts.trusted && !verifySignature(event)) throw new ZapRequestError('bad_signature');
+  if (!opts.trusted && signatureError(event) !== undefined) throw new ZapRequestError('bad_signature');
   if (event.tags.length === 0) throw new ZapRequestError('no_tags');
   const recipient = singleHex(event, 'p', true, 'p_tag')!;
   const eventId = singleHex(event, 'e', false, 'e_tag');

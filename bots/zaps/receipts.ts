@@ -9,7 +9,7 @@ import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { PublishResult } from '../../core/nostr/pool.ts';
 import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from './nip57.ts';
 import { ownZapRelays, zapMetadata } from './receive.ts';
-import { signEvent } from './signing.ts';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
 
 /** Publishes one event to one relay (the zapper's relay pool in production). */
 export type PublishTo = (event: NostrEvent, relay: string) => Promise<PublishResult>;
@@ -40,7 +40,7 @@ export async function onZapPaid(ctx: Context, key: KeyPair, event: PaymentEvent)
   const request = zapRequestOf(ctx, event);
   if (!request) return undefined;
   const paymentHash = event.paymentHash;
-  const signed = signEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
+  const signed = finalizeEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
   const relays = [...new Set([...request.relays, ...ownZapRelays(ctx.config)].map(normalizeURL))];
   // Each statement returns what is stored (the first receipt, the deliveries as they stand), on a
   // repeated event too; a crash between them is repaired by the event's redelivery.

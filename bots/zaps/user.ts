@@ -10,7 +10,7 @@ import { ZapError } from './errors.ts';
 import { pointerOf, type ZapPointer } from './pointers.ts';
 import { addressDomain, ownZapRelays } from './receive.ts';
 import { routeOf, sendZap, zapDeps, type ZapDeps, type ZapOutcome } from './send.ts';
-import { signEvent } from './signing.ts';
+import { finalizeEvent } from '../../core/nostr/secp.ts';
 import { checkUsername, claimUsername } from './usernames.ts';
 
 /** `username <name>`: claims the name (replacing the user's previous one); returns the new address. */
@@ -75,7 +75,7 @@ export async function zapFromUser(ctx: Context, z: UserZap, given?: ZapDeps): Pr
     const outcome = await sendZap(ctx, deps, {
       payerAccountId: account.id, idempotencyKey: `zap:${z.idempotencyKey}`, route, amountMsat: z.amountMsat, comment: z.comment,
       target: { eventId: pointer.eventId, coordinate: pointer.coordinate, kind }, relays: [...new Set([...ownZapRelays(ctx.config), ...pointer.relays])],
-      sign: (t) => (key ? signEvent(t, key) : signEvent({ ...t, tags: [...t.tags, ['anon']] }, generateSecretKey())),
+      sign: (t) => (key ? finalizeEvent(t, key) : finalizeEvent({ ...t, tags: [...t.tags, ['anon']] }, generateSecretKey())),
       waitMs: 30_000,
     });
     return { ...outcome, recipient: recipient! };

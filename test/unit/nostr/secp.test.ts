@@ -1,7 +1,7 @@
 import { getConversationKey } from 'nostr-tools/nip44';
 import * as pure from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
-import { finalizeEvent, verifyEvent } from '../../../core/nostr/secp.ts';
+import { finalizeEvent, signatureError, verifyEvent } from '../../../core/nostr/secp.ts';
 import { conversationKey, nip04Key, publicKeyOf } from '../../../core/nostr/shared-keys.ts';
 import { nip04SharedSecret } from '../../../core/nostr/nip04.ts';
 import { wire } from '../../support/nostr.ts';
@@ -10,12 +10,18 @@ const sk = pure.generateSecretKey();
 const template = { kind: 1, created_at: 1_700_000_000, tags: [['p', 'a'.repeat(64)]], content: 'hello' };
 
 describe('WASM signatures', () => {
+  const awkward = { kind: 9734, created_at: 1_700_000_000, tags: [['relays', 'wss://r.example']], content: 'zap "quoted" ünïcode\n\t\\ 🎉 \u0001' };
+
   it('signs events nostr-tools accepts, and accepts what nostr-tools signs', () => {
-    const ours = finalizeEvent(template, sk);
-    expect(ours.pubkey).toBe(pure.getPublicKey(sk));
-    expect(template).not.toHaveProperty('sig');
-    expect(pure.verifyEvent(wire(ours))).toBe(true);
-    expect(verifyEvent(wire(pure.finalizeEvent(template, sk)))).toBe(true);
+    for (const t of [template, awkward]) {
+      const ours = finalizeEvent(t, sk);
+      expect(ours.pubkey).toBe(pure.getPublicKey(sk));
+      expect(ours.id).toBe(pure.getEventHash(ours));
+      expect(t).not.toHaveProperty('sig');
+      expect(pure.verifyEvent(wire(ours))).toBe(true);
+      expect(verifyEvent(wire(pure.finalizeEvent(t, sk)))).toBe(true);
+      expect(signatureError(wire(pure.finalizeEvent(t, sk)))).toBeUndefined();
+    }
   });
 
   it('rejects a tampered signature, id, content, author or shape', () => {
@@ -34,6 +40,11 @@ describe('WASM signatures', () => {
       { ...good, created_at: 'soon' },
     ];
     for (const e of bad) expect(verifyEvent(wire(e as pure.NostrEvent)), JSON.stringify(e)).toBe(false);
+    const offCurve = { ...good, pubkey: 'f'.repeat(64) };
+    expect(signatureError(wire({ ...offCurve, id: pure.getEventHash(offCurve) }))).toBe('pubkey is not a valid point');
+    expect(signatureError(wire({ ...good, sig: 'ff'.repeat(64) }))).toBe('bad signature');
+    expect(signatureError(wire({ ...good, content: 'hellO' }))).toBe('event id does not match its content');
+    expect(signatureError(wire({ ...good, sig: flip(good.sig) }))).toBe('bad signature');
     expect(verifyEvent(wire(good))).toBe(true);
   });
 });
