@@ -17,17 +17,21 @@ export class BusinessError extends Error {
   override name = 'BusinessError';
 }
 
-/** Registers a business for `pubkey` (hex); refuses a key already registered. */
+/** Registers a business for `pubkey` (hex); refuses a key already registered, even by a racing call. */
 export async function createBusiness(ctx: Context, opts: { pubkey: string; name?: string; concurrency?: number }): Promise<Business> {
-  const [taken] = await ctx.sql`select 1 from businesses where pubkey = ${opts.pubkey}`;
-  if (taken) throw new BusinessError('a business with this key exists');
-  return ctx.sql.begin(async (tx) => {
-    const account = await accounts.createBusiness(tx, { name: opts.name ?? `business ${opts.pubkey.slice(0, 8)}`, pubkey: opts.pubkey });
-    const [row] = await tx<BusinessRow[]>`
-      insert into businesses (account_id, pubkey, name, concurrency)
-      values (${account.id}, ${opts.pubkey}, ${account.name!}, ${opts.concurrency ?? ctx.config.BUSINESS_CONCURRENCY}) returning *`;
-    return toBusiness(row!);
-  });
+  try {
+    return await ctx.sql.begin(async (tx) => {
+      const account = await accounts.createBusiness(tx, { name: opts.name ?? `business ${opts.pubkey.slice(0, 8)}`, pubkey: opts.pubkey });
+      const [row] = await tx<BusinessRow[]>`
+        insert into businesses (account_id, pubkey, name, concurrency)
+        values (${account.id}, ${opts.pubkey}, ${account.name!}, ${opts.concurrency ?? ctx.config.BUSINESS_CONCURRENCY}) returning *`;
+      return toBusiness(row!);
+    });
+  } catch (err) {
+    const e = err as { code?: string; constraint_name?: string };
+    if (e.code === '23505' && e.constraint_name === 'businesses_pubkey_key') throw new BusinessError('a business with this key exists');
+    throw err;
+  }
 }
 
 export async function businessByPubkey(ctx: Context, pubkey: string): Promise<Business | undefined> {

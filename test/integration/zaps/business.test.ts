@@ -10,7 +10,7 @@ import { balance } from '../../../core/ledger/ledger.ts';
 import { paymentRules } from '../../../core/payments/check.ts';
 import { httpAuthHeader } from '../../../core/nostr/nip98.ts';
 import { buildZapRequest } from '../../../bots/zaps/nip57.ts';
-import { createBusiness } from '../../../bots/zaps/business.ts';
+import { BusinessError, createBusiness } from '../../../bots/zaps/business.ts';
 import { runBatch, type BatchReport, type BatchSummary } from '../../../bots/zaps/batches.ts';
 import { sendZap, zapDeps } from '../../../bots/zaps/send.ts';
 import { claimUsername } from '../../../bots/zaps/usernames.ts';
@@ -69,6 +69,17 @@ afterAll(async () => {
   await svc?.close();
   await sim?.close();
   await own?.stop();
+});
+
+describe('business registration', () => {
+  it('registers a key once, even when the calls race; the others get a clear refusal and leave no account', async () => {
+    const pubkey = getPublicKey(generateSecretKey());
+    const ctx = svc.wallet.ctx;
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => createBusiness(ctx, { pubkey, name: 'Racing shop' })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BusinessError);
+    expect(await ctx.sql`select 1 from accounts where kind = 'business' and pubkey = ${pubkey}`).toHaveLength(1);
+  });
 });
 
 describe('business API authentication (NIP-98)', () => {
