@@ -16,3 +16,8 @@ export class HttpStatusError extends Error {
     this.httpStatus = httpStatus;
   }
 }
+
+/** A schema's complaints as one line for the caller: `path: message; …` (`root` names the whole value). */
+export function issuesText(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }, root: string, max = 5): string {
+  return error.issues.slice(0, max).map((i) => `${i.path.map(String).join('.') || root}: ${i.message}`).join('; ');
+}

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
-import { HttpStatusError } from '../../core/errors.ts';
+import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../bots/zaps/business.ts';
@@ -19,7 +19,7 @@ function fail(reply: FastifyReply, status: number, error: string, reason: string
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
-  if (!r.success) throw new HttpStatusError(400, r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!r.success) throw new HttpStatusError(400, issuesText(r.error, 'body'));
   return r.data;
 }
 

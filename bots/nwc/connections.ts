@@ -5,6 +5,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
+import { issuesText } from '../../core/errors.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
 import type { Keyring, SealedColumn } from '../../core/secrets.ts';
@@ -107,7 +108,7 @@ export function connectionUri(servicePubkey: string, relays: string[], clientSec
  */
 export async function createConnection(ctx: Context, options: CreateConnectionOptions): Promise<{ connection: Connection; uri: string }> {
   const parsed = createConnectionOptions.safeParse(options);
-  if (!parsed.success) throw new ConnectionError(parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new ConnectionError(issuesText(parsed.error, 'options'));
   const o = parsed.data;
   const serviceSecret = generateSecretKey();
   const clientSecret = generateSecretKey();

@@ -5,7 +5,7 @@ import * as nip44 from 'nostr-tools/nip44';
 import { nip04Decrypt, nip04Encrypt } from '../../core/nostr/nip04.ts';
 import { conversationKey, nip04Key } from '../../core/nostr/shared-keys.ts';
 import { z } from 'zod';
-import { CodedError } from '../../core/errors.ts';
+import { CodedError, issuesText } from '../../core/errors.ts';
 import { tagValues } from '../../core/nostr/event.ts';
 import type { Transaction } from '../../core/payments/transactions.ts';
 
@@ -139,7 +139,7 @@ export type Params<M extends Method> = z.output<(typeof paramSchemas)[M]>;
 /** Parses a method's params; wrong types become an OTHER error that says what was wrong. */
 export function parseParams<M extends Method>(method: M, params: unknown): Params<M> {
   const r = paramSchemas[method].safeParse(params);
-  if (!r.success) throw new Nip47Error('OTHER', `invalid params: ${r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+  if (!r.success) throw new Nip47Error('OTHER', `invalid params: ${issuesText(r.error, 'params')}`);
   return r.data as Params<M>;
 }
 

@@ -2,7 +2,7 @@
 // to their protocol's errors, and a message fit to show a user. Nothing was reserved when
 // one of these is thrown.
 import type { z } from 'zod';
-import { CodedError } from '../errors.ts';
+import { CodedError, issuesText } from '../errors.ts';
 
 export type PaymentErrorCode =
   | 'invalid_request' | 'invalid_invoice' | 'wrong_network' | 'expired' | 'amount_required'
@@ -16,6 +16,6 @@ export class PaymentError extends CodedError<PaymentErrorCode> {
 /** A request checked against its schema; every issue is reported as `invalid_request`. */
 export function parseRequest<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new PaymentError('invalid_request', r.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
+  if (!r.success) throw new PaymentError('invalid_request', issuesText(r.error, 'request'));
   return r.data;
 }
