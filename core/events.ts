@@ -46,24 +46,37 @@ export async function recordEvent(tx: Tx, ...events: PaymentEventInput[]): Promi
 
 export interface EventDeps { sql: Sql; redis: Redis; prefix: string; log: Logger }
 
-/** Publishes up to one batch of unpublished events; concurrent publishers skip each other's rows. */
+/** How long a publisher's claim on events lasts; after a crash they are published by the next flush after it. */
+const CLAIM_SECONDS = 30;
+
+/**
+ * Publishes up to one batch of unpublished events. Concurrent publishers skip each other's
+ * claimed rows; a row is marked published only once Redis has it (a crash in between publishes
+ * it again later, which consumers dedupe by id).
+ */
 async function publishBatch(d: EventDeps): Promise<number> {
-  return d.sql.begin(async (tx) => {
-    const rows = await tx<{ id: bigint; type: string; payload: Record<string, unknown>; created_at: Date }[]>`
-      select id, type, payload, created_at from event_outbox where published_at is null
-      order by id limit ${BATCH} for update skip locked`;
-    if (!rows.length) return 0;
-    const pipe = d.redis.pipeline();
-    for (const r of rows) {
-      const data = { ...r.payload, id: r.id.toString(), occurredAt: r.created_at.toISOString() };
-      pipe.xadd(streamKey(d.prefix), 'MAXLEN', '~', STREAM_MAX, '*', 'type', r.type, 'data', JSON.stringify(data));
-    }
-    const results = await pipe.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
-    await tx`update event_outbox set published_at = now() where id = any(${tx.array(rows.map((r) => r.id), 20)}::int8[])`;
-    return rows.length;
-  });
+  const rows = await d.sql<{ id: bigint; type: string; payload: Record<string, unknown>; created_at: Date }[]>`
+    update event_outbox set claimed_until = now() + make_interval(secs => ${CLAIM_SECONDS})
+    where id in (select id from event_outbox where published_at is null and (claimed_until is null or claimed_until < now())
+                 order by id limit ${BATCH} for update skip locked)
+    returning id, type, payload, created_at`;
+  if (!rows.length) return 0;
+  rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const ids = d.sql.array(rows.map((r) => r.id), 20);
+  const pipe = d.redis.pipeline();
+  for (const r of rows) {
+    const data = { ...r.payload, id: r.id.toString(), occurredAt: r.created_at.toISOString() };
+    pipe.xadd(streamKey(d.prefix), 'MAXLEN', '~', STREAM_MAX, '*', 'type', r.type, 'data', JSON.stringify(data));
+  }
+  const results = await pipe.exec().catch((err: unknown) => [[err, null] as const]);
+  const failed = results?.find(([err]) => err);
+  if (failed) {
+    // Whatever Redis did take is published again with the rest: at least once.
+    await d.sql`update event_outbox set claimed_until = null where id = any(${ids}::int8[])`;
+    throw failed[0];
+  }
+  await d.sql`update event_outbox set published_at = now() where id = any(${ids}::int8[])`;
+  return rows.length;
 }
 
 const flushing = new WeakMap<Sql, { again: boolean; done: Promise<void> }>();

@@ -63,4 +63,16 @@ describe('domain events', () => {
     const pending = (await ctx.redis.xpending(streamKey(ctx.config.REDIS_PREFIX), 'g3')) as [number];
     expect(pending[0]).toBe(0);
   });
+
+  it('leaves events another publisher claimed to it, and publishes them once the claim has ended (that publisher died)', async () => {
+    await record(sample(50));
+    const before = await streamLength();
+    await ctx.sql`update event_outbox set claimed_until = now() + interval '1 hour' where published_at is null`;
+    await flushEvents(deps());
+    expect(await streamLength()).toBe(before);
+    await ctx.sql`update event_outbox set claimed_until = now() - interval '1 second' where published_at is null`;
+    await flushEvents(deps());
+    expect(await streamLength()).toBe(before + 1);
+    expect((await ctx.sql`select 1 from event_outbox where published_at is null`).length).toBe(0);
+  });
 });
