@@ -56,14 +56,15 @@ interface ConnectionRow { budget_msat: bigint | null; budget_renewal: Renewal; e
 
 /**
  * The payment engine's beforeReserve hook for one request: locks the connection (serialising
- * its payments), refuses a revoked or expired one, links the new payment to the request, and
+ * its payments; `no key update`, so that recording its next requests, whose foreign key takes a
+ * key-share lock on it, does not wait), refuses a revoked or expired one, links the new payment to the request, and
  * refuses when the payment would take the period's spending over the budget.
  */
 export function budgetHook(q: { connectionId: string; walletAccountId: string; eventId: string; idempotencyKey: string }): BeforeReserve {
   return async (tx: Tx) => {
     // One round trip: the lock and the link (undone with everything else if a check below fails).
     const [c] = await tx<Array<Pick<ConnectionRow, 'budget_msat' | 'budget_renewal' | 'expires_at' | 'revoked_at'> & { linked: boolean }>>`
-      with c as (select budget_msat, budget_renewal, expires_at, revoked_at from nwc_connections where id = ${q.connectionId} for update),
+      with c as (select budget_msat, budget_renewal, expires_at, revoked_at from nwc_connections where id = ${q.connectionId} for no key update),
       linked as (
         update nwc_requests set transaction_id = t.id from transactions t
         where nwc_requests.event_id = ${q.eventId} and t.account_id = ${q.walletAccountId} and t.idempotency_key = ${q.idempotencyKey}
