@@ -3,7 +3,10 @@
 // across RELAY_VERIFY_THREADS threads while the main thread keeps serving sockets. A batch
 // travels as one JSON string of the events' canonical forms: copying a string costs the main
 // thread far less than structured-cloning event objects (which cost more than the checks).
+// Events the bots in this same process signed (their replies, gift wraps under one-time keys)
+// need no curve maths: their id is hashed and their signature compared with the one made here.
 import { Worker } from 'node:worker_threads';
+import { signedByUs } from '../core/nostr/secp.ts';
 import type { Accepted } from './types.ts';
 import { verifyError } from './verify.ts';
 
@@ -38,6 +41,7 @@ export class VerifyPool {
 
   /** Undefined when the id and signature are valid; else why not. `raw` is the event's canonical JSON. */
   verify({ event, raw }: Accepted): Promise<Result> {
+    if (signedByUs(event)) return Promise.resolve(undefined);
     if (this.#workers.length === 0) return Promise.resolve(verifyError(event));
     return new Promise((resolve, reject) => {
       this.#queue.push({ raw, resolve, reject });

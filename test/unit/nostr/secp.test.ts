@@ -1,8 +1,8 @@
 import { getConversationKey } from 'nostr-tools/nip44';
 import * as pure from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
-import { finalizeEvent, verifyEvent } from '../../../core/nostr/secp.ts';
-import { conversationKey, nip04Key, publicKeyOf } from '../../../core/nostr/shared-keys.ts';
+import { finalizeEvent, publicKeyOf, signedByUs, verifyEvent } from '../../../core/nostr/secp.ts';
+import { conversationKey, nip04Key } from '../../../core/nostr/shared-keys.ts';
 import { nip04SharedSecret } from '../../../core/nostr/nip04.ts';
 import { wire } from '../../support/nostr.ts';
 
@@ -35,6 +35,20 @@ describe('WASM signatures', () => {
     ];
     for (const e of bad) expect(verifyEvent(wire(e as pure.NostrEvent)), JSON.stringify(e)).toBe(false);
     expect(verifyEvent(wire(good))).toBe(true);
+  });
+});
+
+describe('signatures made in this process', () => {
+  it('are known by id and signature, and only while the content still hashes to the id', () => {
+    const ours = wire(finalizeEvent(template, sk));
+    expect(signedByUs(ours)).toBe(true);
+    expect(signedByUs({ ...ours, content: 'hellO' })).toBe(false);
+    expect(signedByUs({ ...ours, sig: pure.finalizeEvent(template, sk).sig })).toBe(false);
+    expect(signedByUs({ ...ours, tags: [] })).toBe(false);
+    // Signed elsewhere (valid, but not by us): the curve check decides.
+    const theirs = wire(pure.finalizeEvent(template, pure.generateSecretKey()));
+    expect(signedByUs(theirs)).toBe(false);
+    expect(verifyEvent(theirs)).toBe(true);
   });
 });
 

@@ -1,0 +1,20 @@
+import { finalizeEvent, verifyEvent, nostrWasm } from '/work/wt-dm/core/nostr/secp.ts';
+import { sharedX, ephemeralConversation } from '/work/wt-dm/core/nostr/ecdh.ts';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import * as nip44 from 'nostr-tools/nip44';
+import { wrapPrivateDm, unwrapPrivateDm } from '/work/wt-dm/core/nostr/nip17.ts';
+const sk = generateSecretKey(); const sk2 = generateSecretKey(); const pk2 = getPublicKey(sk2);
+function bench(name: string, n: number, f: () => void) { for (let i = 0; i < 50; i++) f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); console.log(name, ((performance.now() - t) / n * 1000).toFixed(1), 'us'); }
+const tmpl = { kind: 13, created_at: 1, tags: [], content: 'x'.repeat(500) };
+bench('finalize', 2000, () => finalizeEvent(tmpl, sk));
+const ev = finalizeEvent(tmpl, sk);
+bench('verify (uncached)', 2000, () => nostrWasm.verifyEvent({ ...ev }));
+bench('sharedX', 2000, () => sharedX(sk, pk2));
+bench('ephemeralConversation', 2000, () => ephemeralConversation(pk2));
+bench('getPublicKey noble', 500, () => getPublicKey(sk));
+bench('getPublicKey wasm', 2000, () => nostrWasm.getPublicKey(sk));
+const ck = nip44.v2.utils.getConversationKey(sk, pk2);
+bench('nip44 encrypt 1k', 2000, () => nip44.v2.encrypt('y'.repeat(1000), ck));
+const w = wrapPrivateDm(sk, pk2, 'hello balance 123');
+bench('wrapPrivateDm', 1000, () => wrapPrivateDm(sk, pk2, 'Your balance: 1,000 sats'));
+bench('unwrapPrivateDm', 1000, () => unwrapPrivateDm({ ...w }, sk2));

@@ -1,0 +1,21 @@
+import { nostrWasm } from '/work/wt-dm/core/nostr/secp.ts';
+import * as tiny from 'tiny-secp256k1';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { randomBytes, createHash, createECDH } from 'node:crypto';
+function bench(name: string, n: number, f: () => void) { for (let i = 0; i < 50; i++) f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); console.log(name.padEnd(30), ((performance.now() - t) / n * 1000).toFixed(1), 'us'); }
+const sk = new Uint8Array(randomBytes(32)); const h = new Uint8Array(createHash('sha256').update('x').digest());
+const pk = schnorr.getPublicKey(sk);
+bench('wasm getPublicKey', 2000, () => nostrWasm.getPublicKey(sk));
+bench('tiny xOnlyPointFromScalar', 2000, () => tiny.xOnlyPointFromScalar(sk));
+bench('tiny pointFromScalar', 2000, () => tiny.pointFromScalar(sk, true));
+bench('noble schnorr.getPublicKey', 2000, () => schnorr.getPublicKey(sk));
+bench('tiny signSchnorr', 2000, () => tiny.signSchnorr(h, sk, new Uint8Array(randomBytes(32))));
+bench('noble schnorr.sign', 1000, () => schnorr.sign(h, sk));
+const sig = tiny.signSchnorr(h, sk);
+bench('tiny verifySchnorr', 2000, () => tiny.verifySchnorr(h, pk, sig));
+bench('noble schnorr.verify', 300, () => schnorr.verify(sig, h, pk));
+const pk2 = Buffer.from('02' + Buffer.from(schnorr.getPublicKey(new Uint8Array(randomBytes(32)))).toString('hex'), 'hex');
+bench('tiny pointMultiply', 2000, () => tiny.pointMultiply(pk2, sk, true));
+bench('noble getSharedSecret', 300, () => secp256k1.getSharedSecret(sk, pk2));
+const e = createECDH('secp256k1'); e.setPrivateKey(Buffer.from(sk));
+bench('openssl ecdh', 1000, () => e.computeSecret(pk2));

@@ -1,0 +1,24 @@
+import { wrapPrivateDm, unwrapPrivateDm } from '/work/wt-dm/core/nostr/nip17.ts';
+import { finalizeEvent, verifyEvent, nostrWasm } from '/work/wt-dm/core/nostr/secp.ts';
+import { ephemeralConversation } from '/work/wt-dm/core/nostr/ecdh.ts';
+import { conversationKey } from '/work/wt-dm/core/nostr/shared-keys.ts';
+import * as nip44 from 'nostr-tools/nip44';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+export function bench(name: string, n: number, f: () => void) { for (let i = 0; i < 50; i++) f(); const c = process.cpuUsage(); for (let i = 0; i < n; i++) f(); const d = process.cpuUsage(c); console.log(name.padEnd(28), ((d.user + d.system) / n).toFixed(1), 'us cpu'); }
+const sk = generateSecretKey(); const sk2 = generateSecretKey(); const pk2 = getPublicKey(sk2);
+const w = wrapPrivateDm(sk, pk2, 'send 1 ' + 'a'.repeat(64));
+console.log('wrap content length', w.content.length);
+bench('wrapPrivateDm', 1000, () => wrapPrivateDm(sk, pk2, 'Your balance: 1,000 sats'));
+bench('unwrapPrivateDm', 1000, () => unwrapPrivateDm({ ...w }, sk2));
+const tmpl = { kind: 13, created_at: 1, tags: [], content: 'x'.repeat(500) };
+bench('finalize (tiny)', 2000, () => finalizeEvent(tmpl, sk));
+bench('finalize (nostr-wasm)', 2000, () => nostrWasm.finalizeEvent({ ...tmpl, id: '', pubkey: '', sig: '' }, sk));
+const ev = finalizeEvent(tmpl, sk);
+bench('verify (tiny)', 2000, () => verifyEvent({ ...ev }));
+bench('verify (nostr-wasm)', 2000, () => nostrWasm.verifyEvent({ ...ev }));
+bench('ephemeralConversation', 2000, () => ephemeralConversation(pk2));
+const ck = conversationKey(sk, pk2);
+const plain = JSON.stringify(ev).repeat(2);
+bench('nip44 encrypt ' + plain.length, 2000, () => nip44.v2.encrypt(plain, ck));
+const ct = nip44.v2.encrypt(plain, ck);
+bench('nip44 decrypt', 2000, () => nip44.v2.decrypt(ct, ck));
