@@ -1,0 +1,1 @@
+import { bench } from './micro3.ts';

@@ -1,0 +1,23 @@
+import { finalizeEvent, publicKeyOf, eventHash } from '/work/wt-dm/core/nostr/secp.ts';
+import { ephemeralConversation, sharedX } from '/work/wt-dm/core/nostr/ecdh.ts';
+import { conversationKey } from '/work/wt-dm/core/nostr/shared-keys.ts';
+import { nip44Encrypt, nip44Decrypt } from '/work/wt-dm/core/nostr/nip44.ts';
+import { createRumor, wrapRumor } from '/work/wt-dm/core/nostr/nip59.ts';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { signSchnorr, xOnlyPointFromScalar, pointMultiply } from 'tiny-secp256k1';
+function bench(name: string, n: number, f: () => void) { for (let i = 0; i < 50; i++) f(); const c = process.cpuUsage(); for (let i = 0; i < n; i++) f(); const d = process.cpuUsage(c); console.log(name.padEnd(28), ((d.user + d.system) / n).toFixed(1), 'us cpu'); }
+const sk = generateSecretKey(); const pk2 = getPublicKey(generateSecretKey());
+const ck = conversationKey(sk, pk2);
+const s = 'x'.repeat(1000);
+bench('nip44Encrypt 1000', 3000, () => nip44Encrypt(s, ck));
+const ct = nip44Encrypt(s, ck);
+bench('nip44Decrypt 1000', 3000, () => nip44Decrypt(ct, ck));
+bench('eventHash', 3000, () => eventHash({ pubkey: pk2, created_at: 1, kind: 1, tags: [], content: s }));
+bench('finalize', 2000, () => finalizeEvent({ kind: 1, created_at: 1, tags: [], content: s }, sk));
+const h = Buffer.alloc(32, 1);
+bench('signSchnorr', 2000, () => signSchnorr(h, sk));
+bench('xOnlyPointFromScalar', 2000, () => xOnlyPointFromScalar(sk));
+bench('sharedX', 2000, () => sharedX(sk, pk2));
+bench('ephemeralConversation', 2000, () => ephemeralConversation(pk2));
+const rumor = createRumor({ kind: 14, created_at: 1, tags: [['p', pk2]], content: 'Your balance: 1,000 sats' }, sk);
+bench('wrapRumor', 1000, () => wrapRumor(rumor, sk, pk2));
