@@ -75,11 +75,29 @@ export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awa
   return row && { transactionId, pubkey: row.pubkey, dmId: row.dm_id, scheme: row.scheme };
 }
 
-/** The first time a notice key is claimed, the settings of the user it is for; else undefined. */
-export async function claimNotice(sql: Sql, key: string, pubkey: string): Promise<DmUser | undefined> {
-  const [row] = await sql<{ claimed: boolean; lang: Lang | null; scheme: DmScheme | null }[]>`
-    with claimed as (insert into dm_notices (key) values (${key}) on conflict do nothing returning key)
-    select exists (select 1 from claimed) as claimed, u.lang, u.scheme
-    from (select 1) one left join dm_users u on u.pubkey = ${pubkey}`;
-  return row!.claimed ? { lang: row!.lang ?? undefined, scheme: row!.scheme ?? undefined } : undefined;
+export interface NoticeTarget extends DmUser {
+  /** The user the notice is for. */
+  pubkey: string;
+  /** The other side of the payment, when one was named: its pubkey, else its name. */
+  from?: { pubkey?: string; name?: string };
+}
+
+/**
+ * The first time a notice key is claimed for a user's account, that user and their settings
+ * (and the payment's other side, looked up in the same statement); undefined when the key was
+ * claimed before or the account is not a user's with a pubkey (then nothing is claimed).
+ */
+export async function claimNotice(sql: Sql, key: string, accountId: string, counterpartyAccountId?: string): Promise<NoticeTarget | undefined> {
+  const [row] = await sql<{ pubkey: string; lang: Lang | null; scheme: DmScheme | null; from_pubkey: string | null; from_name: string | null; from_found: boolean }[]>`
+    with target as (select pubkey from accounts where id = ${accountId} and kind = 'user' and pubkey is not null),
+    claimed as (insert into dm_notices (key) select ${key} from target on conflict do nothing returning key)
+    select t.pubkey, u.lang, u.scheme, c.pubkey as from_pubkey, c.name as from_name, c.id is not null as from_found
+    from claimed, target t
+      left join dm_users u on u.pubkey = t.pubkey
+      left join accounts c on c.id = ${counterpartyAccountId ?? null}::uuid`;
+  if (!row) return undefined;
+  return {
+    pubkey: row.pubkey, lang: row.lang ?? undefined, scheme: row.scheme ?? undefined,
+    from: row.from_found ? { pubkey: row.from_pubkey ?? undefined, name: row.from_name ?? undefined } : undefined,
+  };
 }
