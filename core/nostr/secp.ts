@@ -3,7 +3,7 @@
 // native SHA-256 hashes the serialized event faster than either WASM or pure JS: the bots sign
 // every reply and the relay checks every event, so this is their hottest path. nostr-wasm stays
 // exported for callers that drive it directly.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { initNostrWasm } from 'nostr-wasm';
 import { setNostrWasm } from 'nostr-tools/wasm';
 import { verifiedSymbol, type EventTemplate, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
@@ -17,7 +17,7 @@ const HEX128 = /^[0-9a-f]{128}$/;
 
 /** The NIP-01 id of an event (sha256 of its serialization), hex. */
 export function eventHash(e: Pick<NostrEvent, 'pubkey' | 'created_at' | 'kind' | 'tags' | 'content'>): string {
-  return createHash('sha256').update(JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content])).digest('hex');
+  return hash('sha256', JSON.stringify([0, e.pubkey, e.created_at, e.kind, e.tags, e.content]));
 }
 
 /**
