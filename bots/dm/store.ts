@@ -10,20 +10,24 @@ export interface DmUser { lang?: Lang; scheme?: DmScheme }
  * Records every id a DM arrived under and, when none was recorded before (the DM is new and
  * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
  * statement, run before any side effect, so a repeat is never acted on. The user's row is
- * written only when their scheme changes (the settings are read as they were before: a
- * new row has no language yet).
+ * written only when it is new or their scheme changes (an upsert would lock it every time);
+ * the settings are read as they were before: a new row has no language yet.
  */
 export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
   const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
     with claimed as (
       insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
       on conflict (id) do nothing returning id
-    ), touched as (
-      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} where (select count(*) from claimed) = ${ids.length}
-      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
-        where dm_users.scheme is distinct from excluded.scheme
+    ), fresh as (select (select count(*) from claimed) = ${ids.length} as yes),
+    known as (select lang, scheme from dm_users where pubkey = ${sender}),
+    added as (
+      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} from fresh where yes and not exists (select from known)
+      on conflict (pubkey) do nothing
+    ), changed as (
+      update dm_users set scheme = ${scheme}, updated_at = now()
+      where pubkey = ${sender} and (select yes from fresh) and scheme is distinct from ${scheme}
     )
-    select (select count(*) from claimed)::int4 as claimed, (select lang from dm_users where pubkey = ${sender}) as lang`;
+    select (select count(*) from claimed)::int4 as claimed, (select lang from known) as lang`;
   return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
 }
 
