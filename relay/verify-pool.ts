@@ -3,7 +3,7 @@
 // across RELAY_VERIFY_THREADS threads while the main thread keeps serving sockets. A batch
 // travels as one JSON string of the events' canonical forms: copying a string costs the main
 // thread far less than structured-cloning event objects (which cost more than the checks).
-// A tick with one or two events to check does them on the main thread: handing them over costs
+// A tick with a few events to check does them on the main thread: handing them over costs
 // about as much CPU as checking them (copies, wake-ups, the answer), so threads pay off only
 // for the bursts where the main thread has better things to do.
 // Events the bots in this same process signed (their replies, gift wraps under one-time keys)
@@ -17,7 +17,7 @@ type Result = string | undefined;
 interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void; reject(e: unknown): void }
 
 /** Largest tick's worth of events checked on the calling thread. */
-const INLINE_MAX = 2;
+const INLINE_MAX = 4;
 
 export class VerifyPool {
   readonly #workers: Array<{ worker: Worker; load: number; batches: Map<number, Pending[]> }> = [];
