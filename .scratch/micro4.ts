@@ -1,1 +1,0 @@
-import { bench } from './micro3.ts';
