@@ -1,7 +1,9 @@
 // The DM bot's claims against real PostgreSQL: a DM is taken once, the sender's settings come
 // back with it, and their scheme is kept up to date without touching an unchanged row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountIds } from '../../bots/dm/account-ids.ts';
 import { claimMessage, getUser, setLang } from '../../bots/dm/store.ts';
+import * as accounts from '../../core/ledger/accounts.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { newKey } from '../support/relay.ts';
 
@@ -40,5 +42,17 @@ describe('claimMessage', () => {
     const results = await Promise.all([claimMessage(db.sql, [dm], sender, 'nip04'), claimMessage(db.sql, [dm], sender, 'nip04')]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await getUser(db.sql, sender)).toEqual({ lang: undefined, scheme: 'nip04' });
+  });
+});
+
+describe('AccountIds', () => {
+  it('makes a pubkey\'s account once and remembers it; knows only what it was asked for', async () => {
+    const ids = new AccountIds(db.sql);
+    const pk = newKey().pk;
+    expect(ids.known(pk)).toBeUndefined();
+    const id = await ids.forPubkey(pk);
+    expect((await accounts.findByPubkey(db.sql, pk))?.id).toBe(id);
+    expect(ids.known(pk)).toBe(id);
+    expect(await new AccountIds(db.sql).forPubkey(pk)).toBe(id);
   });
 });
