@@ -28,6 +28,12 @@ const MAX_IN_FLIGHT = 3;
 
 const buf = (hex: string) => Buffer.from(hex, 'hex');
 
+interface Columns { id: string[]; pk: string[]; at: number[]; kind: number[]; exp: Array<number | null>; search: Array<string | null>; raw: string[] }
+interface TagColumns { id: string[]; name: string[]; value: string[]; kind: number[]; at: number[] }
+
+/** A regular event: its write needs no other row looked at or changed (see #writePlain). */
+const isPlain = (w: Write) => !w.vanish && w.event.kind !== 5 && replaceKey(w.event.kind, w.event.tags) === null;
+
 /** Distinct single-letter tags of an event, as parallel name/value lists. */
 export function indexedTags(tags: string[][]): { names: string[]; values: string[] } {
   const seen = new Set<string>();
@@ -58,7 +64,7 @@ export class EventStore {
 
   constructor(sql: Sql, opts: { batchMs: number; batchMax: number }) {
     this.sql = sql;
-    this.#commits = new GroupCommit((writes) => this.sql.begin((tx) => this.#writeBatch(tx, writes)),
+    this.#commits = new GroupCommit((writes) => (writes.every(isPlain) ? this.#writePlain(writes) : this.sql.begin((tx) => this.#writeBatch(tx, writes))),
       { batchMax: opts.batchMax, maxInFlight: MAX_IN_FLIGHT, delayMs: opts.batchMs });
   }
 
@@ -146,8 +152,44 @@ export class EventStore {
   }
 
   async #insertRegular(tx: Tx, writes: Write[]): Promise<Set<string>> {
-    const cols = { id: [] as string[], pk: [] as string[], at: [] as number[], kind: [] as number[], exp: [] as Array<number | null>, search: [] as Array<string | null>, raw: [] as string[] };
-    const tags = { id: [] as string[], name: [] as string[], value: [] as string[], kind: [] as number[], at: [] as number[] };
+    const { cols, tags } = this.#columns(writes);
+    const rows = await tx<{ id: string }[]>`
+      with x as (${this.#rows(cols)}),
+      ins as (${this.#insertEvents()} from x on conflict (id) do nothing returning id),
+      tags as (${this.#insertTags(tags)})
+      select encode(id, 'hex') as id from ins`;
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * A batch of regular events only (no deletions, replaceables or requests to vanish: DMs,
+   * notes, gift wraps, the usual case) in one statement instead of a transaction of four: the
+   * checks #markRefused makes for such events, then the insert of the others.
+   */
+  async #writePlain(writes: Write[]): Promise<WriteOutcome[]> {
+    const first = new Map<string, number>();
+    writes.forEach((w, i) => { if (!first.has(w.event.id)) first.set(w.event.id, i); });
+    const { cols, tags } = this.#columns([...first.values()].map((i) => writes[i]!));
+    const rows = await this.sql<{ id: string; r: WriteOutcome }[]>`
+      with x as (${this.#rows(cols)}),
+      refused as (
+        select x.id, case when v.pubkey is null then 'deleted' else 'vanished' end as r
+        from x left join relay_vanished v on v.pubkey = x.pk and x.at <= v.until
+        where v.pubkey is not null or exists (
+          select from relay_tags t join relay_events d on d.id = t.event_id
+          where t.kind = 5 and t.name = 'e' and t.value = encode(x.id, 'hex') and d.pubkey = x.pk)
+      ),
+      ins as (${this.#insertEvents()} from x where x.id not in (select id from refused) on conflict (id) do nothing returning id),
+      tags as (${this.#insertTags(tags)})
+      select encode(id, 'hex') as id, 'stored' as r from ins union all select encode(id, 'hex'), r from refused`;
+    const outcomes = new Map(rows.map((r) => [r.id, r.r]));
+    return writes.map((w, i) => (first.get(w.event.id) === i ? outcomes.get(w.event.id) ?? 'duplicate' : 'duplicate'));
+  }
+
+  /** The events as column arrays, and their indexed tags likewise. */
+  #columns(writes: Write[]): { cols: Columns; tags: TagColumns } {
+    const cols: Columns = { id: [], pk: [], at: [], kind: [], exp: [], search: [], raw: [] };
+    const tags: TagColumns = { id: [], name: [], value: [], kind: [], at: [] };
     for (const { event: e, raw } of writes) {
       cols.id.push(e.id); cols.pk.push(e.pubkey); cols.at.push(e.created_at); cols.kind.push(e.kind);
       cols.exp.push(expirationOf(e) ?? null); cols.search.push(searchText(e)); cols.raw.push(raw);
@@ -156,22 +198,27 @@ export class EventStore {
         tags.id.push(e.id); tags.name.push(t.names[j]!); tags.value.push(t.values[j]!); tags.kind.push(e.kind); tags.at.push(e.created_at);
       }
     }
-    const rows = await tx<{ id: string }[]>`
-      with ins as (
-        insert into relay_events (id, pubkey, created_at, kind, expires_at, search, raw)
-        select x.id, x.pk, x.at, x.kind, x.exp, to_tsvector('simple', x.search), x.raw
-        from unnest(${this.#bytes(cols.id)}, ${this.#bytes(cols.pk)}, ${cols.at}::int8[], ${cols.kind}::int4[],
-          ${cols.exp}::int8[], ${cols.search}::text[], ${cols.raw}::text[]) x(id, pk, at, kind, exp, search, raw)
-        on conflict (id) do nothing
-        returning id
-      ), tags as (
-        insert into relay_tags (event_id, name, value, kind, created_at)
-        select t.id, t.name, t.value, t.kind, t.at
-        from unnest(${this.#bytes(tags.id)}, ${tags.name}::text[], ${tags.value}::text[], ${tags.kind}::int4[], ${tags.at}::int8[]) t(id, name, value, kind, at)
-        where t.id in (select id from ins)
-      )
-      select encode(id, 'hex') as id from ins`;
-    return new Set(rows.map((r) => r.id));
+    return { cols, tags };
+  }
+
+  /** The events as a relation x(id, pk, at, kind, exp, search, raw). */
+  #rows(c: Columns) {
+    return this.sql`select * from unnest(${this.#bytes(c.id)}, ${this.#bytes(c.pk)}, ${c.at}::int8[], ${c.kind}::int4[],
+      ${c.exp}::int8[], ${c.search}::text[], ${c.raw}::text[]) x(id, pk, at, kind, exp, search, raw)`;
+  }
+
+  /** `insert … select` of x's events (the caller adds from and where). */
+  #insertEvents() {
+    return this.sql`insert into relay_events (id, pubkey, created_at, kind, expires_at, search, raw)
+      select x.id, x.pk, x.at, x.kind, x.exp, to_tsvector('simple', x.search), x.raw`;
+  }
+
+  /** Inserts the tags of the events the statement's `ins` inserted. */
+  #insertTags(t: TagColumns) {
+    return this.sql`insert into relay_tags (event_id, name, value, kind, created_at)
+      select t.id, t.name, t.value, t.kind, t.at
+      from unnest(${this.#bytes(t.id)}, ${t.name}::text[], ${t.value}::text[], ${t.kind}::int4[], ${t.at}::int8[]) t(id, name, value, kind, at)
+      where t.id in (select id from ins)`;
   }
 
   async #putReplaceable(tx: Tx, { event: e, raw }: Write): Promise<WriteOutcome> {

@@ -3,12 +3,21 @@
 // across RELAY_VERIFY_THREADS threads while the main thread keeps serving sockets. A batch
 // travels as one JSON string of the events' canonical forms: copying a string costs the main
 // thread far less than structured-cloning event objects (which cost more than the checks).
+// A tick with a few events to check does them on the main thread: handing them over costs
+// about as much CPU as checking them (copies, wake-ups, the answer), so threads pay off only
+// for the bursts where the main thread has better things to do.
+// Events the bots in this same process signed (their replies, gift wraps under one-time keys)
+// need no curve maths: their id is hashed and their signature compared with the one made here.
 import { Worker } from 'node:worker_threads';
-import type { Accepted } from './types.ts';
-import { signatureError } from '../core/nostr/secp.ts';
+import { signedByUs } from '../core/nostr/secp.ts';
+import type { Accepted, NostrEvent } from './types.ts';
+import { verifyError } from './verify.ts';
 
 type Result = string | undefined;
-interface Pending { raw: string; resolve(r: Result): void; reject(e: unknown): void }
+interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void; reject(e: unknown): void }
+
+/** Largest tick's worth of events checked on the calling thread. */
+const INLINE_MAX = 4;
 
 export class VerifyPool {
   readonly #workers: Array<{ worker: Worker; load: number; batches: Map<number, Pending[]> }> = [];
@@ -38,9 +47,10 @@ export class VerifyPool {
 
   /** Undefined when the id and signature are valid; else why not. `raw` is the event's canonical JSON. */
   verify({ event, raw }: Accepted): Promise<Result> {
-    if (this.#workers.length === 0) return Promise.resolve(signatureError(event));
+    if (signedByUs(event)) return Promise.resolve(undefined);
+    if (this.#workers.length === 0) return Promise.resolve(verifyError(event));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ raw, resolve, reject });
+      this.#queue.push({ event, raw, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -52,6 +62,10 @@ export class VerifyPool {
     this.#scheduled = false;
     const queue = this.#queue;
     this.#queue = [];
+    if (queue.length <= INLINE_MAX) {
+      for (const p of queue) p.resolve(verifyError(p.event));
+      return;
+    }
     const size = Math.ceil(queue.length / this.#workers.length);
     for (let i = 0; i < queue.length; i += size) {
       const batch = queue.slice(i, i + size);

@@ -1,9 +1,9 @@
 // A verification thread: checks batches of events sent by verify-pool.ts (a JSON array).
 import { parentPort } from 'node:worker_threads';
 import type { NostrEvent } from './types.ts';
-import { signatureError } from '../core/nostr/secp.ts';
+import { verifyError } from './verify.ts';
 
 parentPort!.on('message', (batch: { seq: number; events: string }) => {
   const events = JSON.parse(batch.events) as NostrEvent[];
-  parentPort!.postMessage({ seq: batch.seq, results: events.map((e) => signatureError(e) ?? null) });
+  parentPort!.postMessage({ seq: batch.seq, results: events.map((e) => verifyError(e) ?? null) });
 });

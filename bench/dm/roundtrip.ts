@@ -5,7 +5,12 @@
 //
 //   node bench/dm/roundtrip.ts --relay ws://127.0.0.1:7777 --bot <npub | hex> [--users 50]
 //     [--rounds 20] [--schemes nip04,nip17] [--commands balance,send] [--fund-sats 1000]
-//     [--client fast | nostr-tools]
+//     [--client fast | nostr-tools] [--cpu-of 'flash.ts start,postgres: 15/main: postgres flash']
+//
+// The service's machine is usually shared, so the latencies swing with its other load; the
+// CPU each round trip costs does not. `--cpu-of` names processes (by a substring of their
+// command line, Linux /proc) whose CPU time is reported per round trip of each run, next to
+// this process's own (`cpuMsPerRoundTrip`).
 //
 // The users run in this one process. `--client fast` (default) is fast-client.ts: the test
 // client with the project's crypto (WASM signatures and ECDH, cached shared secrets), as
@@ -16,6 +21,7 @@
 // `send` needs money: each user asks for an invoice over DM, which the fake outside node pays;
 // that needs the service's DATABASE_URL and MASTER_KEY in the environment (regtest, fake
 // backend). Start the service with DM_RATE_BURST / DM_RATE_PER_MINUTE above the rounds.
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config.ts';
 import { closeContext, createContext } from '../../core/context.ts';
 import { createLogger } from '../../core/log.ts';
@@ -35,6 +41,7 @@ const o = options({
   commands: { type: 'string', default: 'balance,send' },
   'fund-sats': { type: 'string', default: '1000' },
   client: { type: 'string', default: 'fast' },
+  'cpu-of': { type: 'string', default: '' },
 });
 if (!o.bot) throw new Error('--bot <npub | hex> is required (see `flash bots info`)');
 const bot = parsePubkey(o.bot);
@@ -63,6 +70,32 @@ async function fund(users: DmClient[], scheme: Scheme): Promise<void> {
   } finally {
     await closeContext(ctx);
   }
+}
+
+const cpuOf = o['cpu-of']!.split(',').filter(Boolean);
+/** /proc counts CPU time in USER_HZ ticks, 100 a second on Linux. */
+const TICKS_PER_MS = 100 / 1000;
+/** CPU milliseconds so far: this process's, and the sum over the processes matching each `--cpu-of`. */
+function cpuNow(): Record<string, number> {
+  const usage = process.cpuUsage();
+  const out: Record<string, number> = { bench: (usage.user + usage.system) / 1000 };
+  for (const name of cpuOf) out[name] = 0;
+  if (!cpuOf.length) return out;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(process.pid))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const name = cpuOf.find((n) => cmd.includes(n));
+      if (!name) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out[name]! += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+    } catch { /* the process ended meanwhile */ }
+  }
+  return out;
+}
+
+/** CPU milliseconds per round trip between two `cpuNow()` readings. */
+function cpuPerRoundTrip(before: Record<string, number>, after: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k]! - (before[k] ?? 0)) / n) * 100) / 100]));
 }
 
 /** Every user runs `rounds` requests one after another, all users at once. */
@@ -94,8 +127,10 @@ for (const scheme of schemes) {
   if (commands.includes('send')) await fund(users, scheme);
   for (const name of commands) {
     const command = name === 'send' ? (i: number) => `send 1 ${users[(i + 1) % users.length]!.pk}` : () => 'balance';
+    const before = cpuNow();
     const { latencies, errors } = await measure(users, scheme, command);
-    results[scheme]![name] = { ms: percentiles(latencies), errors: errors.length, firstError: errors[0] };
+    const cpuMsPerRoundTrip = cpuPerRoundTrip(before, cpuNow(), latencies.length);
+    results[scheme]![name] = { ms: percentiles(latencies), cpuMsPerRoundTrip, errors: errors.length, firstError: errors[0] };
   }
   for (const u of users) u.close();
 }

@@ -5,8 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { WebSocket } from 'ws';
-import { finalizeEvent } from '../../core/nostr/secp.ts';
-import { publicKeyOf } from '../../core/nostr/shared-keys.ts';
+import { finalizeEvent, publicKeyOf } from '../../core/nostr/secp.ts';
 
 export function options<T extends NonNullable<ParseArgsConfig['options']>>(spec: T) {
   return parseArgs({ options: spec, allowPositionals: false, strict: true }).values;

@@ -5,6 +5,7 @@ import { npub } from '../../core/nostr/keys.ts';
 import { publicAddress } from '../identity.ts';
 import { zapDeps } from '../zaps/send.ts';
 import type { BotModule, BotRuntime } from '../bot.ts';
+import { AccountIds } from './account-ids.ts';
 import { DmInbox } from './inbox.ts';
 import { Messenger } from './messenger.ts';
 import { startNotices } from './notices.ts';
@@ -24,6 +25,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
   const deps: DmDeps = {
     ctx, pool, messenger,
+    accounts: new AccountIds(ctx.sql),
     zaps: zapDeps(ctx),
     userSettings: async (pubkey) => {
       const user = await store.getUser(ctx.sql, pubkey);

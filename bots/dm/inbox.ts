@@ -6,7 +6,6 @@
 // senders at once → rate limit → parse → handle → reply in the scheme the message came in.
 import { EncryptedDirectMessage, GiftWrap } from 'nostr-tools/kinds';
 import type { NostrEvent } from 'nostr-tools/pure';
-import * as accounts from '../../core/ledger/accounts.ts';
 import type { Logger } from '../../core/log.ts';
 import { DmError, openDm, type IncomingDm } from '../../core/nostr/dm.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
@@ -19,8 +18,6 @@ import * as store from './store.ts';
 
 /** Gift wraps carry a created_at randomised up to two days into the past (NIP-59). */
 const WRAP_SKEW_SEC = 2 * 86_400;
-/** Senders whose account id is remembered (a pubkey's account never changes). */
-const ACCOUNT_CACHE = 10_000;
 
 export interface InboxOptions {
   secretKey: Uint8Array;
@@ -33,7 +30,6 @@ export class DmInbox {
   readonly #d: DmDeps;
   readonly #o: InboxOptions;
   readonly #chains = new Map<string, Promise<void>>();
-  readonly #accounts = new Map<string, string>();
   #intake: Promise<void> = Promise.resolve();
   /** Ids waiting for the next look-up of known ids. */
   #lookups: Map<string, PromiseWithResolvers<boolean>> | undefined;
@@ -101,17 +97,6 @@ export class DmInbox {
     return answer.promise;
   }
 
-  /** The sender's account id, remembered. */
-  async #accountOf(pubkey: string): Promise<string> {
-    let id = this.#accounts.get(pubkey);
-    if (id === undefined) {
-      id = (await accounts.forPubkey(this.#d.ctx.sql, pubkey)).id;
-      this.#accounts.set(pubkey, id);
-      if (this.#accounts.size > ACCOUNT_CACHE) this.#accounts.delete(this.#accounts.keys().next().value!);
-    }
-    return id;
-  }
-
   #open(event: NostrEvent): void {
     const log = this.#o.log;
     let dm: IncomingDm;
@@ -154,7 +139,7 @@ export class DmInbox {
       if (rate.notify) await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
       return;
     }
-    const accountId = await this.#accountOf(dm.sender);
+    const accountId = await this.#d.accounts.forPubkey(dm.sender);
     const parsed = parseCommand(dm.text);
     let reply: Reply;
     if (!parsed.ok) {

@@ -4,7 +4,6 @@
 // the command's DM id, so a repeat never pays twice.
 import * as nip19 from 'nostr-tools/nip19';
 import { z } from 'zod';
-import * as accounts from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { LnurlError } from '../../core/lnurl.ts';
 import { Bolt11Error, decodeBolt11 } from '../../core/payments/bolt11.ts';
@@ -221,10 +220,4 @@ export async function tellOutcome(d: DmDeps, tx: Outcome): Promise<void> {
     ? t(lang, 'payment.sent', { msat: tx.amountMsat ?? 0n, feeMsat: tx.feeMsat, preimage: tx.preimage })
     : t(lang, 'payment.failed', { reason: tx.failureReason as FailureReason | undefined });
   await d.messenger.send(waiting.pubkey, waiting.scheme, text, waiting.dmId);
-}
-
-/** The sender of an internal transfer as its receiver should see them. */
-export async function senderLabel(d: DmDeps, accountId: string | undefined): Promise<string> {
-  const account = accountId ? await accounts.get(d.ctx.sql, accountId) : undefined;
-  return account?.pubkey ? d.labelOf(account.pubkey) : (account?.name ?? '?');
 }

@@ -1,7 +1,8 @@
 // Who `send` pays. The zaps service's routing decides where a recipient is paid (our username,
 // NIP-05 name@domain → pubkey, an npub's kind-0 lud16); the DM bot adds its rule: anyone with
 // an account here is paid by an internal transfer, anyone else through LNURL-pay, and an npub
-// with neither an account nor a lightning address cannot be paid.
+// with neither an account nor a lightning address cannot be paid. An npub whose account the
+// bot knows already (they wrote to it) is paid without asking anything.
 import * as accounts from '../../core/ledger/accounts.ts';
 import { LnurlError } from '../../core/lnurl.ts';
 import { routeOf, ZapError } from '../zaps/send.ts';
@@ -16,6 +17,8 @@ export type Resolved =
 
 export async function resolveRecipient(d: DmDeps, to: Recipient): Promise<Resolved> {
   const label = to.type === 'pubkey' ? d.labelOf(to.pubkey) : to.address;
+  const known = to.type === 'pubkey' ? d.accounts.known(to.pubkey) : undefined;
+  if (known) return { type: 'account', accountId: known, label };
   let route;
   try {
     route = await routeOf(d.ctx, d.zaps, to.type === 'pubkey' ? { pubkey: to.pubkey } : { address: to.address });

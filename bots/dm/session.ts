@@ -3,6 +3,7 @@ import type { Context } from '../../core/context.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 import type { ZapDeps } from '../zaps/send.ts';
+import type { AccountIds } from './account-ids.ts';
 import type { Lang } from './commands.ts';
 import type { Messenger } from './messenger.ts';
 
@@ -10,6 +11,8 @@ export interface DmDeps {
   ctx: Context;
   pool: RelayPool;
   messenger: Messenger;
+  /** Users' account ids by pubkey, remembered. */
+  accounts: AccountIds;
   /** LNURL-pay client and profile lookups, shared with the zaps service. */
   zaps: ZapDeps;
   /** A user's reply language (their choice, else DM_DEFAULT_LANG) and last scheme. */

@@ -10,20 +10,24 @@ export interface DmUser { lang?: Lang; scheme?: DmScheme }
  * Records every id a DM arrived under and, when none was recorded before (the DM is new and
  * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
  * statement, run before any side effect, so a repeat is never acted on. The user's row is
- * written only when their scheme changes (the settings are read as they were before: a
- * new row has no language yet).
+ * written only when it is new or their scheme changes (an upsert would lock it every time);
+ * the settings are read as they were before: a new row has no language yet.
  */
 export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
   const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
     with claimed as (
       insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
       on conflict (id) do nothing returning id
-    ), touched as (
-      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} where (select count(*) from claimed) = ${ids.length}
-      on conflict (pubkey) do update set scheme = excluded.scheme, updated_at = now()
-        where dm_users.scheme is distinct from excluded.scheme
+    ), fresh as (select (select count(*) from claimed) = ${ids.length} as yes),
+    known as (select lang, scheme from dm_users where pubkey = ${sender}),
+    added as (
+      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} from fresh where yes and not exists (select from known)
+      on conflict (pubkey) do nothing
+    ), changed as (
+      update dm_users set scheme = ${scheme}, updated_at = now()
+      where pubkey = ${sender} and (select yes from fresh) and scheme is distinct from ${scheme}
     )
-    select (select count(*) from claimed)::int4 as claimed, (select lang from dm_users where pubkey = ${sender}) as lang`;
+    select (select count(*) from claimed)::int4 as claimed, (select lang from known) as lang`;
   return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
 }
 
@@ -75,11 +79,29 @@ export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awa
   return row && { transactionId, pubkey: row.pubkey, dmId: row.dm_id, scheme: row.scheme };
 }
 
-/** The first time a notice key is claimed, the settings of the user it is for; else undefined. */
-export async function claimNotice(sql: Sql, key: string, pubkey: string): Promise<DmUser | undefined> {
-  const [row] = await sql<{ claimed: boolean; lang: Lang | null; scheme: DmScheme | null }[]>`
-    with claimed as (insert into dm_notices (key) values (${key}) on conflict do nothing returning key)
-    select exists (select 1 from claimed) as claimed, u.lang, u.scheme
-    from (select 1) one left join dm_users u on u.pubkey = ${pubkey}`;
-  return row!.claimed ? { lang: row!.lang ?? undefined, scheme: row!.scheme ?? undefined } : undefined;
+export interface NoticeTarget extends DmUser {
+  /** The user the notice is for. */
+  pubkey: string;
+  /** The other side of the payment, when one was named: its pubkey, else its name. */
+  from?: { pubkey?: string; name?: string };
+}
+
+/**
+ * The first time a notice key is claimed for a user's account, that user and their settings
+ * (and the payment's other side, looked up in the same statement); undefined when the key was
+ * claimed before or the account is not a user's with a pubkey (then nothing is claimed).
+ */
+export async function claimNotice(sql: Sql, key: string, accountId: string, counterpartyAccountId?: string): Promise<NoticeTarget | undefined> {
+  const [row] = await sql<{ pubkey: string; lang: Lang | null; scheme: DmScheme | null; from_pubkey: string | null; from_name: string | null; from_found: boolean }[]>`
+    with target as (select pubkey from accounts where id = ${accountId} and kind = 'user' and pubkey is not null),
+    claimed as (insert into dm_notices (key) select ${key} from target on conflict do nothing returning key)
+    select t.pubkey, u.lang, u.scheme, c.pubkey as from_pubkey, c.name as from_name, c.id is not null as from_found
+    from claimed, target t
+      left join dm_users u on u.pubkey = t.pubkey
+      left join accounts c on c.id = ${counterpartyAccountId ?? null}::uuid`;
+  if (!row) return undefined;
+  return {
+    pubkey: row.pubkey, lang: row.lang ?? undefined, scheme: row.scheme ?? undefined,
+    from: row.from_found ? { pubkey: row.from_pubkey ?? undefined, name: row.from_name ?? undefined } : undefined,
+  };
 }

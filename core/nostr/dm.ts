@@ -7,8 +7,8 @@ import { nowSeconds, tagValues } from './event.ts';
 import { unwrapPrivateDm, wrapPrivateDm } from './nip17.ts';
 import { GiftWrapError, MAX_WRAP_CONTENT, type GiftWrapErrorCode } from './nip59.ts';
 import { nip04Decrypt, nip04Encrypt } from './nip04.ts';
-import { finalizeEvent, verifyEvent } from './secp.ts';
-import { nip04Key, publicKeyOf } from './shared-keys.ts';
+import { finalizeEvent, publicKeyOf, verifyEvent } from './secp.ts';
+import { nip04Key } from './shared-keys.ts';
 
 export type DmScheme = 'nip04' | 'nip17';
 

@@ -3,8 +3,9 @@
 // maths in @noble/curves that nostr-tools uses. Every NIP-17 message needs two ECDHs that no
 // cache can save (the gift wrap's ephemeral key, in and out), so under load this was the bots'
 // largest cost.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isPrivate, pointMultiply } from 'tiny-secp256k1';
+import { hmacSha256 } from './nip44.ts';
 
 /**
  * The x coordinate of the shared point between `secretKey` and `pubkey` (x-only hex, lifted with
@@ -20,7 +21,7 @@ const NIP44_SALT = Buffer.from('nip44-v2');
 
 /** NIP-44 v2 conversation key: HKDF-extract(salt "nip44-v2", shared x). */
 export function nip44ConversationKey(secretKey: Uint8Array, pubkey: string): Uint8Array {
-  return new Uint8Array(createHmac('sha256', NIP44_SALT).update(sharedX(secretKey, pubkey)).digest());
+  return new Uint8Array(hmacSha256(NIP44_SALT, sharedX(secretKey, pubkey)));
 }
 
 /** A fresh one-time key and its conversation key with `pubkey` (a gift wrap's ephemeral side). */

@@ -1,10 +1,10 @@
 // Nostr keys: parsing what people type (npub, nprofile, hex), bot keys from config or sealed
 // in the secret store, and a signer over a local key.
-import { schnorr } from '@noble/curves/secp256k1.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { PlainKeySigner, type Signer } from 'nostr-tools/signer';
 import * as nip19 from 'nostr-tools/nip19';
+import { isXOnlyPoint } from 'tiny-secp256k1';
 import { CodedError } from '../errors.ts';
 import type { SecretStore } from '../secrets.ts';
 
@@ -20,15 +20,8 @@ export class KeyError extends CodedError<KeyErrorCode> {
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-/** True when `hex` is the x coordinate of a point on secp256k1 (a usable BIP-340 key). */
-function onCurve(hex: string): boolean {
-  try {
-    schnorr.utils.lift_x(BigInt(`0x${hex}`));
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True when `hex` is the x coordinate of a point on secp256k1 (a usable BIP-340 key); WASM, as the signature checks. */
+const onCurve = (hex: string): boolean => isXOnlyPoint(Buffer.from(hex, 'hex'));
 
 function decodeBech32(input: string): nip19.DecodedResult {
   try {

@@ -1,17 +1,18 @@
 // NIP-59 gift wraps: unwrap with every check the spec implies, so that what comes out has a
 // sender we can trust, and wrap. nostr-tools' nip59 neither returns the seal nor checks the
-// wrap, the recipient or the rumor id, and it signs in pure JS and redoes every ECDH; here
-// signatures and ECDH go through libsecp256k1 in WASM (secp.ts, ecdh.ts), and the seal layer (sender <-> us)
-// uses the cached conversation key. The wrap layer has a fresh ephemeral key each time, so it is
+// wrap, the recipient or the rumor id, and it signs and encrypts in pure JS and redoes every
+// ECDH; here signatures and ECDH go through libsecp256k1 in WASM (secp.ts, ecdh.ts), NIP-44
+// through native crypto (nip44.ts), and the seal layer (sender <-> us) uses the cached
+// conversation key. The wrap layer has a fresh ephemeral key each time, so it is
 // never cached.
-import * as nip44 from 'nostr-tools/nip44';
 import { GiftWrap, Seal } from 'nostr-tools/kinds';
-import { getEventHash, type EventTemplate, type NostrEvent } from 'nostr-tools/pure';
+import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
 import { ephemeralConversation, nip44ConversationKey } from './ecdh.ts';
+import { nip44Decrypt, nip44Encrypt } from './nip44.ts';
 import { eventSchema, nowSeconds, rumorSchema, tagValues, type Rumor } from './event.ts';
-import { finalizeEvent, verifyEvent } from './secp.ts';
-import { conversationKey, publicKeyOf } from './shared-keys.ts';
+import { eventHash, finalizeEvent, publicKeyOf, verifyEvent } from './secp.ts';
+import { conversationKey } from './shared-keys.ts';
 
 /** Largest wrap content we decrypt (a DM of a few KiB wraps to ~4× its size). */
 export const MAX_WRAP_CONTENT = 256 * 1024;
@@ -36,7 +37,7 @@ function decryptJson(content: string, key: () => Uint8Array, what: string): unkn
   if (content.length > MAX_WRAP_CONTENT) throw new GiftWrapError('too-large', `${what} content over ${MAX_WRAP_CONTENT} bytes`);
   let plain: string;
   try {
-    plain = nip44.decrypt(content, key());
+    plain = nip44Decrypt(content, key());
   } catch (err) {
     throw new GiftWrapError('undecryptable', `${what} does not decrypt: ${(err as Error).message}`);
   }
@@ -64,7 +65,7 @@ export function unwrapGiftWrap(wrap: NostrEvent, secretKey: Uint8Array): Unwrapp
   if (!parsedRumor.success) throw new GiftWrapError('malformed', 'rumor is not an unsigned event');
   const rumor = parsedRumor.data;
   if (rumor.pubkey !== seal.pubkey) throw new GiftWrapError('forged-seal', 'rumor author differs from the seal signer');
-  if (getEventHash(rumor) !== rumor.id) throw new GiftWrapError('bad-rumor-id', 'rumor id does not match its content');
+  if (eventHash(rumor) !== rumor.id) throw new GiftWrapError('bad-rumor-id', 'rumor id does not match its content');
   return { sender: seal.pubkey, rumor, seal, wrap };
 }
 
@@ -75,18 +76,18 @@ const randomPast = () => nowSeconds() - Math.floor(Math.random() * TWO_DAYS);
 /** The rumor (unsigned, with id) of `template` by `senderKey`'s owner. */
 export function createRumor(template: EventTemplate, senderKey: Uint8Array): Rumor {
   const unsigned = { ...template, pubkey: publicKeyOf(senderKey) };
-  return { ...unsigned, id: getEventHash(unsigned) };
+  return { ...unsigned, id: eventHash(unsigned) };
 }
 
 /** Seals `rumor` for `recipient` and gift-wraps it under a fresh ephemeral key. */
 export function wrapRumor(rumor: Rumor, senderKey: Uint8Array, recipient: string): NostrEvent {
   const seal = finalizeEvent({
     kind: Seal, created_at: randomPast(), tags: [],
-    content: nip44.encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient)),
+    content: nip44Encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient)),
   }, senderKey);
   const ephemeral = ephemeralConversation(recipient);
   return finalizeEvent({
     kind: GiftWrap, created_at: randomPast(), tags: [['p', recipient]],
-    content: nip44.encrypt(JSON.stringify(seal), ephemeral.conversationKey),
+    content: nip44Encrypt(JSON.stringify(seal), ephemeral.conversationKey),
   }, ephemeral.secretKey);
 }

@@ -3,7 +3,6 @@
 // both are kept in a bounded LRU keyed by (our key, their pubkey) and used for decrypting
 // requests and encrypting replies alike.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { xOnlyPointFromScalar } from 'tiny-secp256k1';
 import { nip44ConversationKey } from './ecdh.ts';
 import { nip04SharedSecret } from './nip04.ts';
 
@@ -37,16 +36,4 @@ export function conversationKey(secretKey: Uint8Array, pubkey: string): Uint8Arr
 /** NIP-04 shared secret between `secretKey` and `pubkey` (x-only hex), cached. */
 export function nip04Key(secretKey: Uint8Array, pubkey: string): Uint8Array {
   return nip04Keys.get(bytesToHex(secretKey) + pubkey, () => nip04SharedSecret(secretKey, pubkey));
-}
-
-const publicKeys = new WeakMap<Uint8Array, string>();
-
-/**
- * `secretKey`'s public key (x-only hex), remembered per key object (bots keep theirs for their
- * lifetime; a gift wrap's one-time key is derived once, through libsecp256k1).
- */
-export function publicKeyOf(secretKey: Uint8Array): string {
-  let pubkey = publicKeys.get(secretKey);
-  if (pubkey === undefined) publicKeys.set(secretKey, pubkey = bytesToHex(xOnlyPointFromScalar(secretKey)));
-  return pubkey;
 }

@@ -2,7 +2,7 @@
 // event naming that challenge and this relay proves the pubkey behind the connection.
 import { randomBytes } from 'node:crypto';
 import type { NostrEvent } from '../types.ts';
-import { signatureError } from '../../core/nostr/secp.ts';
+import { verifyError } from '../verify.ts';
 import { normalizeRelayUrl } from './nip62.ts';
 
 export const AUTH_KIND = 22242;
@@ -18,6 +18,6 @@ export function authError(e: NostrEvent, challenge: string, relayUrls: readonly 
   if (!e.tags.some((t) => t[0] === 'challenge' && t[1] === challenge)) return 'invalid: AUTH challenge does not match';
   const ours = new Set(relayUrls.map(normalizeRelayUrl));
   if (!e.tags.some((t) => t[0] === 'relay' && t[1] !== undefined && ours.has(normalizeRelayUrl(t[1])))) return 'invalid: AUTH relay tag does not name this relay';
-  const bad = signatureError(e);
+  const bad = verifyError(e);
   return bad ? `invalid: ${bad}` : undefined;
 }

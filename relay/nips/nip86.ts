@@ -9,7 +9,7 @@ import type { RelayEngine } from '../engine.ts';
 import { eventShapeError } from '../messages.ts';
 import type { ListName } from '../policy.ts';
 import type { NostrEvent } from '../types.ts';
-import { signatureError } from '../../core/nostr/secp.ts';
+import { verifyError } from '../verify.ts';
 import { normalizeRelayUrl } from './nip62.ts';
 
 export const RPC_CONTENT_TYPE = 'application/nostr+json+rpc';
@@ -33,7 +33,7 @@ export function authorizationError(header: string | undefined, body: Buffer, url
   } catch {
     return 'authorization is not a base64 JSON event';
   }
-  const bad = eventShapeError(e) ?? signatureError(e);
+  const bad = eventShapeError(e) ?? verifyError(e);
   if (bad) return `authorization event: ${bad}`;
   const tag = (n: string) => e.tags.find((t) => t[0] === n)?.[1];
   if (e.kind !== HTTP_AUTH_KIND) return `authorization event must be kind ${HTTP_AUTH_KIND}`;

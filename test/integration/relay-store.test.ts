@@ -44,4 +44,20 @@ describe('EventStore', () => {
     expect((await Promise.all([store.write(acc), store.write(acc)])).sort()).toEqual(['duplicate', 'stored']);
     expect(await store.write(acc)).toBe('duplicate');
   });
+
+  it('refuses, in a batch of regular events, what its author deleted or vanished from, and only that', async () => {
+    const store = new EventStore(db.sql, { batchMs: 20, batchMax: 1000 });
+    const [author, stranger, gone] = [newKey(), newKey(), newKey()];
+    const at = Math.floor(Date.now() / 1000) - 10;
+    const deleted = canonicalEvent(sign(author, { kind: 1, content: 'deleted', created_at: at }));
+    const strangersTarget = canonicalEvent(sign(author, { kind: 1, content: 'a stranger asked', created_at: at }));
+    const old = canonicalEvent(sign(gone, { kind: 4, content: 'before vanishing', created_at: at }));
+    const later = canonicalEvent(sign(gone, { kind: 4, content: 'after vanishing', created_at: at + 20 }));
+    await store.write(canonicalEvent(sign(author, { kind: 5, tags: [['e', deleted.event.id]], content: '' })));
+    await store.write(canonicalEvent(sign(stranger, { kind: 5, tags: [['e', strangersTarget.event.id]], content: '' })));
+    await store.write({ ...canonicalEvent(sign(gone, { kind: 62, tags: [['relay', 'ALL_RELAYS']], content: '', created_at: at + 5 })), vanish: true });
+    const fresh = canonicalEvent(sign(author, { kind: 1, content: 'fresh' }));
+    const outcomes = await Promise.all([deleted, strangersTarget, old, later, fresh, fresh].map((acc) => store.write(acc)));
+    expect(outcomes).toEqual(['deleted', 'stored', 'vanished', 'stored', 'stored', 'duplicate']);
+  });
 });
