@@ -7,7 +7,7 @@ import { hash, randomBytes } from 'node:crypto';
 import { initNostrWasm } from 'nostr-wasm';
 import { setNostrWasm } from 'nostr-tools/wasm';
 import { verifiedSymbol, type EventTemplate, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
-import { signSchnorr, verifySchnorr, xOnlyPointFromScalar } from 'tiny-secp256k1';
+import { isXOnlyPoint, signSchnorr, verifySchnorr, xOnlyPointFromScalar } from 'tiny-secp256k1';
 
 export const nostrWasm = await initNostrWasm();
 setNostrWasm(nostrWasm);
@@ -31,10 +31,12 @@ export function signatureError(event: NostrEvent): 'bad-id' | 'bad-pubkey' | 'ba
   if (typeof event.id !== 'string' || eventHash(event) !== event.id) return 'bad-id';
   if (typeof event.pubkey !== 'string' || !HEX64.test(event.pubkey)) return 'bad-pubkey';
   if (typeof event.sig !== 'string' || !HEX128.test(event.sig)) return 'bad-signature';
+  const pubkey = Buffer.from(event.pubkey, 'hex');
   try {
-    return verifySchnorr(Buffer.from(event.id, 'hex'), Buffer.from(event.pubkey, 'hex'), Buffer.from(event.sig, 'hex')) ? undefined : 'bad-signature';
+    return verifySchnorr(Buffer.from(event.id, 'hex'), pubkey, Buffer.from(event.sig, 'hex')) ? undefined : 'bad-signature';
   } catch {
-    return 'bad-pubkey'; // not a point on the curve
+    // Refused before the maths: a pubkey off the curve, or a signature value out of range.
+    return isXOnlyPoint(pubkey) ? 'bad-signature' : 'bad-pubkey';
   }
 }
 
