@@ -1,7 +1,7 @@
 import { getConversationKey } from 'nostr-tools/nip44';
 import * as pure from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
-import { finalizeEvent, publicKeyOf, signatureError, signedByUs, verifyEvent } from '../../../core/nostr/secp.ts';
+import { eventHash, finalizeEvent, publicKeyOf, signatureError, signedByUs, verifyEvent } from '../../../core/nostr/secp.ts';
 import { conversationKey, nip04Key } from '../../../core/nostr/shared-keys.ts';
 import { nip04SharedSecret } from '../../../core/nostr/nip04.ts';
 import { wire } from '../../support/nostr.ts';
@@ -50,6 +50,18 @@ describe('WASM signatures', () => {
     ];
     for (const e of bad) expect(verifyEvent(wire(e as pure.NostrEvent)), JSON.stringify(e)).toBe(false);
     expect(verifyEvent(wire(good))).toBe(true);
+  });
+});
+
+describe('signature errors', () => {
+  it('names what is wrong: the id, a pubkey off the curve, or the signature (also out of range)', () => {
+    const good = pure.finalizeEvent(template, sk);
+    expect(signatureError(wire(good))).toBeUndefined();
+    expect(signatureError({ ...good, content: 'altered' })).toBe('bad-id');
+    const offCurve = { ...template, pubkey: 'f'.repeat(64) };
+    expect(signatureError({ ...offCurve, id: eventHash(offCurve), sig: good.sig })).toBe('bad-pubkey');
+    expect(signatureError({ ...good, sig: 'f'.repeat(128) })).toBe('bad-signature');
+    expect(signatureError({ ...good, sig: `${good.sig.slice(0, 64)}${'1'.repeat(64)}` })).toBe('bad-signature');
   });
 });
 
