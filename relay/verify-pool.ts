@@ -19,30 +19,45 @@ interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void; re
 /** Largest tick's worth of events checked on the calling thread. */
 const INLINE_MAX = 4;
 
+interface Slot { worker: Worker; load: number; batches: Map<number, Pending[]> }
+
 export class VerifyPool {
-  readonly #workers: Array<{ worker: Worker; load: number; batches: Map<number, Pending[]> }> = [];
+  readonly #workers: Slot[] = [];
   #queue: Pending[] = [];
   #scheduled = false;
   #seq = 0;
+  #closing = false;
 
   /** `threads` 0 verifies on the calling thread. */
   constructor(threads: number) {
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(new URL('./verify-worker.ts', import.meta.url));
-      const slot = { worker, load: 0, batches: new Map<number, Pending[]>() };
-      worker.on('message', (m: { seq: number; results: Array<string | null> }) => {
-        const batch = slot.batches.get(m.seq)!;
-        slot.batches.delete(m.seq);
-        slot.load -= batch.length;
-        batch.forEach((p, i) => p.resolve(m.results[i] ?? undefined));
-      });
-      worker.on('error', (err) => {
-        for (const batch of slot.batches.values()) for (const p of batch) p.reject(err);
-        slot.batches.clear();
-      });
-      worker.unref();
+      const slot = { load: 0, batches: new Map<number, Pending[]>() } as Slot;
+      this.#start(slot);
       this.#workers.push(slot);
     }
+  }
+
+  /**
+   * Starts the slot's thread. A thread that dies (a crash, an out-of-memory kill) does not take
+   * its events with it: they are checked here instead, and the slot gets a new thread.
+   */
+  #start(slot: Slot): void {
+    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url));
+    slot.worker = worker;
+    worker.on('message', (m: { seq: number; results: Array<string | null> }) => {
+      const batch = slot.batches.get(m.seq)!;
+      slot.batches.delete(m.seq);
+      slot.load -= batch.length;
+      batch.forEach((p, i) => p.resolve(m.results[i] ?? undefined));
+    });
+    worker.on('error', () => {}); // followed by 'exit', which recovers
+    worker.on('exit', () => {
+      for (const batch of slot.batches.values()) for (const p of batch) p.resolve(verifyError(p.event));
+      slot.batches.clear();
+      slot.load = 0;
+      if (!this.#closing) this.#start(slot);
+    });
+    worker.unref();
   }
 
   /** Undefined when the id and signature are valid; else why not. `raw` is the event's canonical JSON. */
@@ -78,6 +93,7 @@ export class VerifyPool {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all(this.#workers.map((w) => w.worker.terminate()));
   }
 }

@@ -27,6 +27,15 @@ describe('VerifyPool', () => {
     expect(await pool.verify(badId())).toBe('event id does not match its content');
   });
 
+  it('loses no event when a thread dies, and keeps checking with a new one', async () => {
+    // A batch a thread cannot read kills it (an uncaught error in the thread).
+    const events = Array.from({ length: 12 }, (_, i) => (i % 2 ? good() : badSig()));
+    const broken = events.map((e) => ({ ...e, raw: '{not json' }));
+    expect(await Promise.all(broken.map((e) => pool.verify(e)))).toEqual(events.map((_, i) => (i % 2 ? undefined : 'bad signature')));
+    const after = Array.from({ length: 12 }, (_, i) => (i % 2 ? good() : badId()));
+    expect(await Promise.all(after.map((e) => pool.verify(e)))).toEqual(after.map((_, i) => (i % 2 ? undefined : 'event id does not match its content')));
+  });
+
   it('accepts what this process signed, but not once altered', async () => {
     const ours = finalizeEvent({ kind: 1059, created_at: 1_700_000_000, tags: [['p', k.pk]], content: 'wrapped' }, newKey().sk);
     expect(await pool.verify(canonicalEvent({ ...ours }))).toBeUndefined();
