@@ -37,8 +37,13 @@ const payloadHash = (body: Uint8Array | string): string =>
 
 export interface HttpAuthRequest {
   header: string | undefined;
-  /** The absolute URL the client used (scheme, host, path and query). */
-  url: string;
+  /**
+   * The absolute URL the client used (scheme, host, path and query), or every URL the request
+   * may name (a relay answers on several).
+   */
+  url: string | readonly string[];
+  /** How URLs are compared; the default is exactly. */
+  normalizeUrl?: (url: string) => string;
   method: string;
   /** The raw body; when non-empty, a matching payload tag is required. */
   body?: Uint8Array | string;
@@ -64,7 +69,9 @@ export function verifyHttpAuth(r: HttpAuthRequest): NostrEvent {
   const now = r.nowSeconds ?? nowSeconds();
   if (Math.abs(now - event.created_at) > (r.windowSeconds ?? 60)) throw new HttpAuthError('stale');
   const tag = (name: string) => event.tags.find((t) => t[0] === name)?.[1];
-  if (tag('u') !== r.url) throw new HttpAuthError('wrong_url');
+  const norm = r.normalizeUrl ?? ((u: string) => u);
+  const u = tag('u');
+  if (u === undefined || !(typeof r.url === 'string' ? [r.url] : r.url).some((allowed) => norm(allowed) === norm(u))) throw new HttpAuthError('wrong_url');
   if (tag('method')?.toUpperCase() !== r.method.toUpperCase()) throw new HttpAuthError('wrong_method');
   const payload = tag('payload');
   const hasBody = r.body !== undefined && r.body.length > 0;

@@ -2,19 +2,15 @@
 // application/nostr+json+rpc on the relay's HTTP port, authorized by a NIP-98 event
 // (kind 27235, `u` = the relay URL, `method` POST, `payload` = sha256 of the body) signed
 // by one of RELAY_ADMIN_PUBKEYS. Lists live in relay_lists and reach every process.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { nowSeconds } from '../../core/nostr/event.ts';
+import { HttpAuthError, verifyHttpAuth } from '../../core/nostr/nip98.ts';
 import type { RelayEngine } from '../engine.ts';
-import { eventShapeError } from '../messages.ts';
 import type { ListName } from '../policy.ts';
 import type { NostrEvent } from '../types.ts';
-import { verifyError } from '../verify.ts';
 import { normalizeRelayUrl } from './nip62.ts';
 
 export const RPC_CONTENT_TYPE = 'application/nostr+json+rpc';
-const HTTP_AUTH_KIND = 27235;
-const MAX_SKEW = 60;
 
 export interface RpcReply { status: number; body: { result?: unknown; error?: string } }
 
@@ -23,25 +19,15 @@ const reason = z.string().max(1000).optional();
 const kindParam = z.number().int().min(0).max(65535);
 const request = z.object({ method: z.string().max(64), params: z.array(z.unknown()).max(10).default([]) });
 
-/** Why the Authorization header does not authorize this request, or undefined. */
+/** Why the Authorization header (NIP-98, core/nostr/nip98.ts) does not authorize this request, or undefined. */
 export function authorizationError(header: string | undefined, body: Buffer, urls: readonly string[], admins: readonly string[], now = nowSeconds()): string | undefined {
-  const m = /^Nostr\s+([A-Za-z0-9+/=_-]+)$/.exec(header ?? '');
-  if (!m) return 'missing Nostr authorization';
   let e: NostrEvent;
   try {
-    e = JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as NostrEvent;
-  } catch {
-    return 'authorization is not a base64 JSON event';
+    e = verifyHttpAuth({ header, url: urls, normalizeUrl: normalizeRelayUrl, method: 'POST', body, nowSeconds: now });
+  } catch (err) {
+    if (err instanceof HttpAuthError) return `authorization: ${err.message}`;
+    throw err;
   }
-  const bad = eventShapeError(e) ?? verifyError(e);
-  if (bad) return `authorization event: ${bad}`;
-  const tag = (n: string) => e.tags.find((t) => t[0] === n)?.[1];
-  if (e.kind !== HTTP_AUTH_KIND) return `authorization event must be kind ${HTTP_AUTH_KIND}`;
-  if (Math.abs(e.created_at - now) > MAX_SKEW) return 'authorization event is too old or too new';
-  const u = tag('u');
-  if (!u || !urls.map(normalizeRelayUrl).includes(normalizeRelayUrl(u))) return 'authorization u tag does not name this relay';
-  if (tag('method')?.toUpperCase() !== 'POST') return 'authorization method tag must be POST';
-  if (tag('payload') !== createHash('sha256').update(body).digest('hex')) return 'authorization payload tag does not match the body';
   if (!admins.some((a) => a.toLowerCase() === e.pubkey)) return 'this pubkey is not a relay admin';
   return undefined;
 }

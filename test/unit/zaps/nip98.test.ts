@@ -23,6 +23,15 @@ describe('NIP-98 HTTP auth', () => {
     expect(verifyHttpAuth({ header, url, method: 'POST', body }).kind).toBe(27235);
   });
 
+  it('accepts any of several URLs when given them, compared as the caller normalizes them', () => {
+    const header = httpAuthHeader(key, { url: 'WSS://Relay.Test/', method: 'post', body });
+    const urls = ['ws://127.0.0.1:7777', 'wss://relay.test'];
+    const normalizeUrl = (u: string) => u.toLowerCase().replace(/\/$/, '');
+    expect(reason(() => verifyHttpAuth({ header, url: urls, normalizeUrl, method: 'POST', body }))).toBe('ok');
+    expect(reason(() => verifyHttpAuth({ header, url: urls, method: 'POST', body }))).toBe('wrong_url');
+    expect(reason(() => verifyHttpAuth({ header, url: ['wss://other.test'], normalizeUrl, method: 'POST', body }))).toBe('wrong_url');
+  });
+
   it('accepts a GET header made by nostr-tools', async () => {
     const header = await getToken(url, 'get', (e) => finalizeEvent(e, key), true);
     expect(reason(() => verifyHttpAuth({ header, url, method: 'GET' }))).toBe('ok');
