@@ -13,6 +13,7 @@ import { EXTERNAL_FAKE_NODE } from '../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../workers/lightning/fake.ts';
 import { LightningError } from '../workers/lightning/port.ts';
 import { withContext } from './with-context.ts';
+import { HEX32 } from '../core/hex.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,7 +26,7 @@ async function findAccount(ctx: Context, who: string): Promise<accounts.Account 
     if (decoded.type !== 'npub') throw new Error('not an npub');
     hex = decoded.data;
   }
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error('give an npub, a 64-hex pubkey or an account id');
+  if (!HEX32.test(hex)) throw new Error('give an npub, a 64-hex pubkey or an account id');
   return accounts.findByPubkey(ctx.sql, hex);
 }
 

@@ -2,10 +2,10 @@
 // Features add their jobs here so that producers and processors share one typed contract.
 import { z } from 'zod';
 import { defineJob, type JobMap } from './queue.ts';
+import { hex32 } from './hex.ts';
 
 // Wallet: the `lightning` queue (workers/lightning/processors.ts). Bigints travel as strings.
 const msat = z.coerce.bigint();
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 const lightningJobs = {
   /** Issues an invoice (a hold invoice when paymentHash is given) and records it for the account. */
   'lightning.createInvoice': defineJob({

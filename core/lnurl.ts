@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Config } from './config.ts';
 import { CodedError } from './errors.ts';
 import { decodeBolt11, type Bolt11 } from './payments/bolt11.ts';
+import { hex32 } from './hex.ts';
 
 export const lnurlErrorReasons = [
   'invalid_address', 'unreachable', 'bad_response', 'service_error', 'amount_out_of_range',
@@ -73,7 +74,7 @@ const payRequestSchema = z.object({
   metadata: z.string().max(100_000),
   commentAllowed: z.number().int().nonnegative().optional(),
   allowsNostr: z.boolean().optional(),
-  nostrPubkey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  nostrPubkey: hex32.optional(),
 });
 const errorSchema = z.object({ status: z.literal('ERROR'), reason: z.string().optional() });
 const invoiceSchema = z.object({ pr: z.string().min(1).max(7100) });

@@ -1,6 +1,7 @@
 // Client → relay messages: cheap but complete shape checks on the hot path (no zod here),
 // and the relay → client message encoders. Protocol errors are values, never exceptions.
 import type { Filter, NostrEvent } from './types.ts';
+import { HEX32 } from '../core/hex.ts';
 
 export interface ParseLimits {
   maxFilters: number;
@@ -19,7 +20,6 @@ export type ClientMessage =
   /** Refused: `reply` is the encoded answer (OK false, CLOSED, NEG-ERR or NOTICE). */
   | { type: 'bad'; reply: string };
 
-const hex64 = /^[0-9a-f]{64}$/;
 const hex128 = /^[0-9a-f]{128}$/;
 const hexEven = /^(?:[0-9a-f]{2})+$/;
 const MAX_TIMESTAMP = 2 ** 53 - 1;
@@ -31,8 +31,8 @@ const isInt = (v: unknown, min: number, max: number): v is number =>
 export function eventShapeError(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'event must be an object';
   const ev = e as Record<string, unknown>;
-  if (typeof ev.id !== 'string' || !hex64.test(ev.id)) return 'id must be 64 lowercase hex characters';
-  if (typeof ev.pubkey !== 'string' || !hex64.test(ev.pubkey)) return 'pubkey must be 64 lowercase hex characters';
+  if (typeof ev.id !== 'string' || !HEX32.test(ev.id)) return 'id must be 64 lowercase hex characters';
+  if (typeof ev.pubkey !== 'string' || !HEX32.test(ev.pubkey)) return 'pubkey must be 64 lowercase hex characters';
   if (typeof ev.sig !== 'string' || !hex128.test(ev.sig)) return 'sig must be 128 lowercase hex characters';
   if (!isInt(ev.created_at, 0, MAX_TIMESTAMP)) return 'created_at must be a non-negative integer';
   if (!isInt(ev.kind, 0, 65535)) return 'kind must be an integer between 0 and 65535';
@@ -65,7 +65,7 @@ export function parseFilter(f: unknown, limits: ParseLimits): Filter | string {
   for (const [key, value] of Object.entries(f)) {
     switch (key) {
       case 'ids': case 'authors': {
-        const r = strings(value, limits.maxFilterValues, hex64);
+        const r = strings(value, limits.maxFilterValues, HEX32);
         if (typeof r === 'string') return `${key} ${r}`;
         out[key] = r;
         break;
@@ -116,7 +116,7 @@ export function parseClientMessage(text: string, limits: ParseLimits): ClientMes
       const why = msg.length !== 2 ? `${verb} takes exactly one event` : eventShapeError(e);
       if (why) {
         const id = (e as { id?: unknown } | null)?.id;
-        return { type: 'bad', reply: typeof id === 'string' && hex64.test(id) ? ok(id, false, `invalid: ${why}`) : notice(`invalid: ${why}`) };
+        return { type: 'bad', reply: typeof id === 'string' && HEX32.test(id) ? ok(id, false, `invalid: ${why}`) : notice(`invalid: ${why}`) };
       }
       return { type: verb, event: e as NostrEvent };
     }

@@ -3,10 +3,10 @@
 import { isAddressableKind, isReplaceableKind } from 'nostr-tools/kinds';
 import { makeZapReceipt, makeZapRequest } from 'nostr-tools/nip57';
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
-import { z } from 'zod';
 import { CodedError } from '../../core/errors.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
 import { signatureError } from '../../core/nostr/secp.ts';
+import { HEX32 } from '../../core/hex.ts';
 
 export const ZAP_REQUEST_KIND = 9734;
 export const ZAP_RECEIPT_KIND = 9735;
@@ -38,7 +38,6 @@ export class ZapRequestError extends CodedError<ZapRequestReason> {
   }
 }
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** What the service keeps of a valid zap request. */
 export interface ZapRequest {
@@ -80,7 +79,7 @@ function singleHex(event: NostrEvent, name: 'p' | 'e', required: boolean, reason
   const tags = tagsNamed(event, name);
   if (tags.length > 1 || (required && tags.length === 0)) throw new ZapRequestError(reason, `${tags.length} ${name} tags`);
   const value = tags[0]?.[1];
-  if (tags.length && !hex64.safeParse(value).success) throw new ZapRequestError(reason, 'not 64 lower-case hex characters');
+  if (tags.length && !HEX32.test(value ?? '')) throw new ZapRequestError(reason, 'not 64 lower-case hex characters');
   return value;
 }
 

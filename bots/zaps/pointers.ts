@@ -2,12 +2,13 @@
 // event), naddr (an addressable event), or a hex event id.
 import { nip19 } from 'nostr-tools';
 import { ZapError } from './errors.ts';
+import { HEX32 } from '../../core/hex.ts';
 
 export interface ZapPointer { recipient?: string; eventId?: string; coordinate?: string; kind?: number; relays: string[] }
 
 export function pointerOf(input: string): ZapPointer {
   const code = input.trim().replace(/^nostr:/i, '').toLowerCase();
-  if (/^[0-9a-f]{64}$/.test(code)) return { eventId: code, relays: [] };
+  if (HEX32.test(code)) return { eventId: code, relays: [] };
   let d: nip19.DecodedResult;
   try {
     d = nip19.decode(code);

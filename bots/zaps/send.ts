@@ -14,6 +14,7 @@ import { findByKey } from '../../core/payments/transactions.ts';
 import { ZapError } from './errors.ts';
 import { buildZapRequest, parseZapRequest, ZapRequestError, type ZapTarget } from './nip57.ts';
 import { addressDomain, ownerOf, ownZapRelays } from './receive.ts';
+import { hex32 } from '../../core/hex.ts';
 
 export { ZapError };
 
@@ -84,7 +85,7 @@ export async function resolveNip05(ctx: Context, deps: ZapDeps, id: string, fetc
   const base = new URL(deps.lnurl.addressUrl({ name: m[1]!, domain: m[2]! })).origin;
   try {
     const res = await fetchImpl(`${base}/.well-known/nostr.json?name=${encodeURIComponent(m[1]!)}`, { redirect: 'error', signal: AbortSignal.timeout(ctx.config.LNURL_TIMEOUT_MS) });
-    const body = z.object({ names: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)) }).safeParse(await res.json());
+    const body = z.object({ names: z.record(z.string(), hex32) }).safeParse(await res.json());
     return body.success ? body.data.names[m[1]!] : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,7 @@
 // Accounts: one user account per Nostr pubkey (made on first use), business accounts,
 // sub-wallets of an account (isolated balances for app connections), and system accounts.
 import type { Db } from './ledger.ts';
+import { HEX32 } from '../hex.ts';
 
 /** System accounts, seeded with fixed ids by migrations/0003_wallet.sql. */
 export const systemAccounts = {
@@ -32,7 +33,6 @@ const toAccount = (r: Row): Account => ({
   id: r.id, kind: r.kind, pubkey: r.pubkey, parentId: r.parent_id, code: r.code, name: r.name, balanceMsat: r.balance_msat, createdAt: r.created_at,
 });
 
-const HEX_PUBKEY = /^[0-9a-f]{64}$/;
 
 export async function get(db: Db, id: string): Promise<Account | undefined> {
   const [row] = await db<Row[]>`select * from accounts where id = ${id}`;
@@ -47,7 +47,7 @@ export async function findByPubkey(db: Db, pubkey: string): Promise<Account | un
 /** The user account of a Nostr pubkey (hex), created on first use; concurrent first uses agree. */
 export async function forPubkey(db: Db, pubkey: string): Promise<Account> {
   const key = pubkey.toLowerCase();
-  if (!HEX_PUBKEY.test(key)) throw new TypeError('pubkey must be 64 hex characters');
+  if (!HEX32.test(key)) throw new TypeError('pubkey must be 64 hex characters');
   const [row] = await db<Row[]>`
     insert into accounts (kind, pubkey, balance_msat) values ('user', ${key}, 0)
     on conflict (pubkey) where kind = 'user' do nothing returning *`;

@@ -1,11 +1,11 @@
 // The shape of a Nostr event as it arrives from outside (relays, decrypted payloads).
 import { z } from 'zod';
 import type { NostrEvent } from 'nostr-tools/pure';
+import { hex32 } from '../hex.ts';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const unsignedEventSchema = z.object({
-  pubkey: hex64,
+  pubkey: hex32,
   created_at: z.number().int().nonnegative(),
   kind: z.number().int().min(0).max(65535),
   tags: z.array(z.array(z.string())),
@@ -13,7 +13,7 @@ const unsignedEventSchema = z.object({
 });
 
 /** A rumor (NIP-59): an event with an id and no signature. */
-export const rumorSchema = unsignedEventSchema.extend({ id: hex64 });
+export const rumorSchema = unsignedEventSchema.extend({ id: hex32 });
 
 export const eventSchema = rumorSchema.extend({ sig: z.string().regex(/^[0-9a-f]{128}$/) }) satisfies z.ZodType<NostrEvent>;
 

@@ -5,8 +5,8 @@
 import { hash, randomBytes } from 'node:crypto';
 import { verifiedSymbol, type EventTemplate, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
 import { isXOnlyPoint, signSchnorr, verifySchnorr, xOnlyPointFromScalar } from 'tiny-secp256k1';
+import { HEX32 } from '../hex.ts';
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
 /** The NIP-01 id of an event (sha256 of its serialization), hex. */
@@ -23,7 +23,7 @@ const verified = new WeakSet<NostrEvent>();
 /** Why the event's id or signature is wrong, or undefined when both are right. */
 export function signatureError(event: NostrEvent): 'bad-id' | 'bad-pubkey' | 'bad-signature' | undefined {
   if (typeof event.id !== 'string' || eventHash(event) !== event.id) return 'bad-id';
-  if (typeof event.pubkey !== 'string' || !HEX64.test(event.pubkey)) return 'bad-pubkey';
+  if (typeof event.pubkey !== 'string' || !HEX32.test(event.pubkey)) return 'bad-pubkey';
   const pubkey = Buffer.from(event.pubkey, 'hex');
   if (!isXOnlyPoint(pubkey)) return 'bad-pubkey';
   if (typeof event.sig !== 'string' || !HEX128.test(event.sig)) return 'bad-signature';

@@ -12,8 +12,8 @@ import { callLightning, publishCommitted } from './dispatch.ts';
 import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
+import { hex32 } from '../hex.ts';
 
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lower-case hex');
 
 const createInvoiceRequest = z.object({
   accountId: z.uuid(),
