@@ -55,10 +55,11 @@ export async function usedBudget(db: Db, connectionId: string, since: Date | und
 interface ConnectionRow { budget_msat: bigint | null; budget_renewal: Renewal; expires_at: Date | null; revoked_at: Date | null }
 
 /**
- * The payment engine's beforeReserve hook for one request: locks the connection (serialising
- * its payments; `no key update`, so that recording its next requests, whose foreign key takes a
- * key-share lock on it, does not wait), refuses a revoked or expired one, links the new payment to the request, and
- * refuses when the payment would take the period's spending over the budget.
+ * The payment engine's beforeReserve hook for one request: locks the connection, refuses a
+ * revoked or expired one, links the new payment to the request, and refuses when the payment
+ * would take the period's spending over the budget. The lock serialises the connection's
+ * payments; it is `no key update`, so that recording its next requests (whose foreign key
+ * takes a key-share lock on it) does not wait for them.
  */
 export function budgetHook(q: { connectionId: string; walletAccountId: string; eventId: string; idempotencyKey: string }): BeforeReserve {
   return async (tx: Tx) => {
