@@ -1,7 +1,8 @@
 // BOLT 11 payment requests through the `invoices` package: decode (signature checked) and,
-// for the fake node, create and sign with a node key (secp256k1 from @noble/curves).
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+// for the fake node, create and sign with a node key (ECDSA through libsecp256k1 in WASM,
+// tiny-secp256k1, which the `invoices` package uses to check it too).
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { pointFromScalar, sign } from 'tiny-secp256k1';
 import { createSignedRequest, createUnsignedRequest, parsePaymentRequest } from 'invoices';
 import type { DecodedInvoice, Network } from '../../workers/lightning/port.ts';
 
@@ -78,7 +79,7 @@ export interface EncodeRequest {
 const publicKeys = new WeakMap<Uint8Array, string>();
 const publicKeyOf = (privateKey: Uint8Array): string => {
   let key = publicKeys.get(privateKey);
-  if (key === undefined) publicKeys.set(privateKey, (key = bytesToHex(secp256k1.getPublicKey(privateKey, true))));
+  if (key === undefined) publicKeys.set(privateKey, (key = bytesToHex(pointFromScalar(privateKey, true)!)));
   return key;
 };
 
@@ -98,6 +99,6 @@ export function encodeBolt11(r: EncodeRequest): string {
     cltv_delta: r.cltvDelta,
     features: FEATURES,
   });
-  const signature = secp256k1.sign(hexToBytes(unsigned.hash), r.privateKey, { prehash: false });
+  const signature = sign(hexToBytes(unsigned.hash), r.privateKey);
   return createSignedRequest({ destination, hrp: unsigned.hrp, signature: bytesToHex(signature), tags: unsigned.tags }).request;
 }
