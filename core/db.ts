@@ -35,3 +35,9 @@ export async function ensureDatabase(url: string): Promise<void> {
     await sql.end();
   }
 }
+
+/** True when `err` is PostgreSQL's unique violation (23505), of `constraint` when one is named. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint_name?: string } | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint_name === constraint);
+}

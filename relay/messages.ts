@@ -1,7 +1,7 @@
 // Client → relay messages: cheap but complete shape checks on the hot path (no zod here),
 // and the relay → client message encoders. Protocol errors are values, never exceptions.
 import type { Filter, NostrEvent } from './types.ts';
-import { HEX32 } from '../core/hex.ts';
+import { HEX32, HEX64 } from '../core/hex.ts';
 
 export interface ParseLimits {
   maxFilters: number;
@@ -20,7 +20,6 @@ export type ClientMessage =
   /** Refused: `reply` is the encoded answer (OK false, CLOSED, NEG-ERR or NOTICE). */
   | { type: 'bad'; reply: string };
 
-const hex128 = /^[0-9a-f]{128}$/;
 const hexEven = /^(?:[0-9a-f]{2})+$/;
 const MAX_TIMESTAMP = 2 ** 53 - 1;
 
@@ -33,7 +32,7 @@ export function eventShapeError(e: unknown): string | undefined {
   const ev = e as Record<string, unknown>;
   if (typeof ev.id !== 'string' || !HEX32.test(ev.id)) return 'id must be 64 lowercase hex characters';
   if (typeof ev.pubkey !== 'string' || !HEX32.test(ev.pubkey)) return 'pubkey must be 64 lowercase hex characters';
-  if (typeof ev.sig !== 'string' || !hex128.test(ev.sig)) return 'sig must be 128 lowercase hex characters';
+  if (typeof ev.sig !== 'string' || !HEX64.test(ev.sig)) return 'sig must be 128 lowercase hex characters';
   if (!isInt(ev.created_at, 0, MAX_TIMESTAMP)) return 'created_at must be a non-negative integer';
   if (!isInt(ev.kind, 0, 65535)) return 'kind must be an integer between 0 and 65535';
   if (typeof ev.content !== 'string') return 'content must be a string';

@@ -14,7 +14,7 @@ import type { Accepted, NostrEvent } from './types.ts';
 import { verifyError } from './verify.ts';
 
 type Result = string | undefined;
-interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void; reject(e: unknown): void }
+interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void }
 
 /** Largest tick's worth of events checked on the calling thread. */
 const INLINE_MAX = 4;
@@ -64,8 +64,8 @@ export class VerifyPool {
   verify({ event, raw }: Accepted): Promise<Result> {
     if (signedByUs(event)) return Promise.resolve(undefined);
     if (this.#workers.length === 0) return Promise.resolve(verifyError(event));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ event, raw, resolve, reject });
+    return new Promise((resolve) => {
+      this.#queue.push({ event, raw, resolve });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());

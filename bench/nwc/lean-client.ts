@@ -4,6 +4,7 @@
 // other devices; @getalby/sdk's NWCClient (pure-JS crypto, a REQ per request) spends most of
 // the bench's CPU on the service's cores. The end-to-end tests keep using NWCClient.
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { NWCClient } from '@getalby/sdk/nwc';
 import WebSocket from 'ws';
 import { decrypt, encrypt, kinds, peer, stringifyJson, type Peer } from '../../bots/nwc/nip47.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
@@ -35,13 +36,12 @@ export class LeanNwcApp {
 
   /** Connects to the URI's first relay (or `relay`) and subscribes to the wallet's answers. */
   static async open(uri: string, relay?: string): Promise<LeanNwcApp> {
-    const u = new URL(uri.replace(/^nostr\+walletconnect:\/\//, 'http://'));
-    const url = relay ?? u.searchParams.get('relay');
-    const secret = u.searchParams.get('secret');
-    if (!url || !secret) throw new Error('the connection URI needs a relay and a secret');
+    const o = NWCClient.parseWalletConnectUrl(uri, true);
+    const url = relay ?? o.relayUrls[0];
+    if (!url) throw new Error('the connection URI needs a relay');
     const ws = new WebSocket(url, { perMessageDeflate: false });
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-    const app = new LeanNwcApp(ws, hexToBytes(secret), u.hostname);
+    const app = new LeanNwcApp(ws, hexToBytes(o.secret!), o.walletPubkey);
     await new Promise<void>((resolve) => {
       app.#waiting.set('answers', { resolve: () => resolve(), reject: () => resolve() });
       ws.send(JSON.stringify(['REQ', 'answers', { kinds: [kinds.response], authors: [app.#wallet], '#p': [app.#pubkey], since: nowSeconds() }]));

@@ -5,11 +5,11 @@ import { npub } from '../../core/nostr/keys.ts';
 import { publicAddress } from '../identity.ts';
 import { zapDeps } from '../zaps/send.ts';
 import type { BotModule, BotRuntime } from '../bot.ts';
-import { AccountIds } from './account-ids.ts';
+import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { DmInbox } from './inbox.ts';
 import { Messenger } from './messenger.ts';
 import { startNotices } from './notices.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { RateLimiter } from '../../core/rate-limit.ts';
 import type { DmDeps } from './session.ts';
 import * as store from './store.ts';
 
@@ -25,7 +25,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
   const deps: DmDeps = {
     ctx, pool, messenger,
-    accounts: new AccountIds(ctx.sql),
+    accounts: accountIdsOf(ctx.sql),
     zaps: zapDeps(ctx),
     userSettings: async (pubkey) => {
       const user = await store.getUser(ctx.sql, pubkey);

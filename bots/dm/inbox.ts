@@ -12,7 +12,7 @@ import { nowSeconds } from '../../core/nostr/event.ts';
 import { parseCommand } from './commands.ts';
 import { handle } from './handlers.ts';
 import { parseErrorText, t } from './i18n/index.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from '../../core/rate-limit.ts';
 import type { DmDeps, Reply } from './session.ts';
 import * as store from './store.ts';
 

@@ -26,10 +26,11 @@ export async function resolveRecipient(d: DmDeps, to: Recipient): Promise<Resolv
     if (err instanceof ZapError || err instanceof LnurlError) return { type: 'not-found', label };
     throw err;
   }
-  // The route names the account when it looked it up already.
+  // A pubkey's route names its account when it has one (routeOf looked it up); only an
+  // address's owner is still to be looked up.
   const accountId = route.route === 'internal' && route.accountId
     ? route.accountId
-    : route.pubkey ? (await accounts.findByPubkey(d.ctx.sql, route.pubkey))?.id : undefined;
+    : to.type === 'address' && route.pubkey ? (await accounts.findByPubkey(d.ctx.sql, route.pubkey))?.id : undefined;
   if (accountId) return { type: 'account', accountId, label };
   return route.route === 'external' ? { type: 'lnurl', target: route.target, label } : { type: 'no-account', label };
 }

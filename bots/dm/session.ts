@@ -3,7 +3,7 @@ import type { Context } from '../../core/context.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 import type { ZapDeps } from '../zaps/send.ts';
-import type { AccountIds } from './account-ids.ts';
+import type { AccountIds } from '../../core/ledger/account-ids.ts';
 import type { Lang } from './commands.ts';
 import type { Messenger } from './messenger.ts';
 

@@ -64,7 +64,7 @@ interface ConnectionRow { budget_msat: bigint | null; budget_renewal: Renewal; e
 export function budgetHook(q: { connectionId: string; walletAccountId: string; eventId: string; idempotencyKey: string }): BeforeReserve {
   return async (tx: Tx) => {
     // One round trip: the lock and the link (undone with everything else if a check below fails).
-    const [c] = await tx<Array<Pick<ConnectionRow, 'budget_msat' | 'budget_renewal' | 'expires_at' | 'revoked_at'> & { linked: boolean }>>`
+    const [c] = await tx<Array<ConnectionRow & { linked: boolean }>>`
       with c as (select budget_msat, budget_renewal, expires_at, revoked_at from nwc_connections where id = ${q.connectionId} for no key update),
       linked as (
         update nwc_requests set transaction_id = t.id from transactions t

@@ -1,6 +1,7 @@
-// Requests per minute per connection: the DM bot's token buckets, each holding a minute's worth.
+// Requests per minute per connection: the token buckets the DM bot uses too (core/rate-limit.ts),
+// each holding a minute's worth.
 // In memory: one instance leads the service at a time.
-import { RateLimiter as TokenBuckets } from '../dm/rate-limit.ts';
+import { RateLimiter as TokenBuckets } from '../../core/rate-limit.ts';
 
 export class RateLimiter {
   readonly #buckets: TokenBuckets | undefined;

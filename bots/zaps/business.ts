@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import { getPublicKey } from 'nostr-tools/pure';
 import type { Context } from '../../core/context.ts';
+import { isUniqueViolation } from '../../core/db.ts';
 import type { SealedColumn } from '../../core/secrets.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/nostr/nip98.ts';
@@ -28,8 +29,7 @@ export async function createBusiness(ctx: Context, opts: { pubkey: string; name?
       return toBusiness(row!);
     });
   } catch (err) {
-    const e = err as { code?: string; constraint_name?: string };
-    if (e.code === '23505' && e.constraint_name === 'businesses_pubkey_key') throw new BusinessError('a business with this key exists');
+    if (isUniqueViolation(err, 'businesses_pubkey_key')) throw new BusinessError('a business with this key exists');
     throw err;
   }
 }

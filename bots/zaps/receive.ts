@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { HttpStatusError } from '../../core/errors.ts';
 import type { Config } from '../../core/config.ts';
 import type { Context } from '../../core/context.ts';
-import * as accounts from '../../core/ledger/accounts.ts';
+import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { findBotKey, loadBotKey, type KeyPair } from '../../core/nostr/keys.ts';
 import { descriptionHashOf } from '../../core/lnurl.ts';
 import { createInvoice } from '../../core/payments/invoices.ts';
@@ -30,23 +30,6 @@ export function zapperKey(ctx: Context): Promise<KeyPair> {
     keys.set(ctx, key);
   }
   return key;
-}
-
-const ACCOUNT_CACHE_SIZE = 10_000;
-const accountIds = new WeakMap<Context, Map<string, string>>();
-/**
- * The user account of `pubkey` (made on first use). Remembered: an account is never deleted
- * nor given another key, and every callback would otherwise ask the database twice.
- */
-async function accountIdOf(ctx: Context, pubkey: string): Promise<string> {
-  let cache = accountIds.get(ctx);
-  if (!cache) accountIds.set(ctx, (cache = new Map()));
-  const known = cache.get(pubkey);
-  if (known) return known;
-  const { id } = await accounts.forPubkey(ctx.sql, pubkey);
-  if (cache.size >= ACCOUNT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(pubkey, id);
-  return id;
 }
 
 /** The host of PUBLIC_URL: the domain of every lightning address and NIP-05 name here. */
@@ -134,7 +117,7 @@ export async function payCallback(ctx: Context, name: string, query: unknown): P
     }
   }
   const invoice = await createInvoice(ctx, {
-    accountId: await accountIdOf(ctx, recipient),
+    accountId: await accountIdsOf(ctx.sql).forPubkey(recipient),
     idempotencyKey: `lnurlp:${randomUUID()}`,
     amountMsat: amount,
     descriptionHash: descriptionHashOf(described),

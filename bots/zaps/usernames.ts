@@ -1,6 +1,6 @@
 // Usernames: the `<name>` of `<name>@<our domain>` (lightning address, NIP-05). Lower-case
 // a-z 0-9 . _ -, unique, one per user; reserved names and anything shaped like an npub refused.
-import type { Sql } from '../../core/db.ts';
+import { isUniqueViolation, type Sql } from '../../core/db.ts';
 import { CodedError } from '../../core/errors.ts';
 
 export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
@@ -38,8 +38,8 @@ export async function claimUsername(sql: Sql, pubkey: string, name: string): Pro
   const [row] = await sql<{ pubkey: string }[]>`
     insert into usernames (name, pubkey) values (${name}, ${pubkey})
     on conflict (pubkey) do update set name = excluded.name, updated_at = now()
-    returning pubkey`.catch((err: { code?: string }) => {
-    if (err.code === '23505') throw new UsernameError('taken', `"${name}" is taken`);
+    returning pubkey`.catch((err: unknown) => {
+    if (isUniqueViolation(err)) throw new UsernameError('taken', `"${name}" is taken`);
     throw err;
   });
   if (row?.pubkey !== pubkey) throw new UsernameError('taken', `"${name}" is taken`);

@@ -1,7 +1,7 @@
 // The shape of a Nostr event as it arrives from outside (relays, decrypted payloads).
 import { z } from 'zod';
 import type { NostrEvent } from 'nostr-tools/pure';
-import { hex32 } from '../hex.ts';
+import { HEX64, hex32 } from '../hex.ts';
 
 
 const unsignedEventSchema = z.object({
@@ -15,7 +15,7 @@ const unsignedEventSchema = z.object({
 /** A rumor (NIP-59): an event with an id and no signature. */
 export const rumorSchema = unsignedEventSchema.extend({ id: hex32 });
 
-export const eventSchema = rumorSchema.extend({ sig: z.string().regex(/^[0-9a-f]{128}$/) }) satisfies z.ZodType<NostrEvent>;
+export const eventSchema = rumorSchema.extend({ sig: z.string().regex(HEX64) }) satisfies z.ZodType<NostrEvent>;
 
 export type Rumor = z.infer<typeof rumorSchema>;
 

@@ -5,9 +5,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import { verifiedSymbol, type EventTemplate, type NostrEvent, type VerifiedEvent } from 'nostr-tools/pure';
 import { isXOnlyPoint, signSchnorr, verifySchnorr, xOnlyPointFromScalar } from 'tiny-secp256k1';
-import { HEX32 } from '../hex.ts';
-
-const HEX128 = /^[0-9a-f]{128}$/;
+import { HEX32, HEX64 } from '../hex.ts';
 
 /** The NIP-01 id of an event (sha256 of its serialization), hex. */
 export function eventHash(e: Pick<NostrEvent, 'pubkey' | 'created_at' | 'kind' | 'tags' | 'content'>): string {
@@ -26,7 +24,7 @@ export function signatureError(event: NostrEvent): 'bad-id' | 'bad-pubkey' | 'ba
   if (typeof event.pubkey !== 'string' || !HEX32.test(event.pubkey)) return 'bad-pubkey';
   const pubkey = Buffer.from(event.pubkey, 'hex');
   if (!isXOnlyPoint(pubkey)) return 'bad-pubkey';
-  if (typeof event.sig !== 'string' || !HEX128.test(event.sig)) return 'bad-signature';
+  if (typeof event.sig !== 'string' || !HEX64.test(event.sig)) return 'bad-signature';
   try {
     return verifySchnorr(Buffer.from(event.id, 'hex'), pubkey, Buffer.from(event.sig, 'hex')) ? undefined : 'bad-signature';
   } catch {

@@ -7,7 +7,7 @@ import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Context } from '../context.ts';
-import type { Tx } from '../db.ts';
+import { isUniqueViolation, type Tx } from '../db.ts';
 import { systemAccounts } from '../ledger/accounts.ts';
 import { InsufficientBalanceError, ledgerErrorOf, post, postCall, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError } from '../queue.ts';
@@ -165,11 +165,11 @@ async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeRese
 
 async function mapReserveError(ctx: Context, err: unknown, row: { account_id: string; idempotency_key: string; payment_hash: string }): Promise<Transaction> {
   if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance for the amount and fee reserve');
-  const e = err as { code?: string; constraint_name?: string };
+  const e = err as { code?: string };
   if (e.code === '23503') throw new PaymentError('not_found', 'no such account');
-  if (e.code !== '23505') throw err;
-  if (e.constraint_name === 'transactions_account_id_idempotency_key_key') return (await findByKey(ctx.sql, row.account_id, row.idempotency_key))!;
-  if (e.constraint_name === 'transactions_paying_account') {
+  if (!isUniqueViolation(err)) throw err;
+  if (isUniqueViolation(err, 'transactions_account_id_idempotency_key_key')) return (await findByKey(ctx.sql, row.account_id, row.idempotency_key))!;
+  if (isUniqueViolation(err, 'transactions_paying_account')) {
     const [first] = await ctx.sql<TransactionRow[]>`select * from transactions
       where account_id = ${row.account_id} and direction = 'outgoing' and payment_hash = ${row.payment_hash} and status <> 'failed'`;
     if (first) return toTransaction(first);

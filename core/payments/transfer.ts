@@ -2,7 +2,7 @@
 // one journal, a transaction row on each side, an event for each, all in one statement.
 import { z } from 'zod';
 import type { Context } from '../context.ts';
-import type { Sql } from '../db.ts';
+import { isUniqueViolation, type Sql } from '../db.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
@@ -64,10 +64,10 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
       });
     sent = toTransaction(row!);
   } catch (err) {
-    const e = ledgerErrorOf(err) as { code?: string; constraint_name?: string };
+    const e = ledgerErrorOf(err) as { code?: string };
     if (e instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance');
     if (e.code === 'P0002') throw new PaymentError('not_found', 'no such account');
-    if (e.code === '23505' && e.constraint_name === 'transactions_account_id_idempotency_key_key') {
+    if (isUniqueViolation(e, 'transactions_account_id_idempotency_key_key')) {
       const first = await findByKey(ctx.sql, r.fromAccountId, r.idempotencyKey);
       if (first?.kind === 'transfer') return first;
       throw new PaymentError('invalid_request', 'this idempotency key was used for something else');

@@ -1,7 +1,7 @@
 // The DM bot's claims against real PostgreSQL: a DM is taken once, the sender's settings come
 // back with it, and their scheme is kept up to date without touching an unchanged row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountIds } from '../../bots/dm/account-ids.ts';
+import { AccountIds } from '../../core/ledger/account-ids.ts';
 import { claimMessage, getUser, setLang } from '../../bots/dm/store.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../../../bots/dm/rate-limit.ts';
+import { RateLimiter } from '../../../../core/rate-limit.ts';
 
 describe('RateLimiter', () => {
   it('allows a burst, then refuses with one notice until tokens come back', () => {

@@ -1,8 +1,8 @@
-// Account ids of pubkeys the bot has dealt with, remembered: a pubkey's user account, once made,
-// never changes. Senders are looked up (and their account made) on their first DM; a `send` to
-// someone who wrote to the bot before then needs no query to find their account.
-import * as accounts from '../../core/ledger/accounts.ts';
-import type { Sql } from '../../core/db.ts';
+// Account ids of pubkeys, remembered: a pubkey's user account, once made, never changes (nor is
+// it deleted). One cache per database pool serves the DM bot (a `send` to someone who wrote to
+// the bot needs no query) and the zap callback (every callback would otherwise ask twice).
+import type { Sql } from '../db.ts';
+import * as accounts from './accounts.ts';
 
 /** Pubkeys remembered (oldest forgotten first). */
 const CAPACITY = 10_000;
@@ -30,4 +30,13 @@ export class AccountIds {
     }
     return id;
   }
+}
+
+const shared = new WeakMap<Sql, AccountIds>();
+
+/** The process's cache for this pool. */
+export function accountIdsOf(sql: Sql): AccountIds {
+  let ids = shared.get(sql);
+  if (!ids) shared.set(sql, (ids = new AccountIds(sql)));
+  return ids;
 }
