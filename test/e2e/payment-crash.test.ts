@@ -9,14 +9,12 @@ import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { lookupPayment, payInvoice } from '../../core/payments/pay.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
-import { systemAccounts } from '../../core/ledger/accounts.ts';
-import { post } from '../../core/ledger/ledger.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { createTestContext, testMasterKey, type TestContext } from '../support/context.ts';
 import { redisUrl } from '../support/db.ts';
 import { freePort, runFlash } from '../support/process.ts';
-import { newKey, newPubkey } from '../support/wallet.ts';
+import { fund, newPubkey } from '../support/wallet.ts';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestContext(); });
@@ -33,7 +31,7 @@ it('finishes a payment exactly once after the workers are killed mid-payment', {
   const external = await FakeLightningNode.open(ctx, EXTERNAL_FAKE_NODE);
   const invoice = await external.createInvoice({ amountMsat: 50_000n, description: 'crash test', expirySeconds: 600 });
   const account = (await accounts.forPubkey(ctx.sql, newPubkey())).id;
-  await post(ctx.sql, { idempotencyKey: newKey(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -100_000n }, { accountId: account, amountMsat: 100_000n }] });
+  await fund(ctx.sql, account, 100_000n);
 
   const first = await payInvoice(ctx, { accountId: account, paymentRequest: invoice.paymentRequest, maxFeeMsat: 2000n, idempotencyKey: 'crash', waitMs: 0 });
   expect(first.status).toBe('pending');

@@ -5,6 +5,7 @@ import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check } from '../../core/ledger/check.ts';
 import { balance, entries, InsufficientBalanceError, LedgerError, post } from '../../core/ledger/ledger.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
+import { fund } from '../support/wallet.ts';
 
 let db: TestDb;
 beforeAll(async () => { db = await createTestDb(); });
@@ -14,7 +15,7 @@ const pubkey = () => randomBytes(32).toString('hex');
 const key = () => randomBytes(8).toString('hex');
 async function funded(amountMsat: bigint): Promise<string> {
   const a = await accounts.forPubkey(db.sql, pubkey());
-  await post(db.sql, { idempotencyKey: key(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId: a.id, amountMsat }] });
+  await fund(db.sql, a.id, amountMsat);
   return a.id;
 }
 const transfer = (from: string, to: string, amountMsat: bigint, k = key()) =>

@@ -7,7 +7,7 @@ import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
-import { balance, post } from '../../core/ledger/ledger.ts';
+import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
 import { payInvoice } from '../../core/payments/pay.ts';
@@ -17,7 +17,7 @@ import { createLndBackend, type LndBackend } from '../../workers/lightning/lnd.t
 import { workersRole } from '../../workers/role.ts';
 import { startLndSim, type LndSim } from '../sims/lnd/sim.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { newKey, newPubkey } from '../support/wallet.ts';
+import { fund, newKey, newPubkey } from '../support/wallet.ts';
 
 let sim: LndSim;
 let ctx: TestContext;
@@ -39,7 +39,7 @@ const pendingBalance = async () => balance(ctx.sql, systemAccounts.lightningPend
 async function user(amountMsat = 0n): Promise<string> {
   const a = await accounts.forPubkey(ctx.sql, newPubkey());
   if (amountMsat > 0n) {
-    await post(ctx.sql, { idempotencyKey: newKey(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId: a.id, amountMsat }] });
+    await fund(ctx.sql, a.id, amountMsat);
   }
   return a.id;
 }

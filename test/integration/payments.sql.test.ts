@@ -9,6 +9,7 @@ import { balance, post } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { recordTransactionEvents, toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
+import { fund } from '../support/wallet.ts';
 
 let db: TestDb;
 beforeAll(async () => { db = await createTestDb(); });
@@ -18,7 +19,7 @@ const key = () => randomBytes(8).toString('hex');
 async function funded(amountMsat: bigint): Promise<string> {
   const a = await accounts.forPubkey(db.sql, randomBytes(32).toString('hex'));
   if (amountMsat > 0n) {
-    await post(db.sql, { idempotencyKey: key(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId: a.id, amountMsat }] });
+    await fund(db.sql, a.id, amountMsat);
   }
   return a.id;
 }

@@ -1,12 +1,9 @@
 // The wallet-connect service under test: our relay, a wallet with workers on the fake node, and
 // the NWC bot serving through a relay pool — all in this process, over real sockets. Apps are
 // @getalby/sdk NWCClients made from the URIs the service hands out.
-import { randomUUID } from 'node:crypto';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { finalizeEvent, type VerifiedEvent } from 'nostr-tools/pure';
 import { NWCClient } from '@getalby/sdk/nwc';
-import { systemAccounts } from '../../core/ledger/accounts.ts';
-import { post } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
 import { generateSecretKey, getPublicKey, keyPair } from '../../core/nostr/keys.ts';
 import { RelayPool } from '../../core/nostr/pool.ts';
@@ -15,7 +12,7 @@ import { createConnection, type CreateConnectionOptions } from '../../bots/nwc/c
 import { decrypt, encrypt, kinds, peer, stringifyJson } from '../../bots/nwc/nip47.ts';
 import type { NwcService } from '../../bots/nwc/service.ts';
 import { startTestRelay, WireClient, type TestRelay } from './relay.ts';
-import { startTestWallet, type TestWallet } from './wallet.ts';
+import { fund, startTestWallet, type TestWallet } from './wallet.ts';
 
 export interface NwcHarness {
   relays: TestRelay[];
@@ -66,7 +63,7 @@ export async function startNwcHarness(opts: { relays?: number; env?: Record<stri
       return { client, uri, connectionId: connection.id, user, accountId: connection.walletAccountId };
     },
     async fund(accountId, amountMsat) {
-      await post(wallet.ctx.sql, { idempotencyKey: randomUUID(), kind: 'test.fund', postings: [{ accountId: systemAccounts.equity, amountMsat: -amountMsat }, { accountId, amountMsat }] });
+      await fund(wallet.ctx.sql, accountId, amountMsat);
     },
     async restartService() {
       await running.stop();
