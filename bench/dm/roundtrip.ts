@@ -21,7 +21,6 @@
 // `send` needs money: each user asks for an invoice over DM, which the fake outside node pays;
 // that needs the service's DATABASE_URL and MASTER_KEY in the environment (regtest, fake
 // backend). Start the service with DM_RATE_BURST / DM_RATE_PER_MINUTE above the rounds.
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../core/config.ts';
 import { closeContext, createContext } from '../../core/context.ts';
 import { createLogger } from '../../core/log.ts';
@@ -30,6 +29,7 @@ import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
 import { DmClient, type Scheme } from '../../test/support/dm-client.ts';
 import { FastDmClient } from './fast-client.ts';
+import { cpuNow, cpuPerOp } from '../cpu.ts';
 import { options, percentiles } from '../relay/common.ts';
 
 const o = options({
@@ -73,31 +73,6 @@ async function fund(users: DmClient[], scheme: Scheme): Promise<void> {
 }
 
 const cpuOf = o['cpu-of']!.split(',').filter(Boolean);
-/** /proc counts CPU time in USER_HZ ticks, 100 a second on Linux. */
-const TICKS_PER_MS = 100 / 1000;
-/** CPU milliseconds so far: this process's, and the sum over the processes matching each `--cpu-of`. */
-function cpuNow(): Record<string, number> {
-  const usage = process.cpuUsage();
-  const out: Record<string, number> = { bench: (usage.user + usage.system) / 1000 };
-  for (const name of cpuOf) out[name] = 0;
-  if (!cpuOf.length) return out;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(process.pid))) {
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      const name = cpuOf.find((n) => cmd.includes(n));
-      if (!name) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out[name]! += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
-    } catch { /* the process ended meanwhile */ }
-  }
-  return out;
-}
-
-/** CPU milliseconds per round trip between two `cpuNow()` readings. */
-function cpuPerRoundTrip(before: Record<string, number>, after: Record<string, number>, n: number): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k]! - (before[k] ?? 0)) / n) * 100) / 100]));
-}
-
 /** Every user runs `rounds` requests one after another, all users at once. */
 async function measure(users: DmClient[], scheme: Scheme, command: (i: number) => string): Promise<{ latencies: number[]; errors: string[] }> {
   const latencies: number[] = [];
@@ -127,9 +102,9 @@ for (const scheme of schemes) {
   if (commands.includes('send')) await fund(users, scheme);
   for (const name of commands) {
     const command = name === 'send' ? (i: number) => `send 1 ${users[(i + 1) % users.length]!.pk}` : () => 'balance';
-    const before = cpuNow();
+    const before = cpuNow(cpuOf);
     const { latencies, errors } = await measure(users, scheme, command);
-    const cpuMsPerRoundTrip = cpuPerRoundTrip(before, cpuNow(), latencies.length);
+    const cpuMsPerRoundTrip = cpuPerOp(before, cpuNow(cpuOf), latencies.length);
     results[scheme]![name] = { ms: percentiles(latencies), cpuMsPerRoundTrip, errors: errors.length, firstError: errors[0] };
   }
   for (const u of users) u.close();

@@ -8,10 +8,15 @@
 //   node bench/ledger/run.ts [--database-url URL] [--redis-url URL] [--seconds 10]
 //     [--concurrency 64] [--accounts 200] [--payments 3000] [--only journals,transfers,lightning]
 //     [--pool N (PostgreSQL connections; default DATABASE_POOL, as the service)]
+//     [--cpu-of 'postgres: 15/main: postgres flash_bench,redis-server']
+// Each figure also reports the CPU milliseconds per operation (`cpuMs`) of this process and of
+// the processes named by --cpu-of (substrings of their command lines; by default the bench
+// database's PostgreSQL backends and Redis): steadier than throughput on a shared machine.
 // --concurrency is the number of callers at once; the workers run with the service's own
 // LIGHTNING_CONCURRENCY (default 50), as `flash start` would.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { cpuNow, cpuPerOp } from '../cpu.ts';
 import { parseConfig } from '../../core/config.ts';
 import { closeContext, createContext, type Context } from '../../core/context.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -37,18 +42,22 @@ const { values: o } = parseArgs({
     payments: { type: 'string', default: '3000' },
     only: { type: 'string', default: 'journals,transfers,lightning' },
     pool: { type: 'string' },
+    'cpu-of': { type: 'string' },
   },
 });
 const seconds = Number(o.seconds);
 const concurrency = Number(o.concurrency);
 const only = new Set(o.only.split(','));
 const key = () => randomBytes(12).toString('hex');
+const database = new URL(o['database-url']).pathname.slice(1);
+const cpuOf = (o['cpu-of'] ?? `postgres: 15/main: postgres ${database} ,redis-server`).split(',').filter(Boolean);
 
 /** Runs `op` from `concurrency` loops for `seconds`; returns operations per second. */
-async function measure(op: () => Promise<unknown>): Promise<{ ops: number; perSecond: number; errors: number }> {
+async function measure(op: () => Promise<unknown>): Promise<{ ops: number; perSecond: number; errors: number; cpuMs: Record<string, number> }> {
   const until = performance.now() + seconds * 1000;
   let ops = 0;
   let errors = 0;
+  const cpu = cpuNow(cpuOf);
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < until) {
@@ -61,7 +70,7 @@ async function measure(op: () => Promise<unknown>): Promise<{ ops: number; perSe
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
-  return { ops, perSecond: Math.round(ops / elapsed), errors };
+  return { ops, perSecond: Math.round(ops / elapsed), errors, cpuMs: cpuPerOp(cpu, cpuNow(cpuOf), ops) };
 }
 
 async function holders(ctx: Context, n: number, eachMsat: bigint): Promise<string[]> {
@@ -111,6 +120,7 @@ try {
     const invoices = await Promise.all(Array.from({ length: n }, () => external.createInvoice({ amountMsat: 10_000n, description: 'bench', expirySeconds: 3600 })));
     let next = 0;
     let succeeded = 0;
+    const cpu = cpuNow(cpuOf);
     const started = performance.now();
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < n) {
@@ -120,7 +130,7 @@ try {
       }
     }));
     const elapsed = (performance.now() - started) / 1000;
-    report.lightning = { payments: n, succeeded, perSecond: Math.round(n / elapsed) };
+    report.lightning = { payments: n, succeeded, perSecond: Math.round(n / elapsed), cpuMs: cpuPerOp(cpu, cpuNow(cpuOf), n) };
     await workers.stop();
     await external.close();
   }
