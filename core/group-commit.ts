@@ -73,3 +73,18 @@ export class GroupCommit<I, O> {
     }
   }
 }
+
+/** One GroupCommit per database pool (`key`), made on first use by `make`. */
+export function groupCommitPer<K extends object, I, O>(make: (key: K) => GroupCommit<I, O>): (key: K) => GroupCommit<I, O> {
+  const made = new WeakMap<K, GroupCommit<I, O>>();
+  return (key) => {
+    let g = made.get(key);
+    if (!g) made.set(key, g = make(key));
+    return g;
+  };
+}
+
+/** Throws when a batch names one thing twice, so that GroupCommit runs its items one by one. */
+export function distinctOrThrow(ids: string[]): void {
+  if (new Set(ids).size < ids.length) throw new Error('the batch names one item twice; it runs item by item');
+}

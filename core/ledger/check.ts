@@ -15,6 +15,11 @@ export const ledgerRules: Record<string, string> = {
     where a.balance_msat is not null and a.balance_msat <> coalesce(s.total, 0)`,
   'holder balances are not negative': `
     select format('account %s: balance %s', id, balance_msat) as detail from accounts where balance_msat < 0`,
+  // Postings carry no foreign keys (migrations/0017): the ledger functions check the accounts.
+  'every posting names an existing journal and account': `
+    select format('posting %s: journal %s, account %s', p.id, p.journal_id, p.account_id) as detail
+    from postings p
+    where not exists (select from journals j where j.id = p.journal_id) or not exists (select from accounts a where a.id = p.account_id)`,
   'all postings sum to zero': `
     select format('postings sum to %s', total) as detail from (select coalesce(sum(amount_msat), 0) as total from postings) t where total <> 0`,
 };

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Context } from '../context.ts';
 import { isUniqueViolation, type Sql } from '../db.ts';
-import { GroupCommit } from '../group-commit.ts';
+import { GroupCommit, groupCommitPer } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError, parseRequest } from './errors.ts';
@@ -23,18 +23,13 @@ export type TransferRequest = z.input<typeof transferRequest> & { beforeReserve?
 
 interface Item { from: string; to: string; amount: string; key: string; incomingKey: string; memo: string | null; metadata: Record<string, unknown> | null }
 
-/** Transfers without a hook are group-committed (payment_transfers, migrations/0013). */
-const batches = new WeakMap<Sql, GroupCommit<Item, TransactionRow>>();
-function batchesOf(sql: Sql): GroupCommit<Item, TransactionRow> {
-  let b = batches.get(sql);
-  if (!b) {
-    // Two batches in flight keep both of PostgreSQL's busy cores fed; 50 items stay within a
-    // transaction's cheap range (one journal, two rows and two events each).
-    b = new GroupCommit((items) => sql<TransactionRow[]>`select * from payment_transfers(${sql.json(items as never)})`, { batchMax: 50, maxInFlight: 2 });
-    batches.set(sql, b);
-  }
-  return b;
-}
+/**
+ * Transfers without a hook are group-committed (payment_transfers, migrations/0013). Two
+ * batches in flight keep both of PostgreSQL's busy cores fed; 50 items stay within a
+ * transaction's cheap range (one journal, two rows and two events each).
+ */
+const batchesOf = groupCommitPer((sql: Sql) => new GroupCommit<Item, TransactionRow>(
+  (items) => sql<TransactionRow[]>`select * from payment_transfers(${sql.json(items as never)})`, { batchMax: 50, maxInFlight: 2 }));
 
 /**
  * Moves money between two holder accounts; returns the sender's side. Idempotent on the key.

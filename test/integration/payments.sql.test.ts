@@ -1,4 +1,5 @@
-// The wallet's one-round-trip SQL functions (migrations/0010_wallet_speed.sql, 0011_wallet_batches.sql), called directly:
+// The wallet's one-round-trip SQL functions (migrations/0010_wallet_speed.sql, 0011_wallet_batches.sql,
+// 0013_transfer_sets.sql, 0017_payment_sets.sql), called directly:
 // the database itself must keep the guarantees, whatever code calls it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance, post } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
+import { startAttempt } from '../../core/payments/pay.ts';
 import { recordTransactionEvents, toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { fund } from '../support/wallet.ts';
@@ -120,7 +122,75 @@ describe('payment_transfers', () => {
   });
 });
 
-describe('payment_finish', () => {
+describe('payment_reserves', () => {
+  const item = (account: string, amountMsat: bigint, k = key()) => ({
+    id: randomUUID(), account_id: account, kind: 'lightning', idempotency_key: k, amount_msat: amountMsat.toString(), fee_reserve_msat: '100',
+    payment_hash: randomBytes(32).toString('hex'), payment_request: 'lnbcrt1', destination: '02' + 'aa'.repeat(32), metadata: { app: 'x' },
+    expires_at: new Date(Date.now() + 60_000).toISOString(),
+  });
+  const callBatch = (items: ReturnType<typeof item>[]) => db.sql<TransactionRow[]>`select * from payment_reserves(${db.sql.json(items as never)})`;
+  const reserveJournals = async (ids: string[]) => (await db.sql`select 1 from journals where idempotency_key = any(${db.sql.array(ids.map((id) => `pay:${id}:reserve`))})`).length;
+
+  it('writes each pending row and its reserve (amount + fee reserve), rows in item order', async () => {
+    const [a, b] = [await funded(5000n), await funded(5000n)];
+    const items = [item(a, 1000n), item(b, 2000n), item(a, 400n)];
+    const rows = await callBatch(items);
+    expect(rows.map((r) => [r.id, r.account_id, r.status, r.direction, r.amount_msat, r.fee_reserve_msat])).toEqual(
+      items.map((i) => [i.id, i.account_id, 'pending', 'outgoing', BigInt(i.amount_msat), 100n]));
+    expect(rows[0]!.metadata).toEqual({ app: 'x' });
+    expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([5000n - 1100n - 500n, 5000n - 2100n]);
+    expect(await reserveJournals(items.map((i) => i.id))).toBe(3);
+  });
+
+  it('is all or nothing: an overdraft or a reused key leaves no trace of the batch', async () => {
+    const a = await funded(1000n);
+    const taken = item(a, 100n);
+    await callBatch([taken]);
+    const overdraft = [item(a, 500n), item(a, 500n)];
+    expect(await errorOf(callBatch(overdraft))).toEqual({ code: '23514', constraint: 'balance_not_negative' });
+    const reused = [item(a, 10n), item(a, 10n, taken.idempotency_key)];
+    expect(await errorOf(callBatch(reused))).toEqual({ code: '23505', constraint: 'transactions_account_id_idempotency_key_key' });
+    expect(await balance(db.sql, a)).toBe(800n);
+    expect(await reserveJournals([...overdraft, ...reused].map((i) => i.id))).toBe(0);
+  });
+});
+
+describe('ledger_post_set', () => {
+  const call = (postings: Array<[key: string, account: string, amount: bigint]>) => db.sql<{ idempotency_key: string; created: boolean }[]>`
+    select * from ledger_post_set(${db.sql.array(postings.map((p) => p[0]))}::text[], ${db.sql.array(postings.map(() => 'test'))}::text[],
+      ${db.sql.array(postings.map(() => 'memo'))}::text[], array_fill(null::uuid, array[${postings.length}::int]),
+      ${db.sql.array(postings.map((p) => p[1]))}::uuid[], ${db.sql.array(postings.map((p) => p[2]), 20)}::int8[])`;
+
+  it('posts each journal once: a key posted before changes nothing and is reported as not created', async () => {
+    const [a, b] = [await funded(1000n), await funded(0n)];
+    const [k1, k2] = [key(), key()];
+    await call([[k1, a, -100n], [k1, b, 100n]]);
+    const second = await call([[k1, a, -100n], [k1, b, 100n], [k2, a, -50n], [k2, b, 50n]]);
+    expect(Object.fromEntries(second.map((r) => [r.idempotency_key, r.created]))).toEqual({ [k1]: false, [k2]: true });
+    expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([850n, 150n]);
+  });
+
+  it('checks balances after every posting in order, and refuses unbalanced journals and unknown accounts', async () => {
+    const [a, b] = [await funded(100n), await funded(0n)];
+    const [k1, k2] = [key(), key()];
+    // Netted, b ends at 0; in order, b pays 100 it does not have yet.
+    expect(await errorOf(call([[k1, b, -100n], [k1, a, 100n], [k2, a, -100n], [k2, b, 100n]]))).toEqual({ code: '23514', constraint: 'balance_not_negative' });
+    expect((await errorOf(call([[key(), a, -10n], [key(), b, 10n]])))?.code).toBe('22023');
+    expect((await errorOf(call([[k1, a, -10n], [k1, randomUUID(), 10n]])))?.code).toBe('23503');
+    expect([await balance(db.sql, a), await balance(db.sql, b)]).toEqual([100n, 0n]);
+  });
+});
+
+describe('accounts', () => {
+  it('are permanent: postings carry no foreign key, so an account is never deleted nor renumbered', async () => {
+    const a = await funded(10n);
+    expect((await errorOf(db.sql`delete from accounts where id = ${a}`))?.code).toBe('55000');
+    expect((await errorOf(db.sql`update accounts set id = ${randomUUID()} where id = ${a}`))?.code).toBe('55000');
+    expect(await balance(db.sql, a)).toBe(10n);
+  });
+});
+
+describe('payment_finishes', () => {
   /** A pending outgoing payment of 10,000 msat with a 2,000 msat fee reserve, reserved. */
   async function pending(): Promise<{ id: string; account: string }> {
     const account = await funded(20_000n);
@@ -133,8 +203,11 @@ describe('payment_finish', () => {
     });
     return { id, account };
   }
-  const finish = (id: string, attempt: number, ok: boolean, feeMsat = 0n) => db.sql<TransactionRow[]>`
-    select * from payment_finish(${id}, ${attempt}, ${ok}, ${ok ? 'ab'.repeat(32) : null}, ${ok ? feeMsat : null}, ${ok ? null : 'no_route'}, ${ok ? null : 'none found'})`;
+  const outcome = (id: string, attempt: number, ok: boolean, feeMsat = 0n) => ({
+    id, attempt, succeeded: ok, preimage: ok ? 'ab'.repeat(32) : null, fee: ok ? feeMsat.toString() : null, reason: ok ? null : 'no_route', message: ok ? null : 'none found',
+  });
+  const finishAll = (items: ReturnType<typeof outcome>[]) => db.sql<TransactionRow[]>`select * from payment_finishes(${db.sql.json(items as never)})`;
+  const finish = (id: string, attempt: number, ok: boolean, feeMsat = 0n) => finishAll([outcome(id, attempt, ok, feeMsat)]);
   const journalsOf = async (id: string) => (await db.sql`select 1 from journals where idempotency_key = ${`pay:${id}:finish`}`).length;
 
   it('settles once, charging at most the reserve, and refunds the unused reserve', async () => {
@@ -159,15 +232,31 @@ describe('payment_finish', () => {
     expect(await balance(db.sql, p.account)).toBe(20_000n);
     expect(await finish(randomUUID(), 1, false)).toEqual([]);
   });
+
+  it('numbers attempts started at once for one payment apart, as one after the other (startAttempt batches them)', async () => {
+    const p = await pending();
+    const started = await Promise.all([startAttempt(db.sql, p.id), startAttempt(db.sql, p.id), startAttempt(db.sql, randomUUID())]);
+    expect(started.map((s) => s?.attempt).sort()).toEqual([2, 3, undefined]);
+  });
+
+  it('finishes a batch as its items one by one: settle, void, stale attempt, and an unknown id', async () => {
+    const [s, v, stale] = [await pending(), await pending(), await pending()];
+    const rows = await finishAll([outcome(s.id, 1, true, 300n), outcome(v.id, 1, false), outcome(randomUUID(), 1, false), outcome(stale.id, 0, false)]);
+    expect(rows.map((r) => [r.id, r.status])).toEqual([[s.id, 'succeeded'], [v.id, 'failed'], [stale.id, 'pending']]);
+    expect([await balance(db.sql, s.account), await balance(db.sql, v.account), await balance(db.sql, stale.account)]).toEqual([20_000n - 10_300n, 20_000n, 8000n]);
+    expect([await journalsOf(s.id), await journalsOf(v.id), await journalsOf(stale.id)]).toEqual([1, 1, 0]);
+    const events = await db.sql<{ type: string }[]>`select type from event_outbox where payload->>'transactionId' in (${s.id}, ${v.id}, ${stale.id}) order by id`;
+    expect(events.map((e) => e.type)).toEqual(['payment.sent', 'payment.failed']);
+  });
 });
 
 describe('transaction_event', () => {
   it('builds the same payload as the engine does in TypeScript', async () => {
     const a = await funded(5000n);
     await callTransfer(a, await funded(0n), 10n, key(), { nested: { gone: null }, list: [1, null] });
-    // Transfers both ways, settled and failed payments (with preimage, fee, reason, metadata).
+    // Transfers both ways, pending, settled and failed payments (with preimage, fee, reason, metadata).
     const rows = await db.sql<TransactionRow[]>`select * from transactions`;
-    expect(new Set(rows.map((r) => `${r.kind}/${r.status}`))).toEqual(new Set(['transfer/succeeded', 'lightning/succeeded', 'lightning/failed']));
+    expect(new Set(rows.map((r) => `${r.kind}/${r.status}`))).toEqual(new Set(['transfer/succeeded', 'lightning/pending', 'lightning/succeeded', 'lightning/failed']));
     for (const row of rows) {
       const [fromSql, fromTs] = await db.sql.begin(async (tx) => {
         await recordTransactionEvents(tx, ['payment.failed', toTransaction(row)]);
@@ -183,5 +272,16 @@ describe('transaction_event', () => {
 describe('ledger check', () => {
   it('is clean after all of the above', async () => {
     expect(await check(db.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+  });
+
+  it('finds a posting that names no journal or account', async () => {
+    const a = await funded(0n);
+    // Only a hand-written insert can do this: the ledger functions check accounts first.
+    await db.sql.begin(async (tx) => {
+      const [j] = await tx<{ id: bigint }[]>`insert into journals (idempotency_key, kind) values (${key()}, 'test') returning id`;
+      await tx`insert into postings (journal_id, account_id, amount_msat) values (${j!.id}, ${a}, 5), (${j!.id}, ${randomUUID()}, -5)`;
+    });
+    const found = await check(db.sql, ledgerRules);
+    expect(found.map((v) => v.rule)).toContain('every posting names an existing journal and account');
   });
 });

@@ -7,6 +7,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Config } from '../../core/config.ts';
+import { distinctOrThrow, GroupCommit } from '../../core/group-commit.ts';
 import type { Sql, Tx } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { encodeBolt11 } from '../../core/payments/bolt11.ts';
@@ -37,6 +38,7 @@ interface InvoiceRow {
   state: InvoiceState; is_hold: boolean; description: string | null; description_hash: string | null; created_at: Date;
   expires_at: Date; settled_at: Date | null; settle_index: bigint | null; update_index: bigint | null;
 }
+interface SendItem { hash: string; destination: string; target: string | null; amount: string; fee: string; failure: PaymentFailureReason | null; delay: number }
 interface PaymentRow {
   payment_hash: string; destination: string; amount_msat: bigint; fee_msat: bigint; status: 'pending' | 'succeeded' | 'failed';
   preimage: string | null; failure_reason: PaymentFailureReason | null; completes_at: Date;
@@ -77,6 +79,7 @@ export class FakeLightningNode implements LightningBackend {
   readonly #nodes = new Map<string, string>();
   readonly #announcing = new Set<string>();
   readonly #notifying = new Set<Promise<unknown>>();
+  readonly #sends: GroupCommit<SendItem, PaymentRow | undefined>;
 
   private constructor(deps: FakeNodeDeps, name: string, key: Uint8Array, faults: FakeFaults) {
     this.name = name;
@@ -85,6 +88,7 @@ export class FakeLightningNode implements LightningBackend {
     this.#sql = deps.sql;
     this.#log = deps.log.child({ fakeNode: name });
     this.faults = faults;
+    this.#sends = new GroupCommit((items) => this.#sendBatch(items), { batchMax: 50, maxInFlight: 1 });
   }
 
   /** Opens (creating on first use) the fake node `name`; refuses any network but regtest. */
@@ -267,11 +271,27 @@ export class FakeLightningNode implements LightningBackend {
     const feeMsat = fakeRoutingFeeMsat(amountMsat);
     const failure: PaymentFailureReason | null = !target || feeMsat > maxFeeMsat ? 'no_route' : (this.faults.failPayments ?? null);
     // A hash already in flight or paid is reported, not paid again; a failed one may be retried.
-    const [row] = await this.#sql<PaymentRow[]>`
-      select * from fake_ln_send(${this.name}, ${hash}, ${destination}, ${target ?? null}, ${amountMsat}, ${feeMsat}, ${failure},
-        ${this.faults.payDelayMs ?? 0})`;
+    const row = await this.#sends.submit({
+      hash, destination, target: target ?? null, amount: amountMsat.toString(), fee: feeMsat.toString(), failure, delay: this.faults.payDelayMs ?? 0,
+    });
     if (target && row?.status !== 'failed') this.#announce(target);
     return row && row.status !== 'pending' ? toStatus(row) : this.#await(hash, timeoutSeconds, row);
+  }
+
+  /**
+   * Sends that arrive together go in one statement (fake_ln_send for each), in invoice order so
+   * that concurrent batches lock invoices in one order; a hash twice in a batch runs alone.
+   */
+  async #sendBatch(items: SendItem[]): Promise<Array<PaymentRow | undefined>> {
+    distinctOrThrow(items.map((i) => i.hash));
+    const ordered = [...items].sort((a, b) => `${a.target}/${a.hash}`.localeCompare(`${b.target}/${b.hash}`));
+    const rows = await this.#sql<PaymentRow[]>`
+      select f.* from rows from (jsonb_to_recordset(${this.#sql.json(ordered as never)})
+          as (hash text, destination text, target text, amount int8, fee int8, failure text, delay int8)) with ordinality as i
+        cross join lateral fake_ln_send(${this.name}, i.hash, i.destination, i.target, i.amount, i.fee, i.failure, i.delay) f
+      order by i.ordinality`;
+    const byHash = new Map(rows.map((r) => [r.payment_hash, r]));
+    return items.map((i) => byHash.get(i.hash));
   }
 
   /** Polls the payment until it completes; `sent` is the row just written, if known. */
