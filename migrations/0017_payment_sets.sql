@@ -105,7 +105,7 @@ begin
   if (select sum(a) from unnest(p_amounts) a) <> 0 then
     raise exception 'journal % does not balance', p_key using errcode = '22023';
   end if;
-  if (select count(*) from accounts where id = any(p_accounts)) <> (select count(distinct a) from unnest(p_accounts) a) then
+  if exists (select from unnest(p_accounts) as p (a) where not exists (select from accounts where id = p.a)) then
     raise exception 'journal % names no such account', p_key using errcode = '23503';
   end if;
   insert into journals (idempotency_key, kind, memo, ref) values (p_key, p_kind, p_memo, p_ref)
@@ -202,3 +202,4 @@ begin
     join transactions t on t.id = (e.item ->> 'id')::uuid order by e.n;
 end $$;
 drop function payment_finish(uuid, int, boolean, text, int8, text, text);
+

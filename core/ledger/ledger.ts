@@ -37,24 +37,17 @@ export function ledgerErrorOf(err: unknown): unknown {
 }
 
 /**
- * The `ledger_post(…)` call for a journal, as a fragment: `post` runs it alone, and a caller
- * may put it in a larger statement (e.g. with the row it belongs to) to save round trips.
- * Zero postings are dropped; postings to the same account may repeat.
- */
-export function postCall(db: Db, j: JournalInput) {
-  const postings = j.postings.filter((p) => p.amountMsat !== 0n);
-  if (postings.reduce((s, p) => s + p.amountMsat, 0n) !== 0n) throw new LedgerError(`journal ${j.idempotencyKey} does not balance`);
-  return db`ledger_post(${j.idempotencyKey}, ${j.kind}, ${j.memo ?? null}, ${j.ref ?? null},
-    ${db.array(postings.map((p) => p.accountId))}::uuid[], ${db.array(postings.map((p) => p.amountMsat), 20)}::int8[])`;
-}
-
-/**
- * Posts a journal in the caller's transaction (or alone). Throws InsufficientBalanceError when
- * a holder would go below zero, which aborts the enclosing transaction.
+ * Posts a journal in the caller's transaction (or alone), in one round trip. Zero postings are
+ * dropped; postings to the same account may repeat. Throws InsufficientBalanceError when a
+ * holder would go below zero, which aborts the enclosing transaction.
  */
 export async function post(db: Db, j: JournalInput): Promise<{ journalId: bigint; created: boolean }> {
+  const postings = j.postings.filter((p) => p.amountMsat !== 0n);
+  if (postings.reduce((s, p) => s + p.amountMsat, 0n) !== 0n) throw new LedgerError(`journal ${j.idempotencyKey} does not balance`);
   try {
-    const [row] = await db<{ journal_id: bigint; created: boolean }[]>`select * from ${postCall(db, j)}`;
+    const [row] = await db<{ journal_id: bigint; created: boolean }[]>`
+      select * from ledger_post(${j.idempotencyKey}, ${j.kind}, ${j.memo ?? null}, ${j.ref ?? null},
+        ${db.array(postings.map((p) => p.accountId))}::uuid[], ${db.array(postings.map((p) => p.amountMsat), 20)}::int8[])`;
     return { journalId: row!.journal_id, created: row!.created };
   } catch (err) {
     throw ledgerErrorOf(err);
