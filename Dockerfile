@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Production image: Node 24 runs the TypeScript sources directly (type stripping), so the
-# build stage only installs production dependencies.
+# build stage only installs production dependencies. Some are native addons (bcrypto's
+# libsecp256k1) that node-gyp compiles there: it needs python3, make and a C++ compiler.
 FROM node:24-slim AS deps
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund

@@ -1,4 +1,4 @@
-// Event id and BIP-340 signature checks (core/nostr/secp.ts: libsecp256k1 in WASM, native
+// Event id and BIP-340 signature checks (core/nostr/secp.ts: native libsecp256k1 and
 // SHA-256): the relay's hottest CPU path.
 import { signatureError } from '../core/nostr/secp.ts';
 import type { NostrEvent } from './types.ts';

@@ -1,7 +1,7 @@
 // The bench's simulated users: test/support/dm-client.ts (nostr-tools, as the end-to-end tests
 // use it) with the project's own crypto instead, so that 50 users on the service's machine cost
 // what real users' phones would spend elsewhere, not pure-JS elliptic-curve maths on our cores:
-// signatures through WASM (core/nostr/secp.ts), ECDH through libsecp256k1 (ecdh.ts) with NIP-04 secrets and
+// signatures and ECDH through native libsecp256k1 (core/nostr/secp.ts, ecdh.ts) with NIP-04 secrets and
 // NIP-44 conversation keys cached (core/nostr/shared-keys.ts), and gift wraps made and opened by
 // core/nostr/nip59.ts. The relay is the service's own, which verified every event it forwards,
 // so events are taken as verified as the bot's pool takes them (trustVerified); the seal inside

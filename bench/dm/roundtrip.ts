@@ -13,7 +13,7 @@
 // this process's own (`cpuMsPerRoundTrip`).
 //
 // The users run in this one process. `--client fast` (default) is fast-client.ts: the test
-// client with the project's crypto (WASM signatures and ECDH, cached shared secrets), as
+// client with the project's crypto (native libsecp256k1 signatures and ECDH, cached shared secrets), as
 // cheap as a client can be, so that the figure is the service's; real users' clients run on
 // their own devices. `--client nostr-tools` is the end-to-end tests' client as it is (pure-JS
 // maths: ~10-25 ms of this machine's CPU per round trip on the bench side alone).

@@ -1,6 +1,6 @@
 // A bench-only NIP-47 app: one socket, one subscription for its answers (kind 23195 from the
 // wallet, p-tagged to the app) held for its lifetime, NIP-44 with a cached conversation key,
-// and signing/verification through libsecp256k1 (WASM). The apps the bench simulates run on
+// and signing/verification through native libsecp256k1 (core/nostr/secp.ts). The apps the bench simulates run on
 // other devices; @getalby/sdk's NWCClient (pure-JS crypto, a REQ per request) spends most of
 // the bench's CPU on the service's cores. The end-to-end tests keep using NWCClient.
 import { hexToBytes } from '@noble/hashes/utils.js';

@@ -2,7 +2,7 @@
 // queue → workers → fake node → back. Measures latency one at a time, then sustained
 // payments/s with N connections each paying back to back. Prints JSON.
 //
-// The apps are bench-only lean clients by default (lean-client.ts: WASM signatures, one
+// The apps are bench-only lean clients by default (lean-client.ts: native signatures, one
 // answer subscription per app), since real apps run on other devices and the client's CPU
 // would otherwise compete with the service's; `--client alby` uses @getalby/sdk's NWCClient
 // (pure-JS crypto, a REQ per request) instead.

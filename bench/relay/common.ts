@@ -1,5 +1,5 @@
 // Shared by the relay benchmarks: options, percentiles, a minimal socket client and fast
-// event signing (libsecp256k1 in WASM). Every benchmark takes a relay URL and prints JSON.
+// event signing (native libsecp256k1, core/nostr/secp.ts). Every benchmark takes a relay URL and prints JSON.
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';

@@ -4,7 +4,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { PlainKeySigner, type Signer } from 'nostr-tools/signer';
 import * as nip19 from 'nostr-tools/nip19';
-import { isXOnlyPoint } from 'tiny-secp256k1';
+import schnorr from 'bcrypto/lib/schnorr.js';
 import { CodedError } from '../errors.ts';
 import type { SecretStore } from '../secrets.ts';
 
@@ -20,8 +20,8 @@ export class KeyError extends CodedError<KeyErrorCode> {
 
 const HEX64 = /^[0-9a-f]{64}$/i;
 
-/** True when `hex` is the x coordinate of a point on secp256k1 (a usable BIP-340 key); WASM, as the signature checks. */
-const onCurve = (hex: string): boolean => isXOnlyPoint(Buffer.from(hex, 'hex'));
+/** True when `hex` is the x coordinate of a point on secp256k1 (a usable BIP-340 key); native, as the signature checks. */
+const onCurve = (hex: string): boolean => schnorr.publicKeyVerify(Buffer.from(hex, 'hex'));
 
 function decodeBech32(input: string): nip19.DecodedResult {
   try {

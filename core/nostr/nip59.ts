@@ -1,7 +1,7 @@
 // NIP-59 gift wraps: unwrap with every check the spec implies, so that what comes out has a
 // sender we can trust, and wrap. nostr-tools' nip59 neither returns the seal nor checks the
 // wrap, the recipient or the rumor id, and it signs and encrypts in pure JS and redoes every
-// ECDH; here signatures and ECDH go through libsecp256k1 in WASM (secp.ts, ecdh.ts), NIP-44
+// ECDH; here signatures and ECDH go through native libsecp256k1 (secp.ts, ecdh.ts), NIP-44
 // through native crypto (nip44.ts), and the seal layer (sender <-> us) uses the cached
 // conversation key. The wrap layer has a fresh ephemeral key each time, so it is
 // never cached.
