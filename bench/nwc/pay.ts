@@ -11,6 +11,10 @@
 // script makes its connections, funds them from the operator's equity and takes invoices from
 // the fake outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0.
 // Usage: node bench/nwc/pay.ts --relay ws://127.0.0.1:7777 [--client lean|alby] [--connections 20] [--seconds 10] [--sequential 100]
+//   [--cpu-of 'flash.ts start,postgres: 15/main: postgres flash,redis-server']
+// `--cpu-of` names processes (substrings of their command lines, Linux /proc) whose CPU time per
+// sustained payment is reported beside this process's own (`cpuMsPerPayment`): on a shared
+// machine payments/s swing with the other load, the CPU a payment costs much less.
 import { randomUUID } from 'node:crypto';
 import { NWCClient } from '@getalby/sdk/nwc';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
@@ -22,6 +26,7 @@ import { post } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
+import { cpuNow, cpuPerOp } from '../cpu.ts';
 import { options, percentiles, print } from '../relay/common.ts';
 import { LeanNwcApp } from './lean-client.ts';
 
@@ -32,6 +37,7 @@ const o = options({
   sequential: { type: 'string', default: '100' },
   rate: { type: 'string', default: '400' },
   client: { type: 'string', default: 'lean' },
+  'cpu-of': { type: 'string', default: '' },
 });
 if (o.client !== 'lean' && o.client !== 'alby') throw new Error('--client is lean or alby');
 const connections = Number(o.connections);
@@ -101,6 +107,8 @@ for (let i = 0; i < sequential; i++) {
 
 // 2. Sustained: every connection pays back to back for --seconds.
 const loaded: number[] = [];
+const cpuOf = o['cpu-of']!.split(',').filter(Boolean);
+const cpuBefore = cpuNow(cpuOf);
 const start = performance.now();
 const deadline = start + seconds * 1000;
 await Promise.all(clients.map(async (c) => {
@@ -110,6 +118,7 @@ await Promise.all(clients.map(async (c) => {
   }
 }));
 const elapsed = (performance.now() - start) / 1000;
+const cpuMsPerPayment = cpuPerOp(cpuBefore, cpuNow(cpuOf), loaded.length);
 
 for (const c of clients) c.close();
 await outside.close();
@@ -125,6 +134,7 @@ print({
     payments: loaded.length,
     paymentsPerSecond: Math.round((loaded.length / elapsed) * 10) / 10,
     latencyMs: percentiles(loaded),
+    cpuMsPerPayment,
   },
   failures: Object.fromEntries(failures),
   ranOutOfInvoices: next >= invoices.length,
