@@ -8,7 +8,7 @@ import { Bolt11Error, decodeBolt11 } from '../../core/payments/bolt11.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
 import { lookupPayment, payInvoice, payKeysend, type PaymentResult } from '../../core/payments/pay.ts';
 import { toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
-import { budgetHook, periodStart, renewsAt, usedBudget } from './budget.ts';
+import { budgetGuard, periodStart, renewsAt, usedBudget } from './budget.ts';
 import type { Connection } from './connections.ts';
 import { methods, Nip47Error, notificationTypes, seconds, stringifyJson, toNip47Transaction, type Method, type Params } from './nip47.ts';
 
@@ -43,7 +43,7 @@ const payOptions = (r: Request) => ({
   accountId: r.connection.walletAccountId,
   idempotencyKey: keyOf(r),
   waitMs: r.ctx.config.NWC_PAY_WAIT_SECONDS * 1000,
-  beforeReserve: budgetHook({ connectionId: r.connection.id, walletAccountId: r.connection.walletAccountId, eventId: r.eventId, idempotencyKey: keyOf(r) }),
+  guard: { guard: budgetGuard, data: { connectionId: r.connection.id, eventId: r.eventId } },
 });
 
 /** Both invoice methods: a description hash wins over a description (an invoice carries one). */

@@ -9,7 +9,6 @@ import { z } from 'zod';
 import type { Context } from '../context.ts';
 import { isUniqueViolation, type Sql, type Tx } from '../db.ts';
 import { distinctOrThrow, GroupCommit, groupCommitPer } from '../group-commit.ts';
-import { systemAccounts } from '../ledger/accounts.ts';
 import { InsufficientBalanceError, ledgerErrorOf, post, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
 import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
@@ -19,11 +18,27 @@ import { checkAmount, defaultFeeReserve } from './limits.ts';
 import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 /**
- * Runs inside the reserving database transaction, after the payment row exists and before
- * the ledger reserve (for a transfer: after the whole transfer); throw to refuse (nothing is
- * reserved or moved). For budgets and limits, e.g. the wallet-connect service's per-app budget.
+ * A check inside the database transaction that reserves payments, for budgets and limits (e.g.
+ * the wallet-connect service's per-app budget). Reserves are written in batches: `check` runs
+ * once per batch, after the rows and their ledger reserves (for a transfer: the whole
+ * transfer) are written, on the batch's payments it guards, each with the `data` it was given.
+ * Throwing refuses the batch (nothing of it stays written); its payments are then tried one at
+ * a time, so that each gets its own answer.
  */
-export type BeforeReserve = (tx: Tx, reserveMsat: bigint) => Promise<void>;
+export interface ReserveGuard<T> {
+  // Method syntax: a guard of any data type fits where `Guarded` (of unknown data) is asked for.
+  check(tx: Tx, payments: Array<{ payment: TransactionRow; data: T }>): Promise<void>;
+}
+
+/** A payment's guard and what the guard needs to know about it. */
+export interface Guarded<T = unknown> {
+  guard: ReserveGuard<T>;
+  data: T;
+}
+
+/** Runs `guarded`'s guard on the one payment written by a transaction of its own. */
+export const checkOne = <T>(tx: Tx, payment: TransactionRow, guarded: Guarded<T>): Promise<void> =>
+  guarded.guard.check(tx, [{ payment, data: guarded.data }]);
 
 export type PaymentResult =
   | { status: 'succeeded'; transactionId: string; paymentHash: string; amountMsat: bigint; feeMsat: bigint; preimage: string }
@@ -48,7 +63,7 @@ const keysendRequest = z.object({
 });
 
 export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & {
-  beforeReserve?: BeforeReserve;
+  guard?: Guarded;
   /**
    * Our own invoice, issued for this payment alone (not handed out before): once paid inside the
    * ledger, leave the node's copy to expire instead of a cancel job per payment (paid from
@@ -56,7 +71,7 @@ export type PayInvoiceRequest = z.input<typeof payInvoiceRequest> & {
    */
   keepNodeInvoice?: boolean;
 };
-export type KeysendRequest = z.input<typeof keysendRequest> & { beforeReserve?: BeforeReserve };
+export type KeysendRequest = z.input<typeof keysendRequest> & { guard?: Guarded };
 
 export function resultOf(t: Transaction): PaymentResult {
   const base = { transactionId: t.id, paymentHash: t.paymentHash!, amountMsat: t.amountMsat! };
@@ -114,7 +129,7 @@ const lookupsOf = groupCommitPer((sql: Sql) => new GroupCommit<Lookup, Transacti
 
 /** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
 export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
-  const { beforeReserve, keepNodeInvoice, ...rest } = req;
+  const { guard, keepNodeInvoice, ...rest } = req;
   const r = parseRequest(payInvoiceRequest, rest);
   const invoice = decode(r.paymentRequest);
   const rows = await lookupsOf(ctx.sql).submit({ account: r.accountId, key: r.idempotencyKey, hash: invoice.paymentHash, request: invoice.paymentRequest });
@@ -123,19 +138,19 @@ export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<
   if (earlier) return awaitOutcome(ctx, toTransaction(earlier), r.waitMs);
   const amountMsat = validateInvoice(ctx, invoice, r.amountMsat);
   const own = rows.find((t) => t.direction === 'incoming');
-  if (own) return payInternal(ctx, r, own, amountMsat, beforeReserve, keepNodeInvoice);
+  if (own) return payInternal(ctx, r, own, amountMsat, guard, keepNodeInvoice);
   const t = await reserve(ctx, {
     account_id: r.accountId, kind: 'lightning', idempotency_key: r.idempotencyKey, amount_msat: amountMsat,
     fee_reserve_msat: r.maxFeeMsat ?? defaultFeeReserve(ctx.config, amountMsat), payment_hash: invoice.paymentHash,
     payment_request: invoice.paymentRequest, destination: invoice.destination, description: invoice.description ?? null,
     description_hash: invoice.descriptionHash ?? null, memo: r.memo ?? null, metadata: r.metadata ?? null, expires_at: invoice.expiresAt,
-  }, beforeReserve);
+  }, guard);
   return awaitOutcome(ctx, t, r.waitMs);
 }
 
 /** Spontaneous payment to a node; the preimage is ours, so a retry pays the same hash. */
 export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<PaymentResult> {
-  const { beforeReserve, ...rest } = req;
+  const { guard, ...rest } = req;
   const r = parseRequest(keysendRequest, rest);
   const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
   if (existing) return awaitOutcome(ctx, existing, r.waitMs);
@@ -146,38 +161,42 @@ export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<Pay
     fee_reserve_msat: r.maxFeeMsat ?? defaultFeeReserve(ctx.config, r.amountMsat), payment_hash: bytesToHex(sha256(preimage)),
     preimage: bytesToHex(preimage), destination: r.destination, memo: r.memo ?? null,
     metadata: r.tlvRecords || r.metadata ? { ...r.metadata, ...(r.tlvRecords && { tlvRecords: r.tlvRecords }) } : null,
-  }, beforeReserve);
+  }, guard);
   return awaitOutcome(ctx, t, r.waitMs);
 }
 
 type NewPayment = Record<string, string | bigint | Date | Record<string, unknown> | null> & { account_id: string; idempotency_key: string; payment_hash: string };
 
-/** Reserves without a hook (payment_reserves): the rows, then their journals; rows in item order. */
-const reservesOf = groupCommitPer((sql: Sql) => new GroupCommit<NewPayment, TransactionRow>(
-  (items) => sql<TransactionRow[]>`select * from payment_reserves(${sql.json(toWire(items) as never)})`, batching));
+interface Reserve { row: NewPayment; guarded?: Guarded }
 
 /**
- * Writes the payment and its reserve, atomically; maps duplicates to the first payment.
- * Without a hook it goes into one batch (payment_reserves) with the reserves arriving at the
- * same time. With a hook, its own transaction: the row, the hook, the journal.
+ * Reserves (payment_reserves: the rows, then their journals; rows in item order). A batch
+ * with guarded payments is one transaction: the reserves, then each guard on its payments.
  */
-async function reserve(ctx: Context, row: NewPayment, beforeReserve?: BeforeReserve): Promise<Transaction> {
-  const id = randomUUID();
-  const total = (row.amount_msat as bigint) + (row.fee_reserve_msat as bigint);
-  try {
-    if (!beforeReserve) return toTransaction(await reservesOf(ctx.sql).submit({ ...row, id }));
-    // The hook sees the payment row (a budget counts it) before anything is reserved.
-    return await ctx.sql.begin(async (tx) => {
-      const [created] = await tx<TransactionRow[]>`
-        insert into transactions ${tx({ ...row, id, metadata: row.metadata ? tx.json(row.metadata as never) : null, direction: 'outgoing', status: 'pending' } as never)}
-        returning *`;
-      await beforeReserve(tx, total);
-      await post(tx, {
-        idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id,
-        postings: [{ accountId: row.account_id, amountMsat: -total }, { accountId: systemAccounts.lightningPending, amountMsat: total }],
-      });
-      return toTransaction(created!);
+const reservesOf = groupCommitPer((sql: Sql) => new GroupCommit<Reserve, TransactionRow>(async (items) => {
+  const write = (db: Db) => db<TransactionRow[]>`select * from payment_reserves(${db.json(toWire(items.map((i) => i.row)) as never)})`;
+  if (!items.some((i) => i.guarded)) return write(sql);
+  return sql.begin(async (tx) => {
+    const rows = await write(tx);
+    const byGuard = new Map<ReserveGuard<unknown>, Array<{ payment: TransactionRow; data: unknown }>>();
+    items.forEach(({ guarded }, i) => {
+      if (!guarded) return;
+      let payments = byGuard.get(guarded.guard);
+      if (!payments) byGuard.set(guarded.guard, payments = []);
+      payments.push({ payment: rows[i]!, data: guarded.data });
     });
+    for (const [guard, payments] of byGuard) await guard.check(tx, payments);
+    return rows;
+  });
+}, batching));
+
+/**
+ * Writes the payment and its reserve, atomically, in one batch with the reserves arriving at
+ * the same time; maps duplicates to the first payment.
+ */
+async function reserve(ctx: Context, row: NewPayment, guarded?: Guarded): Promise<Transaction> {
+  try {
+    return toTransaction(await reservesOf(ctx.sql).submit({ row: { ...row, id: randomUUID() }, guarded }));
   } catch (err) {
     return mapReserveError(ctx, ledgerErrorOf(err), row);
   }
@@ -198,7 +217,7 @@ async function mapReserveError(ctx: Context, err: unknown, row: { account_id: st
 }
 
 /** Our own node's invoice: a transfer inside the ledger, no Lightning. */
-async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, invoiceRow: TransactionRow, amountMsat: bigint, beforeReserve?: BeforeReserve, keepNodeInvoice = false): Promise<PaymentResult> {
+async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, invoiceRow: TransactionRow, amountMsat: bigint, guarded?: Guarded, keepNodeInvoice = false): Promise<PaymentResult> {
   if (invoiceRow.account_id === r.accountId) throw new PaymentError('self_payment', 'this is your own invoice');
   if (invoiceRow.is_hold) throw new PaymentError('not_supported', 'hold invoices of this service cannot be paid from inside it');
   let t: Transaction;
@@ -214,7 +233,7 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
           ${inv!.preimage}, ${inv!.payment_request}, ${inv!.description}, ${inv!.description_hash}, ${r.memo ?? null},
           ${r.metadata ? tx.json(r.metadata as never) : null}, ${inv!.account_id}, now())
         returning *`;
-      await beforeReserve?.(tx, amountMsat);
+      if (guarded) await checkOne(tx, payer!, guarded);
       const [paid] = await tx<TransactionRow[]>`
         update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
         where id = ${inv!.id} returning *`;

@@ -8,7 +8,7 @@ import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
-import type { BeforeReserve } from './pay.ts';
+import { checkOne, type Guarded } from './pay.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const transferRequest = z.object({
@@ -19,12 +19,12 @@ const transferRequest = z.object({
   metadata: z.record(z.string(), z.unknown()).optional(),
   idempotencyKey: z.string().min(1).max(200),
 });
-export type TransferRequest = z.input<typeof transferRequest> & { beforeReserve?: BeforeReserve };
+export type TransferRequest = z.input<typeof transferRequest> & { guard?: Guarded };
 
 interface Item { from: string; to: string; amount: string; key: string; incomingKey: string; memo: string | null; metadata: Record<string, unknown> | null }
 
 /**
- * Transfers without a hook are group-committed (payment_transfers, migrations/0013). Two
+ * Transfers without a guard are group-committed (payment_transfers, migrations/0013). Two
  * batches in flight keep both of PostgreSQL's busy cores fed; 50 items stay within a
  * transaction's cheap range (one journal, two rows and two events each).
  */
@@ -33,24 +33,24 @@ const batchesOf = groupCommitPer((sql: Sql) => new GroupCommit<Item, Transaction
 
 /**
  * Moves money between two holder accounts; returns the sender's side. Idempotent on the key.
- * Without a hook it goes into one batch (payment_transfers) with the transfers arriving at
- * the same time. With a `beforeReserve` hook it is payment_transfer (migrations/0010) and the
- * hook in one transaction, after the transfer is written; throwing from it undoes all of it.
+ * Without a guard it goes into one batch (payment_transfers) with the transfers arriving at
+ * the same time. With one it is payment_transfer (migrations/0010) and the guard in one
+ * transaction, after the transfer is written; a guard that throws undoes all of it.
  */
 export async function transfer(ctx: Context, req: TransferRequest): Promise<Transaction> {
-  const { beforeReserve, ...rest } = req;
+  const { guard, ...rest } = req;
   const r = parseRequest(transferRequest, rest);
   if (r.fromAccountId === r.toAccountId) throw new PaymentError('self_payment', 'cannot transfer to the same account');
   checkAmount(ctx.config, r.amountMsat);
   const incomingKey = `transfer:${r.fromAccountId}:${r.idempotencyKey}`;
   let sent: Transaction;
   try {
-    const row = beforeReserve
+    const row = guard
       ? await ctx.sql.begin(async (tx) => {
         const [written] = await tx<TransactionRow[]>`
           select * from payment_transfer(${r.fromAccountId}, ${r.toAccountId}, ${r.amountMsat}, ${r.idempotencyKey},
             ${incomingKey}, ${r.memo ?? null}, ${r.metadata ? tx.json(r.metadata as never) : null})`;
-        await beforeReserve(tx, r.amountMsat);
+        await checkOne(tx, written!, guard);
         return written;
       })
       : await batchesOf(ctx.sql).submit({

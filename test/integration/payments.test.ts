@@ -11,7 +11,7 @@ import { encodeBolt11 } from '../../core/payments/bolt11.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
-import { lookupPayment, payInvoice, payKeysend, type BeforeReserve } from '../../core/payments/pay.ts';
+import { lookupPayment, payInvoice, payKeysend, type ReserveGuard } from '../../core/payments/pay.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { transfer } from '../../core/payments/transfer.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
@@ -252,18 +252,20 @@ describe('transfers and history', () => {
     expect((await history(w.ctx.sql, { accountId: b, limit: 1, includeUnpaid: true })).items[0]!.id).toBe(unpaid.id);
   });
 
-  it('runs a transfer hook in the transaction: it sees the rows, and refusing undoes everything', async () => {
+  it('runs a transfer guard in the transaction: it sees the rows, and refusing undoes everything', async () => {
     const a = await w.user(5000n);
     const b = await w.user();
     const seen: number[] = [];
-    const hook = (refuse: boolean): BeforeReserve => async (tx, reserveMsat) => {
-      seen.push((await tx`select 1 from transactions where account_id = ${a} and kind = 'transfer'`).length);
-      expect(reserveMsat).toBe(2000n);
-      if (refuse) throw new PaymentError('insufficient_balance', 'over budget');
+    const guard: ReserveGuard<{ refuse: boolean }> = {
+      async check(tx, payments) {
+        seen.push((await tx`select 1 from transactions where account_id = ${a} and kind = 'transfer'`).length);
+        expect(payments.map((p) => p.payment.amount_msat)).toEqual([2000n]);
+        if (payments[0]!.data.refuse) throw new PaymentError('insufficient_balance', 'over budget');
+      },
     };
-    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', beforeReserve: hook(true) })).rejects.toThrow('over budget');
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', guard: { guard, data: { refuse: true } } })).rejects.toThrow('over budget');
     expect([await balance(w.ctx.sql, a), await balance(w.ctx.sql, b), await pendingRows(a)]).toEqual([5000n, 0n, 0]);
-    await transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', beforeReserve: hook(false) });
+    await transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 2000n, idempotencyKey: 'hooked-1', guard: { guard, data: { refuse: false } } });
     expect([await balance(w.ctx.sql, a), await balance(w.ctx.sql, b)]).toEqual([3000n, 2000n]);
     expect(seen).toEqual([1, 1]);
   });
