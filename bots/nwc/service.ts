@@ -8,6 +8,8 @@ import type { Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/pure';
 import { finalizeEvent } from '../../core/nostr/secp.ts';
 import type { Context } from '../../core/context.ts';
+import type { Sql } from '../../core/db.ts';
+import { distinctOrThrow, GroupCommit, groupCommitPer } from '../../core/group-commit.ts';
 import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
 import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts';
@@ -46,6 +48,37 @@ const paymentCodes: Record<PaymentErrorCode, ErrorCode> = {
   invalid_request: 'OTHER', invalid_invoice: 'OTHER', wrong_network: 'OTHER', expired: 'OTHER', amount_required: 'OTHER',
   amount_mismatch: 'OTHER', amount_out_of_range: 'OTHER', already_paid: 'OTHER', self_payment: 'OTHER',
 };
+
+// Recording a request and storing its answer are one statement each for the requests arriving
+// together (group commit, as the payment path's writes): under load most of their cost was
+// the statement and the commit, not the row. A batch naming one request twice (it arrived on
+// two relays at once) runs item by item, so only one of them takes it.
+const batching = { batchMax: 50, maxInFlight: 1 };
+
+interface NewRequest { event_id: string; connection_id: string; method: string | null; author: string; encryption: Encryption; instance: string }
+
+/** Inserts the requests not recorded before; true for each one this call recorded. */
+const recordsOf = groupCommitPer((sql: Sql) => new GroupCommit<NewRequest, boolean>(async (items) => {
+  distinctOrThrow(items.map((i) => i.event_id));
+  const mine = await sql<{ event_id: string }[]>`
+    insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
+    select event_id, connection_id, method, author, encryption, instance
+      from jsonb_to_recordset(${sql.json(items as never)}) as (event_id text, connection_id uuid, method text, author text, encryption text, instance text)
+    on conflict (event_id) do nothing returning event_id`;
+  const recorded = new Set(mine.map((r) => r.event_id));
+  return items.map((i) => recorded.has(i.event_id));
+}, batching));
+
+/** Stores each request's answer unless another finisher did; true for each one stored here. */
+const answersOf = groupCommitPer((sql: Sql) => new GroupCommit<{ event_id: string; response: NostrEvent }, boolean>(async (items) => {
+  distinctOrThrow(items.map((i) => i.event_id));
+  const stored = await sql<{ event_id: string }[]>`
+    update nwc_requests r set status = 'done', response = a.response, answered_at = now()
+    from jsonb_to_recordset(${sql.json(items as never)}) as a (event_id text, response jsonb)
+    where r.event_id = a.event_id and r.status = 'processing' returning r.event_id`;
+  const done = new Set(stored.map((r) => r.event_id));
+  return items.map((i) => done.has(i.event_id));
+}, batching));
 
 const errorAnswer = (resultType: string, code: ErrorCode, message: string): Answer => ({ result_type: resultType, result: null, error: { code, message } });
 
@@ -217,10 +250,9 @@ export class NwcService {
    * again repeats nothing (its side effects are keyed by the event id).
    */
   async #claim(event: NostrEvent, c: LiveConnection, method: string, scheme: Encryption): Promise<boolean> {
-    const [mine] = await this.ctx.sql`
-      insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
-      values (${event.id}, ${c.id}, ${method || null}, ${event.pubkey}, ${scheme}, ${this.instance})
-      on conflict (event_id) do nothing returning 1`;
+    const mine = await recordsOf(this.ctx.sql).submit({
+      event_id: event.id, connection_id: c.id, method: method || null, author: event.pubkey, encryption: scheme, instance: this.instance,
+    });
     if (mine) return true;
     const [row] = await this.ctx.sql<{ status: string; response: NostrEvent | null; instance: string }[]>`
       select status, response, instance from nwc_requests where event_id = ${event.id}`;
@@ -270,10 +302,7 @@ export class NwcService {
       tags: [['p', to.event.pubkey], ['e', to.event.id]],
       content: encrypt(to.scheme, to.client, stringifyJson(answer)),
     }, to.connection.secretKey);
-    const [stored] = await this.ctx.sql`
-      update nwc_requests set status = 'done', response = ${this.ctx.sql.json(response as never)}, answered_at = now()
-      where event_id = ${to.event.id} and status = 'processing' returning 1`;
-    if (!stored) return;
+    if (!(await answersOf(this.ctx.sql).submit({ event_id: to.event.id, response }))) return;
     const results = await this.pool.publish(response);
     if (!results.some((r) => r.ok)) this.log.warn({ event: to.event.id, results }, 'wallet-connect answer not accepted by any relay');
   }
