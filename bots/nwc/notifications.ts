@@ -26,7 +26,7 @@ export function notificationEvents(c: LiveConnection, type: NotificationType, no
 }
 
 async function onEvent(service: NwcService, e: PaymentEvent): Promise<void> {
-  if (e.type === 'payment.sent' || e.type === 'payment.failed') await service.answerPayment(e.transactionId);
+  if (e.type === 'payment.sent' || e.type === 'payment.failed') await service.answerPayment(e.transactionId, e.accountId);
   const type = notificationOf[e.type];
   if (!type) return;
   const targets = [...service.connections()].filter((c) =>

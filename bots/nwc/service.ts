@@ -110,6 +110,8 @@ export class NwcService {
   /** Marks this process's claims on requests; a request claimed by another (dead) one is taken over. */
   readonly instance = randomBytes(8).toString('hex');
   readonly #byServiceKey = new Map<string, LiveConnection>();
+  /** The accounts the connections pay from: only their payments can be a request's. */
+  #walletAccounts = new Set<string>();
   readonly #limiter: RateLimiter;
   #subs: Array<{ close(): void }> = [];
   /** Requests delivered to any of this instance's subscriptions: a resubscription (on every new
@@ -167,6 +169,7 @@ export class NwcService {
       if (c.status === 'active' || previous) changed.push(live);
     }
     for (const key of this.#byServiceKey.keys()) if (!seen.has(key)) this.#byServiceKey.delete(key);
+    this.#walletAccounts = new Set([...this.#byServiceKey.values()].map((c) => c.walletAccountId));
     if (this.#stopped) return;
     this.#subscribe();
     await Promise.all(changed.map((c) => this.publishInfo(c)));
@@ -307,8 +310,12 @@ export class NwcService {
     if (!results.some((r) => r.ok)) this.log.warn({ event: to.event.id, results }, 'wallet-connect answer not accepted by any relay');
   }
 
-  /** A payment that outlived its request's wait has finished: answer the request now. */
-  async answerPayment(transactionId: string): Promise<void> {
+  /**
+   * A payment that outlived its request's wait has finished: answer the request now. Told of
+   * every finished payment of the service: most are nobody's request here, which costs no query.
+   */
+  async answerPayment(transactionId: string, accountId: string): Promise<void> {
+    if (!this.#walletAccounts.has(accountId)) return; // not paid from a connection's wallet
     if (this.#settledHere.has(transactionId)) return; // answered (or being answered) by its handler
     const [row] = await this.ctx.sql<{ event_id: string; author: string; encryption: Encryption; method: string; service_pubkey: string }[]>`
       select r.event_id, r.author, r.encryption, r.method, c.service_pubkey from nwc_requests r join nwc_connections c on c.id = r.connection_id
