@@ -1,34 +1,55 @@
 // The DM bot's tables (migrations/0007_dm.sql): messages taken, user settings, payments
 // waiting for "yes", payments answered "in flight", notices sent.
 import type { Sql } from '../../core/db.ts';
+import { distinctOrThrow, GroupCommit, groupCommitPer } from '../../core/group-commit.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { Lang } from './commands.ts';
 
 export interface DmUser { lang?: Lang; scheme?: DmScheme }
 
+interface Claim { ids: string[]; sender: string; scheme: DmScheme }
+
+/**
+ * The claims arriving together share one statement (group commit: its cost is mostly the
+ * statement and the commit, not the rows). The inbox takes one message per sender at a time;
+ * a batch naming a sender or an id twice all the same runs item by item, so that one takes it.
+ */
+const claimsOf = groupCommitPer((sql: Sql) => new GroupCommit<Claim, DmUser | undefined>(async (items) => {
+  distinctOrThrow(items.map((i) => i.sender));
+  distinctOrThrow(items.flatMap((i) => i.ids));
+  const rows = await sql<{ fresh: boolean; lang: Lang | null }[]>`
+    with items as (
+      select * from rows from (jsonb_to_recordset(${sql.json(items as never)}) as (ids text[], sender text, scheme text))
+        with ordinality as i (ids, sender, scheme, n)
+    ), claimed as (
+      insert into dm_messages (id, sender) select unnest(i.ids), i.sender from items i
+      on conflict (id) do nothing returning sender
+    ), fresh as (
+      select i.*, (select count(*) from claimed c where c.sender = i.sender) = cardinality(i.ids) as yes from items i
+    ), known as (
+      select pubkey, lang from dm_users where pubkey in (select sender from items)
+    ), added as (
+      insert into dm_users (pubkey, scheme) select f.sender, f.scheme from fresh f
+      where f.yes and not exists (select from known k where k.pubkey = f.sender)
+      on conflict (pubkey) do nothing
+    ), changed as (
+      update dm_users u set scheme = f.scheme, updated_at = now() from fresh f
+      where u.pubkey = f.sender and f.yes and u.scheme is distinct from f.scheme
+    )
+    select f.yes as fresh, k.lang from fresh f left join known k on k.pubkey = f.sender order by f.n`;
+  return rows.map((r, i) => (r.fresh ? { lang: r.lang ?? undefined, scheme: items[i]!.scheme } : undefined));
+}, { batchMax: 50, maxInFlight: 1 }));
+
 /**
  * Records every id a DM arrived under and, when none was recorded before (the DM is new and
  * may be acted on), the scheme the sender wrote in: their settings, else undefined. One
- * statement, run before any side effect, so a repeat is never acted on. The user's row is
- * written only when it is new or their scheme changes (an upsert would lock it every time);
- * the settings are read as they were before: a new row has no language yet.
+ * statement (shared with the claims arriving at the same time), run before any side effect,
+ * so a repeat is never acted on. The user's row is written only when it is new or their
+ * scheme changes (an upsert would lock it every time); the settings are read as they were
+ * before: a new row has no language yet.
  */
-export async function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
-  const [row] = await sql<{ claimed: number; lang: Lang | null }[]>`
-    with claimed as (
-      insert into dm_messages (id, sender) select unnest(${sql.array(ids)}::text[]), ${sender}
-      on conflict (id) do nothing returning id
-    ), fresh as (select (select count(*) from claimed) = ${ids.length} as yes),
-    known as (select lang, scheme from dm_users where pubkey = ${sender}),
-    added as (
-      insert into dm_users (pubkey, scheme) select ${sender}, ${scheme} from fresh where yes and not exists (select from known)
-      on conflict (pubkey) do nothing
-    ), changed as (
-      update dm_users set scheme = ${scheme}, updated_at = now()
-      where pubkey = ${sender} and (select yes from fresh) and scheme is distinct from ${scheme}
-    )
-    select (select count(*) from claimed)::int4 as claimed, (select lang from known) as lang`;
-  return row!.claimed === ids.length ? { lang: row!.lang ?? undefined, scheme } : undefined;
+export function claimMessage(sql: Sql, ids: string[], sender: string, scheme: DmScheme): Promise<DmUser | undefined> {
+  return claimsOf(sql).submit({ ids, sender, scheme });
 }
 
 /** The ids among `ids` that DMs arrived under before: re-deliveries, skipped before any decryption. */

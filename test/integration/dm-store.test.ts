@@ -43,6 +43,28 @@ describe('claimMessage', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await getUser(db.sql, sender)).toEqual({ lang: undefined, scheme: 'nip04' });
   });
+
+  it('gives each claim of a burst from many senders its own answer', async () => {
+    // Claims made in one tick share a statement: new senders, a known one switching scheme with
+    // a language set, a repeat, and a re-wrapped DM (new wrap, known rumor).
+    const [fresh, known, repeat, rewrap] = [newKey().pk, newKey().pk, newKey().pk, newKey().pk];
+    await claimMessage(db.sql, [id()], known, 'nip04');
+    await setLang(db.sql, known, 'ja');
+    const old = id();
+    const rumor = id();
+    await claimMessage(db.sql, [old], repeat, 'nip04');
+    await claimMessage(db.sql, [id(), rumor], rewrap, 'nip17');
+    const results = await Promise.all([
+      claimMessage(db.sql, [id(), id()], fresh, 'nip17'),
+      claimMessage(db.sql, [id()], known, 'nip17'),
+      claimMessage(db.sql, [old], repeat, 'nip04'),
+      claimMessage(db.sql, [id(), rumor], rewrap, 'nip17'),
+    ]);
+    expect(results).toEqual([{ lang: undefined, scheme: 'nip17' }, { lang: 'ja', scheme: 'nip17' }, undefined, undefined]);
+    expect(await Promise.all([fresh, known, repeat, rewrap].map((p) => getUser(db.sql, p)))).toEqual([
+      { lang: undefined, scheme: 'nip17' }, { lang: 'ja', scheme: 'nip17' }, { lang: undefined, scheme: 'nip04' }, { lang: undefined, scheme: 'nip17' },
+    ]);
+  });
 });
 
 describe('AccountIds', () => {
