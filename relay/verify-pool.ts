@@ -1,6 +1,8 @@
-// Signature checks on worker threads. Verification is the relay's main CPU cost (about
-// 0.3 ms per event in WASM), so events arriving in the same tick are split into batches
-// across RELAY_VERIFY_THREADS threads while the main thread keeps serving sockets. A batch
+// Signature checks on worker threads. Verification is the relay's main CPU cost (~50 µs an
+// event with native libsecp256k1; 0.3 ms when it was WASM), so events arriving in the same
+// tick are split into batches across RELAY_VERIFY_THREADS threads while the main thread keeps
+// serving sockets (with native checks, ingest measured about the same with threads as on the
+// main thread alone: 9,400–11,000 against 9,400–10,000 events/s on two cores). A batch
 // travels as one JSON string of the events' canonical forms: copying a string costs the main
 // thread far less than structured-cloning event objects (which cost more than the checks).
 // A tick with a few events to check does them on the main thread: handing them over costs
