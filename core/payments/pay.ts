@@ -233,7 +233,6 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
           ${inv!.preimage}, ${inv!.payment_request}, ${inv!.description}, ${inv!.description_hash}, ${r.memo ?? null},
           ${r.metadata ? tx.json(r.metadata as never) : null}, ${inv!.account_id}, now())
         returning *`;
-      if (guarded) await checkOne(tx, payer!, guarded);
       const [paid] = await tx<TransactionRow[]>`
         update transactions set status = 'succeeded', amount_msat = ${amountMsat}, settled_at = now(), counterparty_account_id = ${r.accountId}
         where id = ${inv!.id} returning *`;
@@ -245,6 +244,9 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
         idempotencyKey: `internal:${inv!.payment_hash}`, kind: 'payment.internal', ref: payer!.id,
         postings: [{ accountId: r.accountId, amountMsat: -amountMsat }, { accountId: inv!.account_id, amountMsat }],
       });
+      // The guard after the ledger, as in a batch of reserves: balance rows, then what the
+      // guard locks (a wallet connection), so the two paths never wait for each other in turn.
+      if (guarded) await checkOne(tx, payer!, guarded);
       return sent;
     });
   } catch (err) {

@@ -11,6 +11,7 @@ import { generateSecretKey, getPublicKey } from '../../core/nostr/keys.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
+import { createInvoice } from '../../core/payments/invoices.ts';
 import { payInvoice } from '../../core/payments/pay.ts';
 import { fund, newPubkey, startTestWallet, type TestWallet } from '../support/wallet.ts';
 
@@ -64,5 +65,35 @@ describe('wallet-connect budget guard', () => {
     expect([await rows(free.walletAccountId), await rows(capped.walletAccountId), await rows(revoked.walletAccountId)]).toEqual([4, cappedPaid, 0]);
     expect(await balance(w.ctx.sql, revoked.walletAccountId)).toBe(1_000_000n);
     expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+  });
+
+  it('pays an outside and an inside invoice of one connection at once without a deadlock', async () => {
+    // A batch of reserves locks balance rows, then the connection; an inside payment must take
+    // them in the same order. Someone holds the wallet's balance row while the outside payment's
+    // batch and then the inside payment queue behind it; on release both must go through.
+    const c = await connection();
+    const payee = await w.user();
+    const inside = (await createInvoice(w.ctx, { accountId: payee, amountMsat: 5_000n, idempotencyKey: randomBytes(8).toString('hex') })).paymentRequest!;
+    const outside = await w.externalInvoice(5_000n);
+    const waiting = async () => Number((await w.ctx.sql`
+      select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.count);
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => { locked = r; });
+    const holder = w.ctx.sql.begin(async (tx) => {
+      await tx`select 1 from accounts where id = ${c.walletAccountId} for no key update`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const first = pay(c, outside);
+    await expect.poll(waiting).toBe(1);
+    const second = pay(c, inside);
+    await expect.poll(waiting).toBeGreaterThanOrEqual(2);
+    release();
+    await holder;
+    expect(await Promise.all([first, second])).toEqual(['succeeded linked', 'succeeded linked']);
+    expect(await balance(w.ctx.sql, payee)).toBe(5_000n);
   });
 });
