@@ -22,7 +22,8 @@ const claimsOf = groupCommitPer((sql: Sql) => new GroupCommit<Claim, DmUser | un
       select * from rows from (jsonb_to_recordset(${sql.json(items as never)}) as (ids text[], sender text, scheme text))
         with ordinality as i (ids, sender, scheme, n)
     ), claimed as (
-      insert into dm_messages (id, sender) select unnest(i.ids), i.sender from items i
+      insert into dm_messages (id, sender) select x.id, i.sender from items i, unnest(i.ids) as x (id)
+        order by x.id -- one order in every process, so two taking the same burst cannot deadlock
       on conflict (id) do nothing returning sender
     ), fresh as (
       select i.*, (select count(*) from claimed c where c.sender = i.sender) = cardinality(i.ids) as yes from items i

@@ -64,6 +64,7 @@ const recordsOf = groupCommitPer((sql: Sql) => new GroupCommit<NewRequest, boole
     insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
     select event_id, connection_id, method, author, encryption, instance
       from jsonb_to_recordset(${sql.json(items as never)}) as (event_id text, connection_id uuid, method text, author text, encryption text, instance text)
+      order by event_id -- one order in every process, so two taking the same burst cannot deadlock
     on conflict (event_id) do nothing returning event_id`;
   const recorded = new Set(mine.map((r) => r.event_id));
   return items.map((i) => recorded.has(i.event_id));
