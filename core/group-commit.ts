@@ -10,6 +10,13 @@ interface Pending<I, O> { item: I; resolve(o: O): void; reject(e: unknown): void
 
 export interface GroupCommitOptions { batchMax: number; maxInFlight: number; delayMs?: number }
 
+/**
+ * The usual options: up to 50 items, one batch in flight. Most of a statement's cost is per
+ * statement, not per row; measured against two in flight, one makes batches larger and took
+ * less CPU per item (the payment path's stages, the fake node's sends, NWC and DM claims).
+ */
+export const oneInFlight: GroupCommitOptions = { batchMax: 50, maxInFlight: 1 };
+
 export class GroupCommit<I, O> {
   readonly #write: (items: I[]) => Promise<O[]>;
   readonly #opts: GroupCommitOptions;

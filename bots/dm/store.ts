@@ -1,7 +1,7 @@
 // The DM bot's tables (migrations/0007_dm.sql): messages taken, user settings, payments
 // waiting for "yes", payments answered "in flight", notices sent.
 import type { Sql } from '../../core/db.ts';
-import { distinctOrThrow, GroupCommit, groupCommitPer } from '../../core/group-commit.ts';
+import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../../core/group-commit.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { Lang } from './commands.ts';
 
@@ -39,7 +39,7 @@ const claimsOf = groupCommitPer((sql: Sql) => new GroupCommit<Claim, DmUser | un
     )
     select f.yes as fresh, k.lang from fresh f left join known k on k.pubkey = f.sender order by f.n`;
   return rows.map((r, i) => (r.fresh ? { lang: r.lang ?? undefined, scheme: items[i]!.scheme } : undefined));
-}, { batchMax: 50, maxInFlight: 1 }));
+}, oneInFlight));
 
 /**
  * Records every id a DM arrived under and, when none was recorded before (the DM is new and

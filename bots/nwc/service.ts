@@ -9,7 +9,7 @@ import type { NostrEvent } from 'nostr-tools/pure';
 import { finalizeEvent } from '../../core/nostr/secp.ts';
 import type { Context } from '../../core/context.ts';
 import type { Sql } from '../../core/db.ts';
-import { distinctOrThrow, GroupCommit, groupCommitPer } from '../../core/group-commit.ts';
+import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../../core/group-commit.ts';
 import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
 import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts';
@@ -53,7 +53,12 @@ const paymentCodes: Record<PaymentErrorCode, ErrorCode> = {
 // together (group commit, as the payment path's writes): under load most of their cost was
 // the statement and the commit, not the row. A batch naming one request twice (it arrived on
 // two relays at once) runs item by item, so only one of them takes it.
-const batching = { batchMax: 50, maxInFlight: 1 };
+
+/** For each item, whether the statement returned its event id. */
+const returned = (items: Array<{ event_id: string }>, rows: Array<{ event_id: string }>): boolean[] => {
+  const ids = new Set(rows.map((r) => r.event_id));
+  return items.map((i) => ids.has(i.event_id));
+};
 
 interface NewRequest { event_id: string; connection_id: string; method: string | null; author: string; encryption: Encryption; instance: string }
 
@@ -66,9 +71,8 @@ const recordsOf = groupCommitPer((sql: Sql) => new GroupCommit<NewRequest, boole
       from jsonb_to_recordset(${sql.json(items as never)}) as (event_id text, connection_id uuid, method text, author text, encryption text, instance text)
       order by event_id -- one order in every process, so two taking the same burst cannot deadlock
     on conflict (event_id) do nothing returning event_id`;
-  const recorded = new Set(mine.map((r) => r.event_id));
-  return items.map((i) => recorded.has(i.event_id));
-}, batching));
+  return returned(items, mine);
+}, oneInFlight));
 
 /** Stores each request's answer unless another finisher did; true for each one stored here. */
 const answersOf = groupCommitPer((sql: Sql) => new GroupCommit<{ event_id: string; response: NostrEvent }, boolean>(async (items) => {
@@ -77,9 +81,8 @@ const answersOf = groupCommitPer((sql: Sql) => new GroupCommit<{ event_id: strin
     update nwc_requests r set status = 'done', response = a.response, answered_at = now()
     from jsonb_to_recordset(${sql.json(items as never)}) as a (event_id text, response jsonb)
     where r.event_id = a.event_id and r.status = 'processing' returning r.event_id`;
-  const done = new Set(stored.map((r) => r.event_id));
-  return items.map((i) => done.has(i.event_id));
-}, batching));
+  return returned(items, stored);
+}, oneInFlight));
 
 const errorAnswer = (resultType: string, code: ErrorCode, message: string): Answer => ({ result_type: resultType, result: null, error: { code, message } });
 

@@ -6,6 +6,7 @@
 import { cbc } from '@noble/ciphers/aes.js';
 import { randomBytes } from 'node:crypto';
 import { sharedX } from './ecdh.ts';
+import { asBuffer } from './secp.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -18,7 +19,7 @@ export function nip04SharedSecret(secretKey: Uint8Array, pubkey: string): Uint8A
 export function nip04Encrypt(sharedSecret: Uint8Array, text: string): string {
   const iv = randomBytes(16);
   const ciphertext = cbc(sharedSecret, iv).encrypt(Buffer.from(text, 'utf8'));
-  return `${Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength).toString('base64')}?iv=${iv.toString('base64')}`;
+  return `${asBuffer(ciphertext).toString('base64')}?iv=${iv.toString('base64')}`;
 }
 
 /** Throws on a malformed payload, a wrong key (bad padding) or text that is not UTF-8. */

@@ -6,6 +6,7 @@
 // compare both ways), including its prefix for plaintexts over 65535 bytes.
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { asBuffer } from './secp.ts';
 
 const MAX_U16 = 0xffff;
 const MAX_PLAINTEXT = 0xffffffff;
@@ -65,7 +66,7 @@ export function nip44Decrypt(payload: string, conversationKey: Uint8Array): stri
   const keys = messageKeys(conversationKey, nonce);
   if (!timingSafeEqual(hmacSha256(keys.hmac, nonce, ciphertext), data.subarray(-32))) throw new Error('invalid MAC');
   const plain = chacha20(keys.chacha, keys.iv, ciphertext);
-  const padded = Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength);
+  const padded = asBuffer(plain);
   const short = padded.readUInt16BE(0);
   const [len, prefix] = short === 0 && padded.length >= 6 ? [padded.readUInt32BE(2), 6] : [short, 2];
   if (len < 1 || (prefix === 6 && len <= MAX_U16) || padded.length !== prefix + paddedLength(len)) throw new Error('invalid padding');

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Context } from '../context.ts';
 import { isUniqueViolation, type Sql, type Tx } from '../db.ts';
-import { distinctOrThrow, GroupCommit, groupCommitPer } from '../group-commit.ts';
+import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf, post, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
 import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
@@ -105,10 +105,7 @@ function validateInvoice(ctx: Context, invoice: Bolt11, amountMsat?: bigint): bi
 // The payment path's writes, group-committed (migrations/0017_payment_sets.sql): whatever
 // arrives while a batch is in flight leaves together, up to 50, as one statement and one
 // commit; a batch that fails (an overdraft, a reused key) is retried item by item, so each
-// item gets its own outcome. Most of a statement's cost is per statement, not per row, and a
-// payment passes three of these stages (and the node's): one batch in flight per stage
-// (measured against two) makes batches larger and took less CPU per payment.
-const batching = { batchMax: 50, maxInFlight: 1 };
+// item gets its own outcome. A payment passes three of these stages (and the node's).
 
 interface Lookup { account: string; key: string; hash: string; request: string }
 
@@ -125,7 +122,7 @@ const lookupsOf = groupCommitPer((sql: Sql) => new GroupCommit<Lookup, Transacti
         or (t.account_id = i.account and t.direction = 'outgoing' and t.payment_hash = i.hash and t.status <> 'failed')
         or (t.direction = 'incoming' and t.kind = 'lightning' and t.payment_request = i.request)`;
   return items.map((_, i) => rows.filter((r) => r.n === BigInt(i + 1)));
-}, batching));
+}, oneInFlight));
 
 /** Pays a BOLT 11 invoice. Repeating a request (same key, or same invoice) returns the first result. */
 export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<PaymentResult> {
@@ -188,7 +185,7 @@ const reservesOf = groupCommitPer((sql: Sql) => new GroupCommit<Reserve, Transac
     for (const [guard, payments] of byGuard) await guard.check(tx, payments);
     return rows;
   });
-}, batching));
+}, oneInFlight));
 
 /**
  * Writes the payment and its reserve, atomically, in one batch with the reserves arriving at
@@ -300,7 +297,7 @@ const attemptsOf = groupCommitPer((sql: Sql) => new GroupCommit<string, Transact
     returning *`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id));
-}, batching));
+}, oneInFlight));
 
 /** Begins a backend attempt; undefined when the payment is no longer pending. */
 export async function startAttempt(sql: Sql, transactionId: string): Promise<{ transaction: Transaction; attempt: number } | undefined> {
@@ -320,7 +317,7 @@ const finishesOf = groupCommitPer((sql: Sql) => new GroupCommit<Finish, Transact
   const rows = await sql<TransactionRow[]>`select * from payment_finishes(${sql.json(items as never)})`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((i) => byId.get(i.id)!);
-}, batching));
+}, oneInFlight));
 
 /**
  * Settles or voids a pending payment, once (both share one journal key), batched with the

@@ -4,7 +4,6 @@ declare module 'bcrypto/lib/schnorr.js' {
   /** BIP-340 over secp256k1; public keys are 32-byte x-only. */
   const schnorr: {
     privateKeyGenerate(): Buffer;
-    privateKeyVerify(key: Buffer): boolean;
     publicKeyCreate(key: Buffer): Buffer;
     publicKeyVerify(key: Buffer): boolean;
     sign(msg: Buffer, key: Buffer, aux?: Buffer): Buffer;

@@ -7,7 +7,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import type { Config } from '../../core/config.ts';
-import { distinctOrThrow, GroupCommit } from '../../core/group-commit.ts';
+import { distinctOrThrow, GroupCommit, oneInFlight } from '../../core/group-commit.ts';
 import type { Sql, Tx } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
 import { encodeBolt11 } from '../../core/payments/bolt11.ts';
@@ -88,7 +88,7 @@ export class FakeLightningNode implements LightningBackend {
     this.#sql = deps.sql;
     this.#log = deps.log.child({ fakeNode: name });
     this.faults = faults;
-    this.#sends = new GroupCommit((items) => this.#sendBatch(items), { batchMax: 50, maxInFlight: 1 });
+    this.#sends = new GroupCommit((items) => this.#sendBatch(items), oneInFlight);
   }
 
   /** Opens (creating on first use) the fake node `name`; refuses any network but regtest. */
