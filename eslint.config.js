@@ -12,4 +12,14 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // Layers: arrows point down only (bin → cli → api/bots/relay/workers → core). bots/ and api/
+  // ask workers/ for work through typed jobs, never by import (types included).
+  {
+    files: ['core/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/bots/**', '**/api/**', '**/workers/**', '**/relay/**', '**/cli/**', '**/bin/**'], message: 'core/ imports no role folder: move what is shared into core/.' }] }] },
+  },
+  {
+    files: ['bots/**/*.ts', 'api/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/workers/**'], message: 'bots/ and api/ ask workers/ for work through jobs (core/jobs.ts), never by import: move shared types to core/.' }] }] },
+  },
 );

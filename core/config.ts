@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { CodedError } from './errors.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -182,11 +183,11 @@ export type Config = Raw & {
   relayUrl: string;
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<'config'> {
   override name = 'ConfigError';
   readonly issues: string[];
   constructor(issues: string[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    super('config', `invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.issues = issues;
   }
 }

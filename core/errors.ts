@@ -1,6 +1,7 @@
-// Errors that carry a machine-readable code, so callers map them to protocol or user replies
-// in one place instead of matching messages.
-export class CodedError<Code extends string> extends Error {
+// The one root of the service's errors: each carries a machine-readable code (a string, or a
+// number where the protocol's codes are numbers, as Cashu's are), so each protocol maps errors
+// to its replies in one place instead of matching messages.
+export class CodedError<Code extends string | number = string | number> extends Error {
   readonly code: Code;
   constructor(code: Code, message: string) {
     super(message);
@@ -8,12 +9,11 @@ export class CodedError<Code extends string> extends Error {
   }
 }
 
-/** An error a route answers with this HTTP status and its message (in the route's own format). */
-export class HttpStatusError extends Error {
-  readonly httpStatus: number;
-  constructor(httpStatus: number, message: string) {
-    super(message);
-    this.httpStatus = httpStatus;
+/** An error a route answers with this HTTP status (its code) and its message (in the route's own format). */
+export class HttpStatusError extends CodedError<number> {
+  override name = 'HttpStatusError';
+  get httpStatus(): number {
+    return this.code;
   }
 }
 

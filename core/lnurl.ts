@@ -7,7 +7,7 @@ import { bech32 } from '@scure/base';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { CodedError } from './errors.ts';
-import { decodeBolt11, type Bolt11 } from './payments/bolt11.ts';
+import { decodeBolt11, type Bolt11 } from './lightning/bolt11.ts';
 import { hex32 } from './hex.ts';
 
 export const lnurlErrorReasons = [

@@ -6,6 +6,7 @@ import { Queue, QueueEvents, Worker, type Job, type JobsOptions, type RedisOptio
 import type { z } from 'zod';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
+import { CodedError } from './errors.ts';
 
 export interface JobDef<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   queue: string;
@@ -24,21 +25,21 @@ export type Handlers<J extends JobMap> = {
   [K in keyof J]?: (payload: z.infer<J[K]['payload']>, job: Job) => Promise<z.input<J[K]['result']>>;
 };
 
-export class QueueTimeoutError extends Error {
+export class QueueTimeoutError extends CodedError<'queue_timeout'> {
   override name = 'QueueTimeoutError';
   readonly jobId: string;
   constructor(jobName: string, jobId: string, ms: number) {
-    super(`${jobName} job ${jobId} gave no result within ${ms} ms; it may still finish`);
+    super('queue_timeout', `${jobName} job ${jobId} gave no result within ${ms} ms; it may still finish`);
     this.jobId = jobId;
   }
 }
 
-export class JobFailedError extends Error {
+export class JobFailedError extends CodedError<'job_failed'> {
   override name = 'JobFailedError';
   readonly jobId: string;
   readonly reason: string;
   constructor(jobName: string, jobId: string, reason: string) {
-    super(`${jobName} job ${jobId} failed: ${reason}`);
+    super('job_failed', `${jobName} job ${jobId} failed: ${reason}`);
     this.jobId = jobId;
     this.reason = reason;
   }

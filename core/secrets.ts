@@ -8,11 +8,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Config } from './config.ts';
 import type { Sql, Tx } from './db.ts';
+import { CodedError } from './errors.ts';
 
 const VERSION = 'v1';
 
-export class SecretError extends Error {
+export class SecretError extends CodedError<'secret'> {
   override name = 'SecretError';
+  constructor(message: string) {
+    super('secret', message);
+  }
 }
 
 /** A sealed value: `v1:<key id>:<nonce hex>:<ciphertext hex>`. */

@@ -6,7 +6,7 @@ import * as nip19 from 'nostr-tools/nip19';
 import { z } from 'zod';
 import { balance } from '../../core/ledger/ledger.ts';
 import { LnurlError } from '../../core/lnurl.ts';
-import { Bolt11Error, decodeBolt11 } from '../../core/payments/bolt11.ts';
+import { Bolt11Error, decodeBolt11 } from '../../core/lightning/bolt11.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { defaultFeeReserve } from '../../core/payments/limits.ts';
 import { payInvoice, type PaymentResult } from '../../core/payments/pay.ts';

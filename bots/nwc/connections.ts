@@ -5,7 +5,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
-import { issuesText } from '../../core/errors.ts';
+import { CodedError, issuesText } from '../../core/errors.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
 import type { Keyring, SealedColumn } from '../../core/secrets.ts';
@@ -89,8 +89,11 @@ export const createConnectionOptions = z.object({
 });
 export type CreateConnectionOptions = z.input<typeof createConnectionOptions>;
 
-export class ConnectionError extends Error {
+export class ConnectionError extends CodedError<'invalid_connection'> {
   override name = 'ConnectionError';
+  constructor(message: string) {
+    super('invalid_connection', message);
+  }
 }
 
 /** The nostr+walletconnect:// URI an app needs: our key, the relays, its secret, the address. */

@@ -4,7 +4,7 @@
 // for a payment whose outcome is not known yet (answered when it completes).
 import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
-import { Bolt11Error, decodeBolt11 } from '../../core/payments/bolt11.ts';
+import { Bolt11Error, decodeBolt11 } from '../../core/lightning/bolt11.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
 import { lookupPayment, payInvoice, payKeysend, type PaymentResult } from '../../core/payments/pay.ts';
 import { toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';

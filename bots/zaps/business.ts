@@ -8,14 +8,18 @@ import { isUniqueViolation } from '../../core/db.ts';
 import type { SealedColumn } from '../../core/secrets.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/nostr/nip98.ts';
+import { CodedError } from '../../core/errors.ts';
 
 export interface Business { accountId: string; pubkey: string; name: string; concurrency: number; hasSigningKey: boolean }
 
 export interface BusinessRow { account_id: string; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }
 export const toBusiness = (r: BusinessRow): Business => ({ accountId: r.account_id, pubkey: r.pubkey, name: r.name, concurrency: r.concurrency, hasSigningKey: r.sealed_signing_key !== null });
 
-export class BusinessError extends Error {
+export class BusinessError extends CodedError<'business_exists'> {
   override name = 'BusinessError';
+  constructor(message: string) {
+    super('business_exists', message);
+  }
 }
 
 /** Registers a business for `pubkey` (hex); refuses a key already registered, even by a racing call. */

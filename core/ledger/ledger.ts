@@ -2,6 +2,7 @@
 // holder balances (see `ledger_post` in migrations/0003_wallet.sql). Positive balances are
 // what the service owes the account; system accounts mirror them and may go negative.
 import type { Sql, Tx } from '../db.ts';
+import { CodedError } from '../errors.ts';
 
 export type Db = Sql | Tx;
 
@@ -17,12 +18,18 @@ export interface JournalInput {
   postings: Posting[];
 }
 
-export class LedgerError extends Error {
+export class LedgerError extends CodedError<'invalid_journal' | 'insufficient_balance'> {
   override name = 'LedgerError';
+  constructor(message: string, code: LedgerError['code'] = 'invalid_journal') {
+    super(code, message);
+  }
 }
 
 export class InsufficientBalanceError extends LedgerError {
   override name = 'InsufficientBalanceError';
+  constructor(message: string) {
+    super(message, 'insufficient_balance');
+  }
 }
 
 /**

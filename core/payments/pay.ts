@@ -11,7 +11,7 @@ import { isUniqueViolation, type Sql, type Tx } from '../db.ts';
 import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf, post, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
-import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
+import { Bolt11Error, decodeBolt11, type Bolt11 } from '../lightning/bolt11.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount, defaultFeeReserve } from './limits.ts';

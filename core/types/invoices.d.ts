@@ -1,5 +1,5 @@
 // Types for the `invoices` package (BOLT 11 encode, sign, parse), which ships none. Only what
-// core/payments/bolt11.ts uses.
+// core/lightning/bolt11.ts uses.
 declare module 'invoices' {
   export function createUnsignedRequest(args: {
     cltv_delta?: number;

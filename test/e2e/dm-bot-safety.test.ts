@@ -11,8 +11,8 @@ import { Relay } from 'nostr-tools/relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
-import { encodeBolt11 } from '../../core/payments/bolt11.ts';
-import type { Network } from '../../workers/lightning/port.ts';
+import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
+import type { Network } from '../../core/lightning/types.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { restartBots, startDmService, type DmService, type DmUser, type Scheme } from '../support/dm.ts';
 

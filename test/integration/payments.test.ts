@@ -7,7 +7,7 @@ import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
 import { check } from '../../core/ledger/check.ts';
 import { ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
-import { encodeBolt11 } from '../../core/payments/bolt11.ts';
+import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';

@@ -4,7 +4,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { bech32 } from '@scure/base';
 import { decode } from 'light-bolt11-decoder';
 import { describe, expect, it } from 'vitest';
-import { Bolt11Error, decodeBolt11, encodeBolt11, type EncodeRequest } from '../../core/payments/bolt11.ts';
+import { Bolt11Error, decodeBolt11, encodeBolt11, type EncodeRequest } from '../../core/lightning/bolt11.ts';
 
 const key = secp256k1.utils.randomSecretKey();
 const base = (): EncodeRequest => ({

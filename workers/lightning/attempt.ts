@@ -2,7 +2,7 @@
 // void through the engine. Attempts are numbered so that a failure seen by an older attempt
 // never voids a payment that a newer attempt may have sent.
 import type { Context } from '../../core/context.ts';
-import { decodeBolt11 } from '../../core/payments/bolt11.ts';
+import { decodeBolt11 } from '../../core/lightning/bolt11.ts';
 import { finishPayment, startAttempt, type PaymentOutcome } from '../../core/payments/pay.ts';
 import { getTransaction, type Transaction } from '../../core/payments/transactions.ts';
 import { LightningError, type LightningBackend, type PaymentStatus } from './port.ts';

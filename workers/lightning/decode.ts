@@ -1,7 +1,8 @@
-// BOLT 11 decoding as a node does it (locally, cached by core/payments/bolt11.ts), with the
+// BOLT 11 decoding as a node does it (locally, cached by core/lightning/bolt11.ts), with the
 // port's errors: a node refuses what it cannot decode, and pays only its own network's requests.
-import { Bolt11Error, decodeBolt11, type Bolt11 } from '../../core/payments/bolt11.ts';
-import { LightningError, type Network } from './port.ts';
+import { Bolt11Error, decodeBolt11, type Bolt11 } from '../../core/lightning/bolt11.ts';
+import type { Network } from '../../core/lightning/types.ts';
+import { LightningError } from './port.ts';
 
 /** Throws `invalid_invoice`, or `wrong_network` when `network` is given and differs. */
 export function decodeForNode(paymentRequest: string, network?: Network): Bolt11 {

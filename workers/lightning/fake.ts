@@ -10,11 +10,12 @@ import type { Config } from '../../core/config.ts';
 import { distinctOrThrow, GroupCommit, oneInFlight } from '../../core/group-commit.ts';
 import type { Sql, Tx } from '../../core/db.ts';
 import type { Logger } from '../../core/log.ts';
-import { encodeBolt11 } from '../../core/payments/bolt11.ts';
+import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
+import type { DecodedInvoice, PaymentFailureReason } from '../../core/lightning/types.ts';
 import type { SecretStore } from '../../core/secrets.ts';
 import {
-  LightningError, type Balances, type CreateHoldInvoiceRequest, type CreateInvoiceRequest, type DecodedInvoice, type Invoice,
-  type InvoiceState, type KeysendRequest, type LightningBackend, type NodeInfo, type PayInvoiceRequest, type PaymentFailureReason,
+  LightningError, type Balances, type CreateHoldInvoiceRequest, type CreateInvoiceRequest, type Invoice,
+  type InvoiceState, type KeysendRequest, type LightningBackend, type NodeInfo, type PayInvoiceRequest,
   type PaymentStatus, type Subscription,
 } from './port.ts';
 import { decodeForNode } from './decode.ts';

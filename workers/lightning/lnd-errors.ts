@@ -1,7 +1,8 @@
 // The one place where LND's errors become the port's: the `lightning` library rejects with
 // arrays like [503, 'UnexpectedPaymentError', {err}] whose gRPC error carries lnd's own text in
 // `details`; failed payments arrive as flags of lnd's PaymentFailureReason.
-import { LightningError, type PaymentFailureReason } from './port.ts';
+import type { PaymentFailureReason } from '../../core/lightning/types.ts';
+import { LightningError } from './port.ts';
 
 type Code = LightningError['code'];
 

@@ -7,11 +7,12 @@ import * as ln from 'lightning';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../../core/config.ts';
 import { decodeForNode } from './decode.ts';
+import type { DecodedInvoice, Network } from '../../core/lightning/types.ts';
 import { failureReason, isDuplicatePayment, lndError } from './lnd-errors.ts';
 import {
   LightningError,
-  type Balances, type CreateHoldInvoiceRequest, type CreateInvoiceRequest, type DecodedInvoice, type Invoice,
-  type KeysendRequest, type LightningBackend, type Network, type NodeInfo, type PayInvoiceRequest, type PaymentStatus,
+  type Balances, type CreateHoldInvoiceRequest, type CreateInvoiceRequest, type Invoice,
+  type KeysendRequest, type LightningBackend, type NodeInfo, type PayInvoiceRequest, type PaymentStatus,
   type Subscription,
 } from './port.ts';
 

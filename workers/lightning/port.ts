@@ -2,7 +2,8 @@
 // is. Adapters: `lnd.ts` (LND over gRPC via the `lightning` package) and `fake.ts` (embedded,
 // regtest only). Amounts are millisatoshi bigints; hashes, preimages and keys are lower-case hex.
 
-export type Network = 'regtest' | 'signet' | 'testnet' | 'mainnet';
+import { CodedError } from '../../core/errors.ts';
+import type { DecodedInvoice, Network, PaymentFailureReason } from '../../core/lightning/types.ts';
 
 export interface NodeInfo {
   pubkey: string;
@@ -48,19 +49,6 @@ export interface Invoice {
   settleIndex?: bigint;
 }
 
-export interface DecodedInvoice {
-  paymentHash: string;
-  paymentRequest: string;
-  network: Network;
-  destination: string;
-  amountMsat?: bigint;
-  description?: string;
-  descriptionHash?: string;
-  createdAt: Date;
-  expiresAt: Date;
-  minFinalCltvExpiry: number;
-}
-
 export interface PayInvoiceRequest {
   paymentRequest: string;
   /** Only for amountless invoices. */
@@ -79,9 +67,6 @@ export interface KeysendRequest {
   /** Extra TLV records, type (decimal string) → hex value. */
   tlvRecords?: Record<string, string>;
 }
-
-export type PaymentFailureReason =
-  | 'no_route' | 'timeout' | 'incorrect_payment_details' | 'insufficient_balance' | 'canceled' | 'error';
 
 /** A payment's outcome as the node knows it. `pending` is never a failure. */
 export type PaymentStatus =
@@ -127,11 +112,6 @@ export interface LightningBackend {
 }
 
 /** Errors the engine can act on; everything else is an unexpected backend error. */
-export class LightningError extends Error {
+export class LightningError extends CodedError<'invalid_invoice' | 'wrong_network' | 'expired' | 'duplicate' | 'not_found' | 'unavailable' | 'invalid_request'> {
   override name = 'LightningError';
-  readonly code: 'invalid_invoice' | 'wrong_network' | 'expired' | 'duplicate' | 'not_found' | 'unavailable' | 'invalid_request';
-  constructor(code: LightningError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
 }

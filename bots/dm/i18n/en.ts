@@ -1,6 +1,6 @@
 // English: the reference catalog. Its keys and parameter types define every other language's.
 import { formatAmount as amt } from '../amount.ts';
-import type { PaymentFailureReason } from '../../../workers/lightning/port.ts';
+import type { PaymentFailureReason } from '../../../core/lightning/types.ts';
 import type { BudgetPeriod } from '../commands.ts';
 
 export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string; status?: 'pending' | 'failed' }

@@ -8,7 +8,7 @@ import { validateZapRequest } from 'nostr-tools/nip57';
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, type NostrEvent } from 'nostr-tools/pure';
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBolt11 } from '../../../core/payments/bolt11.ts';
+import { decodeBolt11 } from '../../../core/lightning/bolt11.ts';
 import * as accounts from '../../../core/ledger/accounts.ts';
 import { claimUsername } from '../../../bots/zaps/usernames.ts';
 import { MiniRelay } from '../../support/mini-relay.ts';

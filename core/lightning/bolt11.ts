@@ -4,15 +4,19 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { pointFromScalar, sign } from 'tiny-secp256k1';
 import { createSignedRequest, createUnsignedRequest, parsePaymentRequest } from 'invoices';
-import type { DecodedInvoice, Network } from '../../workers/lightning/port.ts';
+import type { DecodedInvoice, Network } from './types.ts';
+import { CodedError } from '../errors.ts';
 
 /** The port's decoded invoice (the shape every Lightning adapter reports), plus the payment secret. */
 export interface Bolt11 extends DecodedInvoice {
   paymentSecret?: string;
 }
 
-export class Bolt11Error extends Error {
+export class Bolt11Error extends CodedError<'invalid_invoice'> {
   override name = 'Bolt11Error';
+  constructor(message: string) {
+    super('invalid_invoice', message);
+  }
 }
 
 const networkNames: Record<string, Network> = { bitcoin: 'mainnet', testnet: 'testnet', signet: 'signet', regtest: 'regtest' };
