@@ -1,46 +1,47 @@
-// Domain events (payment.received, payment.sent, …) through a transactional outbox: the row is
-// written in the same database transaction as the ledger change, published to a Redis Stream
-// after commit, and re-published by the workers if a crash came in between. Delivery is at
-// least once: consumers dedupe by `id`.
+// Domain events through a transactional outbox: the row is written in the same database
+// transaction as the ledger change, published to a Redis Stream after commit, and re-published
+// by the workers if a crash came in between. Delivery is at least once: consumers dedupe by
+// `id`. Event types are an open registry (`defineEvent`: type → zod schema); consumers
+// subscribe by type. The payment events are in core/payments/events.ts.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Sql, Tx } from './db.ts';
 import type { Logger } from './log.ts';
 import { toWire } from './queue.ts';
 
-export const eventTypes = ['payment.received', 'payment.sent', 'payment.failed', 'hold_invoice.accepted'] as const;
-export type EventType = (typeof eventTypes)[number];
+/** A kind of event: its type on the wire and the schema of the whole event (id, type, occurredAt included). */
+export interface EventDefinition<T extends string = string, S extends z.ZodType = z.ZodType> {
+  type: T;
+  schema: S;
+}
 
-const msat = z.coerce.bigint();
-/** What a payment event carries; `id` is the outbox id (unique, increasing per publisher). */
-export const paymentEvent = z.object({
-  id: z.string(),
-  type: z.enum(eventTypes),
-  accountId: z.string(),
-  transactionId: z.string(),
-  kind: z.enum(['lightning', 'internal', 'keysend', 'transfer']),
-  amountMsat: msat,
-  feeMsat: msat,
-  paymentHash: z.string().optional(),
-  preimage: z.string().optional(),
-  paymentRequest: z.string().optional(),
-  description: z.string().optional(),
-  descriptionHash: z.string().optional(),
-  memo: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  counterpartyAccountId: z.string().optional(),
-  reason: z.string().optional(),
-  occurredAt: z.coerce.date(),
-});
-export type PaymentEvent = z.infer<typeof paymentEvent>;
-export type PaymentEventInput = Omit<PaymentEvent, 'id' | 'occurredAt'>;
+const registry = new Map<string, EventDefinition>();
+
+/**
+ * Registers an event type with the fields it carries (the registry is open: each rail or
+ * feature defines its own). `id` (the outbox id, unique and increasing per publisher) and
+ * `occurredAt` are added by the outbox; bigints travel as decimal strings (use z.coerce.bigint()).
+ */
+export function defineEvent<const T extends string, Shape extends z.ZodRawShape>(type: T, fields: Shape) {
+  if (registry.has(type)) throw new Error(`event type ${type} is defined twice`);
+  const schema = z.object({ id: z.string(), type: z.literal(type), ...fields, occurredAt: z.coerce.date() });
+  const definition = { type, schema };
+  registry.set(type, definition);
+  return definition;
+}
+
+export type EventOf<D extends EventDefinition> = z.infer<D['schema']>;
+/** What a producer records: the event without the fields the outbox adds. */
+export type EventInput<D extends EventDefinition> = D extends EventDefinition ? Omit<EventOf<D>, 'id' | 'occurredAt'> : never;
 
 export const streamKey = (prefix: string) => `${prefix}:events`;
 const STREAM_MAX = 1_000_000;
 const BATCH = 500;
 
 /** Writes events in the caller's transaction (one statement); they are published once it commits. */
-export async function recordEvent(tx: Tx, ...events: PaymentEventInput[]): Promise<void> {
+export async function recordEvent(tx: Tx, ...events: Array<{ type: string } & Record<string, unknown>>): Promise<void> {
+  const unknown = events.find((e) => !registry.has(e.type));
+  if (unknown) throw new Error(`event type ${unknown.type} is not defined (defineEvent)`);
   await tx`insert into event_outbox ${tx(events.map((e) => ({ type: e.type, payload: tx.json(toWire(e) as never) })))}`;
 }
 
@@ -116,28 +117,30 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export interface ConsumeOptions {
+export interface ConsumeOptions<D extends EventDefinition> {
   /** A dedicated connection is made from it: blocking reads hold their connection. */
   redis: Redis;
   prefix: string;
   /** Consumer group: each group gets every event once; its consumers share the work. */
   group: string;
   consumer: string;
-  types?: EventType[];
+  /** The event types this consumer handles; others are acknowledged and skipped. */
+  events: readonly D[];
   /** Where a new group starts: `$` only new events (default), `0` the whole stream. */
   startAt?: '$' | '0';
   /** Pending entries idle this long (a crashed consumer's) are claimed and retried. */
   claimIdleMs?: number;
   blockMs?: number;
   log: Logger;
-  handler: (event: PaymentEvent) => Promise<void>;
+  handler: (event: EventOf<D>) => Promise<void>;
 }
 
 /**
  * Reads events with XREADGROUP and acknowledges each after `handler` resolves; a handler
  * that throws leaves the entry pending, to be claimed again after `claimIdleMs`.
  */
-export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promise<void> }> {
+export async function consumeEvents<D extends EventDefinition>(o: ConsumeOptions<D>): Promise<{ stop(): Promise<void> }> {
+  const wanted = new Map<string, D>(o.events.map((d) => [d.type, d]));
   const conn = o.redis.duplicate();
   const key = streamKey(o.prefix);
   try {
@@ -149,13 +152,14 @@ export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promis
   const handle = async (entries: Array<[string, string[]]>) => {
     const done: string[] = [];
     for (const [entryId, fields] of entries) {
-      const data = fields.find((_, i) => i % 2 === 1 && fields[i - 1] === 'data');
-      const parsed = paymentEvent.safeParse(parseJson(data));
-      if (!parsed.success) {
+      const field = (name: string) => fields.find((_, i) => i % 2 === 1 && fields[i - 1] === name);
+      const definition = wanted.get(field('type') ?? '');
+      const parsed = definition?.schema.safeParse(parseJson(field('data')));
+      if (parsed && !parsed.success) {
         o.log.error({ entryId, issues: parsed.error.issues }, 'skipping malformed event');
-      } else if (!o.types || o.types.includes(parsed.data.type)) {
+      } else if (parsed) {
         try {
-          await o.handler(parsed.data);
+          await o.handler(parsed.data as EventOf<D>);
         } catch (err) {
           o.log.warn({ err, entryId }, 'event handler failed; will retry');
           continue;

@@ -3,7 +3,8 @@
 // another user), and the outcome of a payment whose reply said "in flight". Events arrive at
 // least once; each notice is claimed in PostgreSQL before it is sent.
 import { hostname } from 'node:os';
-import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
+import { consumeEvents } from '../../core/events.ts';
+import { paymentFailed, paymentReceived, paymentSent, type PaymentEvent } from '../../core/payments/events.ts';
 import type { Logger } from '../../core/log.ts';
 import { t } from './i18n/index.ts';
 import { tellOutcome } from './payments.ts';
@@ -40,7 +41,7 @@ export function startNotices(d: DmDeps, opts: { botPubkey: string; log: Logger }
     prefix: d.ctx.config.REDIS_PREFIX,
     group: `dm-bot:${opts.botPubkey}`,
     consumer: `${hostname()}:${process.pid}`,
-    types: ['payment.received', 'payment.sent', 'payment.failed'],
+    events: [paymentReceived, paymentSent, paymentFailed],
     log: opts.log,
     handler: (e) => (e.type === 'payment.received' ? received(d, e) : finished(d, e)),
   });

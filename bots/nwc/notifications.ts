@@ -3,13 +3,14 @@
 // `notifications`, twice: kind 23197 (NIP-44) and kind 23196 (NIP-04, for older apps). A
 // finished payment also answers its request if that request is still waiting for it.
 import { finalizeEvent } from '../../core/nostr/secp.ts';
-import { consumeEvents, type EventType, type PaymentEvent } from '../../core/events.ts';
+import { consumeEvents } from '../../core/events.ts';
+import { paymentEvents, type PaymentEvent, type PaymentEventType } from '../../core/payments/events.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
 import { encrypt, kinds, stringifyJson, toNip47Transaction, type NotificationType } from './nip47.ts';
 import type { LiveConnection, NwcService } from './service.ts';
 
-const notificationOf: Partial<Record<EventType, NotificationType>> = {
+const notificationOf: Partial<Record<PaymentEventType, NotificationType>> = {
   'payment.received': 'payment_received',
   'payment.sent': 'payment_sent',
   'hold_invoice.accepted': 'hold_invoice_accepted',
@@ -44,7 +45,7 @@ export function startNotifications(service: NwcService, consumer: string): Promi
   const { ctx, log } = service;
   return consumeEvents({
     redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'nwc', consumer, log,
-    types: ['payment.received', 'payment.sent', 'payment.failed', 'hold_invoice.accepted'],
+    events: paymentEvents,
     handler: (e) => onEvent(service, e),
   });
 }

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { Context } from '../../core/context.ts';
 import { consumeEvents } from '../../core/events.ts';
+import { paymentReceived } from '../../core/payments/events.ts';
 import type { Logger } from '../../core/log.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
@@ -25,7 +26,7 @@ export async function startZapper(ctx: Context, opts: { key: KeyPair; pool: Pick
   }, { concurrency: QUEUE_CONCURRENCY });
   const consumer = await consumeEvents({
     redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'zaps', consumer: `${hostname()}:${process.pid}`,
-    types: ['payment.received'], startAt: '0', log: opts.log,
+    events: [paymentReceived], startAt: '0', log: opts.log,
     handler: async (event) => { await onZapPaid(ctx, opts.key, event); },
   });
   // Deliveries whose job was lost with a crashed instance carry on from where they were.

@@ -4,7 +4,7 @@
 import type { NostrEvent } from 'nostr-tools/pure';
 import { normalizeURL } from 'nostr-tools/utils';
 import type { Context } from '../../core/context.ts';
-import type { PaymentEvent } from '../../core/events.ts';
+import type { PaymentEvent } from '../../core/payments/events.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { PublishResult } from '../../core/nostr/pool.ts';
 import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from './nip57.ts';

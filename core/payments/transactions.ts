@@ -2,7 +2,8 @@
 // issued, a payment we send, each side of a transfer), with history and domain events.
 import type { Db } from '../ledger/ledger.ts';
 import type { Tx } from '../db.ts';
-import { recordEvent, type EventType, type PaymentEventInput } from '../events.ts';
+import { recordEvent } from '../events.ts';
+import type { PaymentEventInput, PaymentEventType } from './events.ts';
 
 export type Direction = 'incoming' | 'outgoing';
 export type TransactionKind = 'lightning' | 'internal' | 'keysend' | 'transfer';
@@ -99,7 +100,7 @@ export async function history(db: Db, q: HistoryQuery): Promise<{ items: Transac
   return { items, nextCursor: items.length === q.limit ? items.at(-1)!.seq.toString() : undefined };
 }
 
-function eventOf(type: EventType, t: Transaction): PaymentEventInput {
+function eventOf(type: PaymentEventType, t: Transaction): PaymentEventInput {
   return {
     type, accountId: t.accountId, transactionId: t.id, kind: t.kind, amountMsat: t.amountMsat ?? 0n, feeMsat: t.feeMsat,
     paymentHash: t.paymentHash, preimage: t.preimage, paymentRequest: t.paymentRequest, description: t.description,
@@ -109,6 +110,6 @@ function eventOf(type: EventType, t: Transaction): PaymentEventInput {
 }
 
 /** Records the domain events of transactions in the caller's database transaction. */
-export function recordTransactionEvents(tx: Tx, ...events: Array<[EventType, Transaction]>): Promise<void> {
+export function recordTransactionEvents(tx: Tx, ...events: Array<[PaymentEventType, Transaction]>): Promise<void> {
   return recordEvent(tx, ...events.map(([type, t]) => eventOf(type, t)));
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeEvents, flushEvents, recordEvent, streamKey, type PaymentEvent, type PaymentEventInput } from '../../core/events.ts';
+import { z } from 'zod';
+import { consumeEvents, defineEvent, flushEvents, recordEvent, streamKey, type EventOf } from '../../core/events.ts';
+import { paymentEvents, paymentFailed, type PaymentEvent, type PaymentEventInput } from '../../core/payments/events.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 
 let ctx: TestContext;
@@ -31,7 +33,7 @@ describe('domain events', () => {
   it('delivers every event to every group, shared among a group\'s consumers, with bigints intact', async () => {
     const seen = { a: [] as PaymentEvent[], b: [] as PaymentEvent[], c: [] as PaymentEvent[] };
     const start = (group: string, consumer: keyof typeof seen) => consumeEvents({
-      redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group, consumer, startAt: '0', blockMs: 100, log: ctx.log,
+      redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group, consumer, startAt: '0', blockMs: 100, log: ctx.log, events: paymentEvents,
       handler: async (e) => { seen[consumer].push(e); },
     });
     const consumers = await Promise.all([start('g1', 'a'), start('g1', 'b'), start('g2', 'c')]);
@@ -49,7 +51,7 @@ describe('domain events', () => {
     const handled: string[] = [];
     const consumer = await consumeEvents({
       redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'g3', consumer: 'flaky', startAt: '$', blockMs: 100, claimIdleMs: 200,
-      types: ['payment.failed'], log: ctx.log,
+      events: [paymentFailed], log: ctx.log,
       handler: async (e) => {
         if (failures++ === 0) throw new Error('DM relay down');
         handled.push(e.transactionId);
@@ -74,5 +76,25 @@ describe('domain events', () => {
     await flushEvents(deps());
     expect(await streamLength()).toBe(before + 1);
     expect((await ctx.sql`select 1 from event_outbox where published_at is null`).length).toBe(0);
+  });
+
+  it('is an open registry: a new type is recorded and consumed by its own subscribers only; an unregistered type is refused', async () => {
+    const deposit = defineEvent('test.deposit_seen', { txid: z.string(), amountMsat: z.coerce.bigint() });
+    expect(() => defineEvent('test.deposit_seen', {})).toThrow(/defined twice/);
+    await expect(ctx.sql.begin((tx) => recordEvent(tx, { type: 'test.no_such_event' }))).rejects.toThrow(/not defined/);
+    const deposits: Array<EventOf<typeof deposit>> = [];
+    const payments: PaymentEvent[] = [];
+    const consumers = await Promise.all([
+      consumeEvents({ redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'g-deposits', consumer: 'd', startAt: '$', blockMs: 100, log: ctx.log,
+        events: [deposit], handler: async (e) => { deposits.push(e); } }),
+      consumeEvents({ redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'g-payments', consumer: 'p', startAt: '$', blockMs: 100, log: ctx.log,
+        events: paymentEvents, handler: async (e) => { payments.push(e); } }),
+    ]);
+    await ctx.sql.begin((tx) => recordEvent(tx, { type: deposit.type, txid: 'aa'.repeat(32), amountMsat: (2n ** 62n).toString() }, sample(200)));
+    await flushEvents(deps());
+    await expect.poll(() => deposits.length + payments.length).toBe(2);
+    expect(deposits[0]).toMatchObject({ type: 'test.deposit_seen', txid: 'aa'.repeat(32), amountMsat: 2n ** 62n });
+    expect(payments.map((e) => e.transactionId)).toEqual(['tx-200']);
+    await Promise.all(consumers.map((c) => c.stop()));
   });
 });

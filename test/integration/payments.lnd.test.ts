@@ -3,7 +3,8 @@
 // gRPC and TLS, against the LND stand-in. Our node is the sim's alice; bob is the outside world.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
+import { consumeEvents } from '../../core/events.ts';
+import { paymentEvents, type PaymentEvent } from '../../core/payments/events.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   });
   const b = sim.node('bob');
   bob = createLndBackend({ NETWORK: 'regtest', LND_SOCKET: b.socket, LND_CERT: sim.certBase64, LND_MACAROON: b.macaroon });
-  consumer = await consumeEvents({
+  consumer = await consumeEvents({ events: paymentEvents,
     redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, group: 'test', consumer: 'c1', startAt: '0', log: ctx.log, blockMs: 200,
     handler: async (e) => { events.push(e); },
   });

@@ -3,7 +3,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consumeEvents, type PaymentEvent } from '../../core/events.ts';
+import { consumeEvents } from '../../core/events.ts';
+import { paymentEvents, type PaymentEvent } from '../../core/payments/events.ts';
 import { check } from '../../core/ledger/check.ts';
 import { ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
@@ -23,7 +24,7 @@ const events: PaymentEvent[] = [];
 let consumer: { stop(): Promise<void> };
 beforeAll(async () => {
   w = await startTestWallet();
-  consumer = await consumeEvents({
+  consumer = await consumeEvents({ events: paymentEvents,
     redis: w.ctx.redis, prefix: w.ctx.config.REDIS_PREFIX, group: 'test', consumer: 'c1', startAt: '0', log: w.ctx.log, blockMs: 200,
     handler: async (e) => { events.push(e); },
   });
