@@ -4,8 +4,27 @@ import { z } from 'zod';
 import { defineJob, type JobMap } from './queue.ts';
 import { hex32 } from './hex.ts';
 
-// Wallet: the `lightning` queue (workers/lightning/processors.ts). Bigints travel as strings.
 const msat = z.coerce.bigint();
+
+// Every rail's attempt and reconciliation jobs have one shape (core/payments/rails.ts).
+const attemptPayload = z.object({ transactionId: z.uuid() });
+/**
+ * The payment as the attempt left it: a final one (succeeded, failed) is final for good, so the
+ * waiting engine needs no second read of the row.
+ */
+const attemptResult = z.object({
+  status: z.string(),
+  feeMsat: msat.optional(),
+  preimage: hex32.optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+const attemptJob = (queue: string) => defineJob({ queue, payload: attemptPayload, result: attemptResult });
+const reconcilePayload = z.object({ olderThanSeconds: z.number().int().min(0) });
+const reconcileResult = z.object({ checked: z.number(), finished: z.number() });
+const reconcileJob = (queue: string) => defineJob({ queue, payload: reconcilePayload, result: reconcileResult });
+
+// Wallet: the `lightning` queue (workers/lightning/processors.ts). Bigints travel as strings.
 const lightningJobs = {
   /** Issues an invoice (a hold invoice when paymentHash is given) and records it for the account. */
   'lightning.createInvoice': defineJob({
@@ -23,22 +42,7 @@ const lightningJobs = {
     result: z.object({ transactionId: z.uuid() }),
     attempts: 3,
   }),
-  /**
-   * One attempt at an outgoing payment already reserved. The result is the payment as the
-   * attempt left it: a final one (succeeded, failed) is final for good, so the waiting engine
-   * needs no second read of the row.
-   */
-  'lightning.pay': defineJob({
-    queue: 'lightning',
-    payload: z.object({ transactionId: z.uuid() }),
-    result: z.object({
-      status: z.string(),
-      feeMsat: msat.optional(),
-      preimage: hex32.optional(),
-      reason: z.string().optional(),
-      message: z.string().optional(),
-    }),
-  }),
+  'lightning.pay': attemptJob('lightning'),
   'lightning.settleHoldInvoice': defineJob({
     queue: 'lightning',
     payload: z.object({ preimage: hex32 }),
@@ -52,11 +56,7 @@ const lightningJobs = {
     result: z.object({}),
     attempts: 3,
   }),
-  'lightning.reconcile': defineJob({
-    queue: 'lightning',
-    payload: z.object({ olderThanSeconds: z.number().int().min(0) }),
-    result: z.object({ checked: z.number(), finished: z.number() }),
-  }),
+  'lightning.reconcile': reconcileJob('lightning'),
 } satisfies JobMap;
 
 // Zaps: the `zaps` queue (bots/zaps/jobs.ts), run by the zapper bot's leading instance.
@@ -82,3 +82,8 @@ export const jobs = {
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;
+
+/** The jobs that make one attempt at a rail's reserved payment. */
+export type AttemptJob = { [K in keyof Jobs]: Jobs[K]['payload'] extends typeof attemptPayload ? K : never }[keyof Jobs];
+/** The jobs that reconcile a rail's pending payments. */
+export type ReconcileJob = { [K in keyof Jobs]: Jobs[K]['payload'] extends typeof reconcilePayload ? K : never }[keyof Jobs];

@@ -28,10 +28,11 @@ import { post } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
 import { unlinkMatching } from '../../core/redis.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { payInvoice } from '../../core/payments/pay.ts';
+import { payInvoice } from '../../core/lightning/pay.ts';
 import { transfer } from '../../core/payments/transfer.ts';
 import { EXTERNAL_FAKE_NODE, OUR_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
+import { lightningWorkers } from '../../workers/lightning/module.ts';
 import { startWorkers } from '../../workers/role.ts';
 
 const { values: o } = parseArgs({
@@ -117,7 +118,7 @@ try {
   if (only.has('lightning')) {
     const node = await FakeLightningNode.open(ctx, OUR_FAKE_NODE);
     const external = await FakeLightningNode.open(ctx, EXTERNAL_FAKE_NODE);
-    const workers = await startWorkers(ctx, node);
+    const workers = await startWorkers(ctx, [lightningWorkers(node)]);
     const n = Number(o.payments);
     const invoices = await Promise.all(Array.from({ length: n }, () => external.createInvoice({ amountMsat: 10_000n, description: 'bench', expirySeconds: 3600 })));
     let next = 0;

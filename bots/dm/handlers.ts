@@ -1,7 +1,7 @@
 // One handler per command: a typed Command and the sender's session → the reply. Every text
 // comes from the catalogs (`t`); money moves only through the wallet core.
 import { PaymentError } from '../../core/payments/errors.ts';
-import { createInvoice } from '../../core/payments/invoices.ts';
+import { createInvoice } from '../../core/lightning/invoices.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { setUsername } from '../zaps/user.ts';
 import { UsernameError } from '../zaps/usernames.ts';

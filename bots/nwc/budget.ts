@@ -5,7 +5,7 @@
 // pending (amount + the whole fee reserve). The check runs in the database transaction that
 // reserves the funds, under a row lock on the connection, so racing requests never exceed it.
 import type { Db } from '../../core/ledger/ledger.ts';
-import type { ReserveGuard } from '../../core/payments/pay.ts';
+import type { ReserveGuard } from '../../core/payments/outgoing.ts';
 import { Nip47Error } from './nip47.ts';
 
 export const renewalPeriods = ['daily', 'weekly', 'monthly', 'yearly', 'never'] as const;

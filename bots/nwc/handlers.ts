@@ -5,8 +5,9 @@
 import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { Bolt11Error, decodeBolt11 } from '../../core/lightning/bolt11.ts';
-import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
-import { lookupPayment, payInvoice, payKeysend, type PaymentResult } from '../../core/payments/pay.ts';
+import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/lightning/invoices.ts';
+import { lookupPayment, payInvoice, payKeysend } from '../../core/lightning/pay.ts';
+import type { PaymentResult } from '../../core/payments/outgoing.ts';
 import { toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
 import { budgetGuard, periodStart, renewsAt, usedBudget } from './budget.ts';
 import type { Connection } from './connections.ts';

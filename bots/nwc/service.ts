@@ -14,7 +14,7 @@ import type { Logger } from '../../core/log.ts';
 import { nowSeconds, tagValues } from '../../core/nostr/event.ts';
 import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts';
 import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.ts';
-import { resultOf } from '../../core/payments/pay.ts';
+import { resultOf } from '../../core/payments/outgoing.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
 import { openServiceSecret, toConnection, type Connection, type ConnectionRow } from './connections.ts';
 import { handlers, later, payAnswer, type HandlerResult, type Request } from './handlers.ts';

@@ -9,7 +9,7 @@ import type { Context } from '../../core/context.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
 import { toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
-import { resultOf, type PaymentResult } from '../../core/payments/pay.ts';
+import { resultOf, type PaymentResult } from '../../core/payments/outgoing.ts';
 import { eventSchema } from '../../core/nostr/event.ts';
 import { openSigningKey, toBusiness, type Business, type BusinessRow } from './business.ts';
 import { finalizeEvent } from '../../core/nostr/secp.ts';

@@ -10,7 +10,7 @@ import type { Context } from '../../core/context.ts';
 import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { findBotKey, loadBotKey, type KeyPair } from '../../core/nostr/keys.ts';
 import { descriptionHashOf } from '../../core/lnurl.ts';
-import { createInvoice } from '../../core/payments/invoices.ts';
+import { createInvoice } from '../../core/lightning/invoices.ts';
 import { botRelays } from '../identity.ts';
 import { parseZapRequest, ZapRequestError } from './nip57.ts';
 import { pubkeyOfUsername } from './usernames.ts';

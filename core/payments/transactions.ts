@@ -6,7 +6,8 @@ import { recordEvent } from '../events.ts';
 import type { PaymentEventInput, PaymentEventType } from './events.ts';
 
 export type Direction = 'incoming' | 'outgoing';
-export type TransactionKind = 'lightning' | 'internal' | 'keysend' | 'transfer';
+/** Lightning's kinds and the ledger's own (internal, transfer); each rail adds its own (core/payments/rails.ts). */
+export type TransactionKind = 'lightning' | 'internal' | 'keysend' | 'transfer' | (string & {});
 /** `expired` is an open invoice past its expiry (stored as open). */
 export type TransactionStatus = 'open' | 'accepted' | 'pending' | 'succeeded' | 'failed' | 'canceled' | 'expired';
 
@@ -15,6 +16,11 @@ export interface Transaction {
   accountId: string;
   direction: Direction;
   kind: TransactionKind;
+  /** The rail that moves it outside the ledger; absent for moves inside it (transfers, our own invoices paid internally). */
+  rail?: string;
+  /** The rail's own reference (a txid:vout, a mint quote id, a card id) and what else it records. */
+  railRef?: string;
+  railData?: Record<string, unknown>;
   status: TransactionStatus;
   idempotencyKey: string;
   /** Absent for an amountless invoice not yet paid; for a received one, what was received. */
@@ -41,7 +47,8 @@ export interface Transaction {
 }
 
 export interface TransactionRow {
-  id: string; seq: bigint; account_id: string; direction: Direction; kind: TransactionKind; status: Exclude<TransactionStatus, 'expired'>;
+  id: string; seq: bigint; account_id: string; direction: Direction; kind: TransactionKind; rail: string | null; rail_ref: string | null;
+  rail_data: Record<string, unknown> | null; status: Exclude<TransactionStatus, 'expired'>;
   idempotency_key: string; amount_msat: bigint | null; fee_msat: bigint; fee_reserve_msat: bigint; payment_hash: string | null;
   preimage: string | null; payment_request: string | null; destination: string | null; description: string | null;
   description_hash: string | null; memo: string | null; metadata: Record<string, unknown> | null; is_hold: boolean;
@@ -54,7 +61,8 @@ const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 export function toTransaction(r: TransactionRow): Transaction {
   const expired = r.status === 'open' && r.expires_at !== null && r.expires_at.getTime() <= Date.now();
   return {
-    id: r.id, accountId: r.account_id, direction: r.direction, kind: r.kind, status: expired ? 'expired' : r.status,
+    id: r.id, accountId: r.account_id, direction: r.direction, kind: r.kind, rail: opt(r.rail), railRef: opt(r.rail_ref),
+    railData: opt(r.rail_data), status: expired ? 'expired' : r.status,
     idempotencyKey: r.idempotency_key, amountMsat: opt(r.amount_msat), feeMsat: r.fee_msat, feeReserveMsat: r.fee_reserve_msat,
     paymentHash: opt(r.payment_hash), preimage: opt(r.preimage), paymentRequest: opt(r.payment_request), destination: opt(r.destination),
     description: opt(r.description), descriptionHash: opt(r.description_hash), memo: opt(r.memo), metadata: opt(r.metadata),
@@ -105,7 +113,7 @@ function eventOf(type: PaymentEventType, t: Transaction): PaymentEventInput {
     type, accountId: t.accountId, transactionId: t.id, kind: t.kind, amountMsat: t.amountMsat ?? 0n, feeMsat: t.feeMsat,
     paymentHash: t.paymentHash, preimage: t.preimage, paymentRequest: t.paymentRequest, description: t.description,
     descriptionHash: t.descriptionHash, memo: t.memo, metadata: t.metadata, counterpartyAccountId: t.counterpartyAccountId,
-    reason: t.failureReason,
+    railRef: t.railRef, reason: t.failureReason,
   };
 }
 

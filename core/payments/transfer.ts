@@ -8,7 +8,7 @@ import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
 import { PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
-import { checkOne, type Guarded } from './pay.ts';
+import { checkOne, type Guarded } from './outgoing.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const transferRequest = z.object({

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { lookupPayment, payInvoice } from '../../core/payments/pay.ts';
+import { lookupPayment, payInvoice } from '../../core/lightning/pay.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';

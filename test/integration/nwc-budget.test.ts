@@ -11,8 +11,8 @@ import { generateSecretKey, getPublicKey } from '../../core/nostr/keys.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { createInvoice } from '../../core/payments/invoices.ts';
-import { payInvoice } from '../../core/payments/pay.ts';
+import { createInvoice } from '../../core/lightning/invoices.ts';
+import { payInvoice } from '../../core/lightning/pay.ts';
 import { fund, newPubkey, startTestWallet, type TestWallet } from '../support/wallet.ts';
 
 let w: TestWallet;

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { cancelHoldInvoice, createHoldInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
-import { payInvoice, type PaymentResult } from '../../core/payments/pay.ts';
+import { cancelHoldInvoice, createHoldInvoice, lookupInvoice, settleHoldInvoice } from '../../core/lightning/invoices.ts';
+import { payInvoice, type LightningPaymentResult } from '../../core/lightning/pay.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
 
@@ -30,7 +30,7 @@ it('lets exactly 100 of 200 concurrent payments through from an account funded f
     payInvoice(w.ctx, { accountId: a, paymentRequest, maxFeeMsat: maxFee, idempotencyKey: newKey(), waitMs: 30_000 })));
   sampling = false;
   await sampler;
-  const ok = results.filter((r): r is PromiseFulfilledResult<PaymentResult> => r.status === 'fulfilled');
+  const ok = results.filter((r): r is PromiseFulfilledResult<LightningPaymentResult> => r.status === 'fulfilled');
   const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   expect(ok).toHaveLength(100);
   expect(ok.every((r) => r.value.status === 'succeeded')).toBe(true);

@@ -8,8 +8,9 @@ import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance, post } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { startAttempt } from '../../core/payments/pay.ts';
+import { startAttempt } from '../../core/payments/outgoing.ts';
 import { recordTransactionEvents, toTransaction, type TransactionRow } from '../../core/payments/transactions.ts';
+import { railWorkers } from '../../workers/role.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { fund } from '../support/wallet.ts';
 
@@ -124,11 +125,11 @@ describe('payment_transfers', () => {
 
 describe('payment_reserves', () => {
   const item = (account: string, amountMsat: bigint, k = key()) => ({
-    id: randomUUID(), account_id: account, kind: 'lightning', idempotency_key: k, amount_msat: amountMsat.toString(), fee_reserve_msat: '100',
+    id: randomUUID(), account_id: account, kind: 'lightning', rail: 'lightning', idempotency_key: k, amount_msat: amountMsat.toString(), fee_reserve_msat: '100',
     payment_hash: randomBytes(32).toString('hex'), payment_request: 'lnbcrt1', destination: '02' + 'aa'.repeat(32), metadata: { app: 'x' },
     expires_at: new Date(Date.now() + 60_000).toISOString(),
   });
-  const callBatch = (items: ReturnType<typeof item>[]) => db.sql<TransactionRow[]>`select * from payment_reserves(${db.sql.json(items as never)})`;
+  const callBatch = (items: Array<Record<string, unknown>>) => db.sql<TransactionRow[]>`select * from payment_reserves(${db.sql.json(items as never)})`;
   const reserveJournals = async (ids: string[]) => (await db.sql`select 1 from journals where idempotency_key = any(${db.sql.array(ids.map((id) => `pay:${id}:reserve`))})`).length;
 
   it('writes each pending row and its reserve (amount + fee reserve), rows in item order', async () => {
@@ -152,6 +153,41 @@ describe('payment_reserves', () => {
     expect(await errorOf(callBatch(reused))).toEqual({ code: '23505', constraint: 'transactions_account_id_idempotency_key_key' });
     expect(await balance(db.sql, a)).toBe(800n);
     expect(await reserveJournals([...overdraft, ...reused].map((i) => i.id))).toBe(0);
+  });
+
+  it('refuses a batch naming a rail that does not exist, leaving no trace', async () => {
+    const a = await funded(1000n);
+    const batch = [item(a, 10n), { ...item(a, 10n), rail: 'nosuchrail' }];
+    expect(await errorOf(callBatch(batch))).toMatchObject({ code: '22023' });
+    expect(await balance(db.sql, a)).toBe(1000n);
+    expect((await db.sql`select 1 from transactions where id = any(${db.sql.array(batch.map((i) => i.id))}::uuid[])`).length).toBe(0);
+  });
+
+  it('reserves, settles and voids on any rail through the accounts its rails row names', async () => {
+    // A second rail as a later migration would add it: a pending account of its own, the
+    // on-chain account as its asset account.
+    const pendingAccount = randomUUID();
+    await db.sql`insert into accounts (id, kind, code, name) values (${pendingAccount}, 'system', 'test_rail_pending', 'test rail')`;
+    await db.sql`insert into rails (name, pending_account_id, asset_account_id) values ('testrail', ${pendingAccount}, ${systemAccounts.onchain})`;
+    const held = async (account: string) => BigInt((await db.sql<[{ s: string }]>`select coalesce(sum(amount_msat), 0)::text as s from postings where account_id = ${account}`)[0].s);
+    const [onchainBefore, lightningPendingBefore] = [await held(systemAccounts.onchain), await held(systemAccounts.lightningPending)];
+    const a = await funded(10_000n);
+    const [settle, fail] = [{ ...item(a, 3000n), kind: 'onchain', rail: 'testrail', payment_hash: undefined, rail_ref: 'aa'.repeat(32) + ':1', rail_data: { address: 'bcrt1q' } },
+      { ...item(a, 1000n), kind: 'onchain', rail: 'testrail', payment_hash: undefined }];
+    const rows = await callBatch([settle, fail]);
+    expect(rows.map((r) => [r.rail, r.rail_ref, r.rail_data])).toEqual([['testrail', 'aa'.repeat(32) + ':1', { address: 'bcrt1q' }], ['testrail', null, null]]);
+    expect(await held(pendingAccount)).toBe(3100n + 1100n);
+    expect(await held(systemAccounts.lightningPending)).toBe(lightningPendingBefore);
+    await db.sql`update transactions set attempts = 1 where id in (${settle.id}, ${fail.id})`;
+    const finished = await db.sql<TransactionRow[]>`select * from payment_finishes(${db.sql.json([
+      { id: settle.id, attempt: 1, succeeded: true, preimage: null, fee: '40', reason: null, message: null },
+      { id: fail.id, attempt: 1, succeeded: false, preimage: null, fee: null, reason: 'rejected', message: null }] as never)})`;
+    expect(finished.map((r) => [r.status, r.fee_msat])).toEqual([['succeeded', 40n], ['failed', 0n]]);
+    expect(await held(pendingAccount)).toBe(0n);
+    expect(await held(systemAccounts.onchain)).toBe(onchainBefore + 3040n);
+    expect(await balance(db.sql, a)).toBe(10_000n - 3040n);
+    const [event] = await db.sql<{ payload: Record<string, unknown> }[]>`select payload from event_outbox where payload->>'transactionId' = ${settle.id}`;
+    expect(event!.payload).toMatchObject({ kind: 'onchain', railRef: 'aa'.repeat(32) + ':1', amountMsat: '3000', feeMsat: '40' });
   });
 });
 
@@ -196,8 +232,8 @@ describe('payment_finishes', () => {
     const account = await funded(20_000n);
     const id = randomUUID();
     await db.sql.begin(async (tx) => {
-      await tx`insert into transactions (id, account_id, direction, kind, status, idempotency_key, amount_msat, fee_reserve_msat, payment_hash, metadata)
-        values (${id}, ${account}, 'outgoing', 'lightning', 'pending', ${key()}, 10000, 2000, ${randomBytes(32).toString('hex')}, ${tx.json({ app: null })})`;
+      await tx`insert into transactions (id, account_id, direction, kind, rail, status, idempotency_key, amount_msat, fee_reserve_msat, payment_hash, metadata)
+        values (${id}, ${account}, 'outgoing', 'lightning', 'lightning', 'pending', ${key()}, 10000, 2000, ${randomBytes(32).toString('hex')}, ${tx.json({ app: null })})`;
       await post(tx, { idempotencyKey: `pay:${id}:reserve`, kind: 'payment.reserve', ref: id, postings: [{ accountId: account, amountMsat: -12_000n }, { accountId: systemAccounts.lightningPending, amountMsat: 12_000n }] });
       await tx`update transactions set attempts = 1 where id = ${id}`;
     });
@@ -250,13 +286,24 @@ describe('payment_finishes', () => {
   });
 });
 
+describe('rails', () => {
+  it('are declared in TypeScript as their rails rows say, for every rail the workers run', async () => {
+    const rows = await db.sql<{ name: string; pending_account_id: string; asset_account_id: string }[]>`select * from rails`;
+    for (const { rail } of railWorkers()) {
+      expect(rows.find((r) => r.name === rail.name)).toEqual({
+        name: rail.name, pending_account_id: systemAccounts[rail.pendingAccount], asset_account_id: systemAccounts[rail.assetAccount],
+      });
+    }
+  });
+});
+
 describe('transaction_event', () => {
   it('builds the same payload as the engine does in TypeScript', async () => {
     const a = await funded(5000n);
     await callTransfer(a, await funded(0n), 10n, key(), { nested: { gone: null }, list: [1, null] });
-    // Transfers both ways, pending, settled and failed payments (with preimage, fee, reason, metadata).
+    // Transfers both ways, pending, settled and failed payments (with preimage, fee, reason, metadata, rail reference).
     const rows = await db.sql<TransactionRow[]>`select * from transactions`;
-    expect(new Set(rows.map((r) => `${r.kind}/${r.status}`))).toEqual(new Set(['transfer/succeeded', 'lightning/pending', 'lightning/succeeded', 'lightning/failed']));
+    expect(new Set(rows.map((r) => `${r.kind}/${r.status}`))).toEqual(new Set(['transfer/succeeded', 'lightning/pending', 'lightning/succeeded', 'lightning/failed', 'onchain/succeeded', 'onchain/failed']));
     for (const row of rows) {
       const [fromSql, fromTs] = await db.sql.begin(async (tx) => {
         await recordTransactionEvents(tx, ['payment.failed', toTransaction(row)]);

@@ -11,8 +11,9 @@ import { balance } from '../../core/ledger/ledger.ts';
 import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
-import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/payments/invoices.ts';
-import { lookupPayment, payInvoice, payKeysend, type ReserveGuard } from '../../core/payments/pay.ts';
+import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/lightning/invoices.ts';
+import { lookupPayment, payInvoice, payKeysend } from '../../core/lightning/pay.ts';
+import type { ReserveGuard } from '../../core/payments/outgoing.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { transfer } from '../../core/payments/transfer.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
@@ -67,7 +68,8 @@ describe('receiving', () => {
     await w.external.payInvoice({ paymentRequest: inv.paymentRequest!, amountMsat: 5000n, maxFeeMsat: 10_000n, timeoutSeconds: 5 });
     expect(await balance(w.ctx.sql, a)).toBe(0n);
     const { startWorkers } = await import('../../workers/role.ts');
-    w.workers = await startWorkers(w.ctx, w.node);
+    const { lightningWorkers } = await import('../../workers/lightning/module.ts');
+    w.workers = await startWorkers(w.ctx, [lightningWorkers(w.node)]);
     await expect.poll(() => balance(w.ctx.sql, a)).toBe(5000n);
   });
 

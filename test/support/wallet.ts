@@ -8,6 +8,7 @@ import type { Sql } from '../../core/db.ts';
 import type { RunningRole } from '../../core/role.ts';
 import { EXTERNAL_FAKE_NODE, OUR_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
+import { lightningWorkers } from '../../workers/lightning/module.ts';
 import { startWorkers } from '../../workers/role.ts';
 import { createTestContext, type TestContext } from './context.ts';
 
@@ -35,7 +36,7 @@ export async function startTestWallet(env: Record<string, string> = {}): Promise
   const ctx = await createTestContext(env);
   const node = await FakeLightningNode.open(ctx, OUR_FAKE_NODE);
   const external = await FakeLightningNode.open(ctx, EXTERNAL_FAKE_NODE);
-  const workers = await startWorkers(ctx, node);
+  const workers = await startWorkers(ctx, [lightningWorkers(node)]);
   return {
     ctx, node, external, workers,
     async user(amountMsat = 0n) {

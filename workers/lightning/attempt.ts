@@ -3,7 +3,7 @@
 // never voids a payment that a newer attempt may have sent.
 import type { Context } from '../../core/context.ts';
 import { decodeBolt11 } from '../../core/lightning/bolt11.ts';
-import { finishPayment, startAttempt, type PaymentOutcome } from '../../core/payments/pay.ts';
+import { finishPayment, startAttempt, type PaymentOutcome } from '../../core/payments/outgoing.ts';
 import { getTransaction, type Transaction } from '../../core/payments/transactions.ts';
 import { LightningError, type LightningBackend, type PaymentStatus } from './port.ts';
 

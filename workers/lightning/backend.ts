@@ -12,6 +12,6 @@ export async function openLightningBackend(ctx: Context): Promise<LightningBacke
   if (ctx.config.LIGHTNING_BACKEND === 'fake') {
     return FakeLightningNode.open(ctx, OUR_FAKE_NODE, { payDelayMs: ctx.config.LIGHTNING_FAKE_PAY_DELAY_MS });
   }
-  // Its network is checked against NETWORK by startWorkers, with the node info it reads anyway.
+  // Its network is checked against NETWORK when the rail starts (module.ts), with the node info it reads anyway.
   return createLndBackend(ctx.config);
 }

@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Context } from '../../core/context.ts';
 import type { Jobs } from '../../core/jobs.ts';
-import { creditInvoice, lookupInvoice, markCanceled, recordInvoice } from '../../core/payments/invoices.ts';
+import { creditInvoice, lookupInvoice, markCanceled, recordInvoice } from '../../core/lightning/invoices.ts';
 import { findByKey } from '../../core/payments/transactions.ts';
 import type { Handlers } from '../../core/queue.ts';
 import { attemptPayment } from './attempt.ts';

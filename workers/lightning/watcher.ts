@@ -1,7 +1,7 @@
 // The invoice watcher: follows the node's invoice updates from the stored settle index and
 // credits each settled invoice exactly once (the engine's journal key is the payment hash).
 import type { Context } from '../../core/context.ts';
-import { creditInvoice, markAccepted, markCanceled } from '../../core/payments/invoices.ts';
+import { creditInvoice, markAccepted, markCanceled } from '../../core/lightning/invoices.ts';
 import type { Invoice, LightningBackend, Subscription } from './port.ts';
 
 const CURSOR = 'invoices';

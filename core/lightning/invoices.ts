@@ -8,11 +8,25 @@ import type { Sql } from '../db.ts';
 import * as accounts from '../ledger/accounts.ts';
 import { systemAccounts } from '../ledger/accounts.ts';
 import { post } from '../ledger/ledger.ts';
-import { callLightning, publishCommitted } from './dispatch.ts';
-import { PaymentError, parseRequest } from './errors.ts';
-import { checkAmount } from './limits.ts';
-import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 import { hex32 } from '../hex.ts';
+import type { Jobs } from '../jobs.ts';
+import { QueueTimeoutError } from '../queue.ts';
+import { publishCommitted } from '../payments/dispatch.ts';
+import { PaymentError, parseRequest } from '../payments/errors.ts';
+import { checkAmount } from '../payments/limits.ts';
+import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from '../payments/transactions.ts';
+
+const CALL_MS = 10_000;
+
+/** Calls a lightning job and maps queue failures to `unavailable` (retry with the same key). */
+async function callLightning<K extends keyof Jobs & string>(ctx: Context, name: K, payload: z.input<Jobs[K]['payload']>, id: string): Promise<z.infer<Jobs[K]['result']>> {
+  try {
+    return await ctx.bus.call(name, payload, { id, timeoutMs: CALL_MS });
+  } catch (err) {
+    if (err instanceof QueueTimeoutError) throw new PaymentError('unavailable', 'the Lightning node did not answer in time; retry with the same idempotency key');
+    throw new PaymentError('unavailable', `the Lightning node refused: ${(err as Error).message}`);
+  }
+}
 
 
 const createInvoiceRequest = z.object({
@@ -99,9 +113,9 @@ export interface IssuedInvoice {
 
 export async function recordInvoice(db: Sql, owner: { accountId: string; idempotencyKey: string; metadata?: Record<string, unknown> }, inv: IssuedInvoice): Promise<Transaction> {
   const [row] = await db<TransactionRow[]>`
-    insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, payment_hash, preimage,
+    insert into transactions (account_id, direction, kind, rail, status, idempotency_key, amount_msat, payment_hash, preimage,
       payment_request, description, description_hash, metadata, is_hold, expires_at)
-    values (${owner.accountId}, 'incoming', 'lightning', 'open', ${owner.idempotencyKey}, ${inv.amountMsat ?? null}, ${inv.paymentHash},
+    values (${owner.accountId}, 'incoming', 'lightning', 'lightning', 'open', ${owner.idempotencyKey}, ${inv.amountMsat ?? null}, ${inv.paymentHash},
       ${inv.preimage ?? null}, ${inv.paymentRequest.toLowerCase()}, ${inv.description ?? null}, ${inv.descriptionHash ?? null},
       ${owner.metadata ? db.json(owner.metadata as never) : null}, ${inv.isHold}, ${inv.expiresAt})
     on conflict (account_id, idempotency_key) do nothing returning *`;
