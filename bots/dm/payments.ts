@@ -54,7 +54,7 @@ async function paymentErrorText(d: DmDeps, s: Session, err: unknown, neededMsat:
     case 'invalid_invoice': case 'expired': case 'amount_required': case 'already_paid': case 'self_payment': case 'unavailable': case 'not_supported':
       return t(s.lang, `error.payment.${err.code}`);
     // Checked before paying (prepareInvoice) or ours to get right: not the user's doing.
-    case 'wrong_network': case 'invalid_request': case 'not_found':
+    case 'wrong_network': case 'invalid_request': case 'not_found': case 'idempotency_conflict':
       throw err;
   }
 }

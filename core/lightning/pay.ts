@@ -9,7 +9,7 @@ import type { Sql } from '../db.ts';
 import { GroupCommit, groupCommitPer, oneInFlight } from '../group-commit.ts';
 import { post, type Db } from '../ledger/ledger.ts';
 import { publishCommitted } from '../payments/dispatch.ts';
-import { PaymentError, parseRequest } from '../payments/errors.ts';
+import { keyConflict, PaymentError, parseRequest } from '../payments/errors.ts';
 import { checkAmount } from '../payments/limits.ts';
 import { awaitOutcome, checkOne, mapReserveError, reserve, resultOf, type Guarded, type PaymentResult } from '../payments/outgoing.ts';
 import { findByKey, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from '../payments/transactions.ts';
@@ -95,8 +95,11 @@ export async function payInvoice(ctx: Context, req: PayInvoiceRequest): Promise<
   const r = parseRequest(payInvoiceRequest, rest);
   const invoice = decode(r.paymentRequest);
   const rows = await lookupsOf(ctx.sql).submit({ account: r.accountId, key: r.idempotencyKey, hash: invoice.paymentHash, request: invoice.paymentRequest });
-  const earlier = rows.find((t) => t.account_id === r.accountId && t.idempotency_key === r.idempotencyKey)
-    ?? rows.find((t) => t.account_id === r.accountId && t.direction === 'outgoing');
+  const sameKey = rows.find((t) => t.account_id === r.accountId && t.idempotency_key === r.idempotencyKey);
+  // The same request again returns its result; the key reused for another invoice or amount is refused.
+  if (sameKey && (sameKey.direction !== 'outgoing' || sameKey.payment_request !== invoice.paymentRequest
+    || (r.amountMsat !== undefined && sameKey.amount_msat !== r.amountMsat))) throw keyConflict();
+  const earlier = sameKey ?? rows.find((t) => t.account_id === r.accountId && t.direction === 'outgoing');
   if (earlier) return withHash(awaitOutcome(ctx, lightningRail, toTransaction(earlier), r.waitMs), earlier.payment_hash ?? invoice.paymentHash);
   const amountMsat = validateInvoice(ctx, invoice, r.amountMsat);
   const own = rows.find((t) => t.direction === 'incoming');
@@ -115,6 +118,7 @@ export async function payKeysend(ctx: Context, req: KeysendRequest): Promise<Lig
   const { guard, ...rest } = req;
   const r = parseRequest(keysendRequest, rest);
   const existing = await findByKey(ctx.sql, r.accountId, r.idempotencyKey);
+  if (existing && (existing.kind !== 'keysend' || existing.destination !== r.destination || existing.amountMsat !== r.amountMsat)) throw keyConflict();
   if (existing) return withHash(awaitOutcome(ctx, lightningRail, existing, r.waitMs), existing.paymentHash ?? '');
   checkAmount(ctx.config, r.amountMsat);
   const preimage = randomBytes(32);

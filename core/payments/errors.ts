@@ -7,11 +7,14 @@ import { CodedError, issuesText } from '../errors.ts';
 export type PaymentErrorCode =
   | 'invalid_request' | 'invalid_invoice' | 'wrong_network' | 'expired' | 'amount_required'
   | 'amount_mismatch' | 'amount_out_of_range' | 'insufficient_balance' | 'already_paid'
-  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported';
+  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict';
 
 export class PaymentError extends CodedError<PaymentErrorCode> {
   override name = 'PaymentError';
 }
+
+/** A key used before for a different request: the stored result belongs to that one. */
+export const keyConflict = () => new PaymentError('idempotency_conflict', 'this idempotency key was used for a different request; use a new key');
 
 /** A request checked against its schema; every issue is reported as `invalid_request`. */
 export function parseRequest<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -14,7 +14,7 @@ import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../gr
 import { InsufficientBalanceError, ledgerErrorOf, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
 import { publishCommitted } from './dispatch.ts';
-import { PaymentError } from './errors.ts';
+import { keyConflict, PaymentError } from './errors.ts';
 import type { Rail } from './rails.ts';
 import { findByKey, getTransaction, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
@@ -110,7 +110,7 @@ export async function mapReserveError(ctx: Context, err: unknown, row: { account
 
 /** Hands a pending payment to its rail's workers and waits up to waitMs for its outcome. */
 export async function awaitOutcome(ctx: Context, rail: Rail, t: Transaction, waitMs = 0): Promise<PaymentResult> {
-  if (t.direction !== 'outgoing') throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
+  if (t.direction !== 'outgoing') throw keyConflict();
   if (t.status !== 'pending') return resultOf(t);
   try {
     if (waitMs > 0) {

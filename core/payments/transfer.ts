@@ -6,7 +6,7 @@ import { isUniqueViolation, type Sql } from '../db.ts';
 import { GroupCommit, groupCommitPer } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
-import { PaymentError, parseRequest } from './errors.ts';
+import { keyConflict, PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import { checkOne, type Guarded } from './outgoing.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
@@ -64,8 +64,9 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
     if (e.code === 'P0002') throw new PaymentError('not_found', 'no such account');
     if (isUniqueViolation(e, 'transactions_account_id_idempotency_key_key')) {
       const first = await findByKey(ctx.sql, r.fromAccountId, r.idempotencyKey);
-      if (first?.kind === 'transfer') return first;
-      throw new PaymentError('invalid_request', 'this idempotency key was used for something else');
+      // The same transfer again returns it; the key reused for anything else is refused.
+      if (first?.kind === 'transfer' && first.direction === 'outgoing' && first.counterpartyAccountId === r.toAccountId && first.amountMsat === r.amountMsat) return first;
+      throw keyConflict();
     }
     throw e;
   }

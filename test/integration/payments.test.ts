@@ -299,7 +299,33 @@ describe('transfers and history', () => {
   it('refuses a duplicate key used for another kind of request', async () => {
     const a = await w.user(10_000n);
     await createInvoice(w.ctx, { accountId: a, idempotencyKey: 'shared' });
-    await expect(payInvoice(w.ctx, { accountId: a, paymentRequest: await w.externalInvoice(1n), idempotencyKey: 'shared' })).rejects.toBeInstanceOf(PaymentError);
+    await expect(payInvoice(w.ctx, { accountId: a, paymentRequest: await w.externalInvoice(1n), idempotencyKey: 'shared' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+  });
+
+  it('returns the stored result for the same request again, and refuses a key reused for a different one, moving nothing', async () => {
+    const [a, b, c] = [await w.user(100_000n), await w.user(), await w.user()];
+    // An invoice, then another invoice under the same key.
+    const pr = await w.externalInvoice(1000n);
+    const paid = await payInvoice(w.ctx, { accountId: a, paymentRequest: pr, idempotencyKey: 'k-invoice', waitMs: 5000 });
+    expect(await payInvoice(w.ctx, { accountId: a, paymentRequest: pr.toUpperCase(), idempotencyKey: 'k-invoice', waitMs: 5000 })).toEqual(paid);
+    await expect(payInvoice(w.ctx, { accountId: a, paymentRequest: await w.externalInvoice(1000n), idempotencyKey: 'k-invoice' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    // An amountless invoice, then the same one for another amount.
+    const open = await w.externalInvoice();
+    await payInvoice(w.ctx, { accountId: a, paymentRequest: open, amountMsat: 700n, idempotencyKey: 'k-open', waitMs: 5000 });
+    await expect(payInvoice(w.ctx, { accountId: a, paymentRequest: open, amountMsat: 701n, idempotencyKey: 'k-open' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    // Keysend to another amount, and a transfer to someone else or of another amount.
+    const sent = await payKeysend(w.ctx, { accountId: a, destination: w.external.pubkey, amountMsat: 500n, idempotencyKey: 'k-keysend', waitMs: 5000 });
+    expect(await payKeysend(w.ctx, { accountId: a, destination: w.external.pubkey, amountMsat: 500n, idempotencyKey: 'k-keysend', waitMs: 5000 })).toEqual(sent);
+    await expect(payKeysend(w.ctx, { accountId: a, destination: w.external.pubkey, amountMsat: 501n, idempotencyKey: 'k-keysend' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    const moved1 = await transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 300n, idempotencyKey: 'k-transfer' });
+    expect((await transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 300n, idempotencyKey: 'k-transfer' })).id).toBe(moved1.id);
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: c, amountMsat: 300n, idempotencyKey: 'k-transfer' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 301n, idempotencyKey: 'k-transfer' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    await expect(transfer(w.ctx, { fromAccountId: a, toAccountId: b, amountMsat: 300n, idempotencyKey: 'k-invoice' })).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    // Only what the accepted requests moved has moved, once each.
+    const spent = (msat: bigint) => msat + fakeRoutingFeeMsat(msat);
+    expect(await balance(w.ctx.sql, a)).toBe(100_000n - spent(1000n) - spent(700n) - spent(500n) - 300n);
+    expect([await pendingRows(a), await balance(w.ctx.sql, b), await balance(w.ctx.sql, c)]).toEqual([0, 300n, 0n]);
   });
 });
 
