@@ -1,0 +1,84 @@
+// Races between processes: each racer is a process of its own (test/support/race-child.ts, its
+// own pool and group committers), so the database alone decides who gets the money. In one
+// process the engine's group commit serialises reserves (one batch in flight) and these races
+// would prove nothing about the locks.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { getPublicKey, generateSecretKey } from 'nostr-tools/pure';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { usedBudget } from '../../bots/nwc/budget.ts';
+import { createConnection } from '../../bots/nwc/connections.ts';
+import * as accounts from '../../core/ledger/accounts.ts';
+import { check, ledgerRules } from '../../core/ledger/check.ts';
+import { balance } from '../../core/ledger/ledger.ts';
+import { paymentRules } from '../../core/payments/check.ts';
+import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
+import { root } from '../support/process.ts';
+import type { RaceItem, RaceJob, RaceOutcome } from '../support/race-child.ts';
+import { fund, newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
+
+let w: TestWallet;
+beforeAll(async () => { w = await startTestWallet(); });
+afterAll(async () => w?.close());
+
+// Every spend costs one unit exactly: a payment's fee reserve is the fake node's exact fee, so
+// settling releases nothing and the number that fit is the balance over the unit.
+const AMOUNT = 1_000_000n;
+const UNIT = AMOUNT + fakeRoutingFeeMsat(AMOUNT);
+
+/** Starts one racer per job; resolves once all are ready, then releases them together. */
+async function race(jobs: RaceJob[]): Promise<RaceOutcome[][]> {
+  const children = jobs.map((job) => {
+    const child = spawn(process.execPath, [path.join(root, 'test/support/race-child.ts'), JSON.stringify(job)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    return { child, next: async () => (await lines.next()).value as string };
+  });
+  for (const c of children) expect(await c.next()).toBe('ready');
+  for (const c of children) c.child.stdin!.write('go\n');
+  return Promise.all(children.map(async (c) => JSON.parse(await c.next()) as RaceOutcome[]));
+}
+
+const env = () => ({
+  DATABASE_URL: w.ctx.config.DATABASE_URL, REDIS_URL: w.ctx.config.REDIS_URL, REDIS_PREFIX: w.ctx.config.REDIS_PREFIX,
+  MASTER_KEY: w.ctx.config.MASTER_KEY!, NETWORK: w.ctx.config.NETWORK,
+});
+
+it('three processes spending one balance and one wallet-connect budget at once: exactly what fits, never over budget, each request answered once', async () => {
+  const owner = getPublicKey(generateSecretKey());
+  const a = (await accounts.forPubkey(w.ctx.sql, owner)).id;
+  const b = await w.user();
+  await fund(w.ctx.sql, a, 30n * UNIT);
+  const { connection } = await createConnection(w.ctx, { user: owner, name: 'racing app', budgetSats: (8n * UNIT) / 1000n });
+  const invoice = () => w.externalInvoice(AMOUNT);
+  const pay = async (budget?: { connectionId: string; eventId: string }): Promise<RaceItem> =>
+    ({ kind: 'pay', accountId: a, paymentRequest: await invoice(), maxFeeMsat: fakeRoutingFeeMsat(AMOUNT).toString(), key: newKey(), budget });
+  // The wallet-connect racer's requests are recorded as the service records them before paying.
+  const budgeted = await Promise.all(Array.from({ length: 20 }, async () => {
+    const eventId = randomBytes(32).toString('hex');
+    await w.ctx.sql`insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
+      values (${eventId}, ${connection.id}, 'pay_invoice', ${'ab'.repeat(32)}, 'nip44_v2', 'racer')`;
+    return pay({ connectionId: connection.id, eventId });
+  }));
+  const plain = await Promise.all(Array.from({ length: 20 }, () => pay()));
+  const transfers: RaceItem[] = Array.from({ length: 20 }, () => ({ kind: 'transfer', accountId: a, to: b, amountMsat: UNIT.toString(), key: newKey() }));
+
+  const [byPlain, byTransfers, byBudgeted] = await race([plain, transfers, budgeted].map((items) => ({ env: env(), items })));
+  const all = [...byPlain!, ...byTransfers!, ...byBudgeted!];
+  const ok = (outcomes: RaceOutcome[]) => outcomes.filter((o) => 'status' in o && o.status === 'succeeded').length;
+
+  // Each request answered once, as succeeded or with the reason it could not be.
+  expect(all.map((o) => o.key).sort()).toEqual([...plain, ...transfers, ...budgeted].map((i) => i.key).sort());
+  for (const o of byPlain!.concat(byTransfers!)) if (!('status' in o && o.status === 'succeeded')) expect(o).toEqual({ key: o.key, error: 'insufficient_balance' });
+  for (const o of byBudgeted!) if (!('status' in o && o.status === 'succeeded')) expect(['insufficient_balance', 'QUOTA_EXCEEDED']).toContain((o as { error: string }).error);
+  // Exactly what the balance covers went, none of it twice; the budget held.
+  expect(ok(all)).toBe(30);
+  expect(ok(byBudgeted!)).toBeLessThanOrEqual(8);
+  expect(await balance(w.ctx.sql, a)).toBe(0n);
+  expect(await balance(w.ctx.sql, b)).toBe(BigInt(ok(byTransfers!)) * UNIT);
+  expect(await usedBudget(w.ctx.sql, connection.id, undefined)).toBe(BigInt(ok(byBudgeted!)) * UNIT);
+  const [{ rows }] = await w.ctx.sql<[{ rows: number }]>`select count(*)::int as rows from transactions where account_id = ${a} and status = 'succeeded'`;
+  expect(rows).toBe(30);
+  expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+}, 120_000);
