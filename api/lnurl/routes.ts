@@ -2,8 +2,9 @@
 // Browsers call these from any origin (LUD-01, NIP-05), hence the CORS header on each.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Context } from '../../core/context.ts';
+import { LnurlPayError, payCallback, payRequest } from '../../core/addresses/lnurl-pay.ts';
+import { nostrJson } from '../../core/addresses/nip05.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
-import { LnurlPayError, nostrJson, payCallback, payRequest } from '../../bots/zaps/receive.ts';
 
 /** Maps any failure to LUD-06's error shape, in this one place. */
 async function lud06(reply: FastifyReply, ctx: Context, run: () => Promise<unknown>): Promise<unknown> {

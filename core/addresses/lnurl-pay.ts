@@ -1,57 +1,20 @@
-// Receiving: every user's lightning address (LUD-06/12/16 with NIP-57) and NIP-05 name, by
-// username or by npub. The callback's invoice comes from the payment engine (through the
-// lightning queue), committed to the metadata or to the zap request, which it keeps.
+// LNURL-pay server: every user's lightning address (LUD-06/12/16 with NIP-57), by username or
+// by npub. The callback's invoice comes from the payment engine (through the lightning
+// queue), committed to the metadata or to the zap request, which it keeps.
 import { randomUUID } from 'node:crypto';
-import { nip19 } from 'nostr-tools';
 import { z } from 'zod';
-import { HttpStatusError } from '../../core/errors.ts';
-import type { Config } from '../../core/config.ts';
-import type { Context } from '../../core/context.ts';
-import { accountIdsOf } from '../../core/ledger/account-ids.ts';
-import { findBotKey, loadBotKey, type KeyPair } from '../../core/nostr/keys.ts';
-import { descriptionHashOf } from '../../core/lnurl.ts';
-import { createInvoice } from '../../core/payments/invoices.ts';
-import { botRelays } from '../identity.ts';
-import { parseZapRequest, ZapRequestError } from './nip57.ts';
-import { pubkeyOfUsername } from './usernames.ts';
+import { HttpStatusError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import type { Context } from '../context.ts';
+import { accountIdsOf } from '../ledger/account-ids.ts';
+import { descriptionHashOf } from '../lnurl.ts';
+import { parseZapRequest, ZapRequestError } from '../nostr/nip57.ts';
+import { createInvoice } from '../payments/invoices.ts';
+import { addressDomain, ownerOf, zapperKey } from './addresses.ts';
 
 /** LUD-06 errors: `{"status":"ERROR","reason":…}` with the HTTP status to send it with. */
 export class LnurlPayError extends HttpStatusError {
   override name = 'LnurlPayError';
-}
-
-const keys = new WeakMap<Context, Promise<KeyPair>>();
-/** The zapper's key: signs receipts; its pubkey is every address's `nostrPubkey`. */
-export function zapperKey(ctx: Context): Promise<KeyPair> {
-  let key = keys.get(ctx);
-  if (!key) {
-    key = loadBotKey(ctx.secrets, 'zapper', ctx.config.ZAP_NSEC);
-    key.catch(() => keys.delete(ctx));
-    keys.set(ctx, key);
-  }
-  return key;
-}
-
-/** The host of PUBLIC_URL: the domain of every lightning address and NIP-05 name here. */
-export const addressDomain = (config: Config): string => new URL(config.publicUrl).host;
-
-/** Where our receipts go besides the request's relays. */
-export const ownZapRelays = (config: Config): string[] => (config.ZAP_RELAYS.length ? config.ZAP_RELAYS : botRelays(config));
-
-/** The pubkey behind `name` here: an npub, a username, or the DM bot's name. */
-export async function ownerOf(ctx: Context, name: string): Promise<string | undefined> {
-  const lower = name.toLowerCase();
-  if (lower.startsWith('npub1')) {
-    try {
-      const d = nip19.decode(lower as `npub1${string}`);
-      return d.type === 'npub' ? d.data : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  if (!/^[a-z0-9._-]{1,64}$/.test(lower)) return undefined;
-  if (lower === ctx.config.BOT_DM_USERNAME) return (await findBotKey(ctx.secrets, 'dm', ctx.config.BOT_DM_NSEC))?.pubkey;
-  return pubkeyOfUsername(ctx.sql, lower);
 }
 
 async function requireOwner(ctx: Context, name: string): Promise<string> {
@@ -124,11 +87,4 @@ export async function payCallback(ctx: Context, name: string, query: unknown): P
     metadata: nostr !== undefined ? { zapRequest: described, comment } : comment !== undefined ? { comment } : undefined,
   });
   return { pr: invoice.paymentRequest!, routes: [] };
-}
-
-/** GET /.well-known/nostr.json?name=<name> (NIP-05); unknown names give empty maps. */
-export async function nostrJson(ctx: Context, name: string | undefined): Promise<{ names: Record<string, string>; relays: Record<string, string[]> }> {
-  const pubkey = name ? await ownerOf(ctx, name) : undefined;
-  if (!name || !pubkey) return { names: {}, relays: {} };
-  return { names: { [name.toLowerCase()]: pubkey }, relays: { [pubkey]: botRelays(ctx.config) } };
 }

@@ -3,11 +3,11 @@
 // zap requests, sealed under the master key.
 import type { Redis } from 'ioredis';
 import { getPublicKey } from 'nostr-tools/pure';
-import type { Context } from '../../core/context.ts';
-import { isUniqueViolation } from '../../core/db.ts';
-import type { SealedColumn } from '../../core/secrets.ts';
-import * as accounts from '../../core/ledger/accounts.ts';
-import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/nostr/nip98.ts';
+import type { Context } from '../context.ts';
+import { isUniqueViolation } from '../db.ts';
+import type { SealedColumn } from '../secrets.ts';
+import * as accounts from '../ledger/accounts.ts';
+import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../nostr/nip98.ts';
 
 export interface Business { accountId: string; pubkey: string; name: string; concurrency: number; hasSigningKey: boolean }
 
