@@ -47,7 +47,7 @@ export const ja: Catalog = {
   'send.lnurl-range': (p) => `${p.address} が受け付ける金額は ${amt(p.minMsat)} から ${amt(p.maxMsat)} までです。`,
   'send.received': (p) => `⚡ ${p.from} から ${amt(p.msat)} が届きました${p.memo ? `:「${p.memo}」` : ''}。`,
   'send.welcome': () => 'このウォレットはあなたの Nostr 鍵に結び付いていて、受け取った分を保管しています。「残高」で確認、「ヘルプ」で全コマンド、「支払い <請求書>」で Lightning に送れます。',
-  'send.anonymous': () => '誰か',
+  'send.anonymous': () => '匿名のユーザー',
   'zap.sent': (p) => `⚡ ${p.target} に ${amt(p.msat)} を zap しました。`,
   'zap.not-found': (p) => `リレーで ${p.target} が見つからないため、zap の送り先が分かりません。`,
 
