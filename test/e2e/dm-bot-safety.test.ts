@@ -6,7 +6,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { EncryptedDirectMessage } from 'nostr-tools/kinds';
 import * as nip19 from 'nostr-tools/nip19';
 import * as nip59 from 'nostr-tools/nip59';
-import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import { Relay } from 'nostr-tools/relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as accounts from '../../core/ledger/accounts.ts';
