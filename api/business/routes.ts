@@ -7,11 +7,13 @@ import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../core/business/business.ts';
-import { batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
+import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: string; business?: Business }
 }
+
+const batchStatus: Record<BatchError['code'], number> = { invalid_request: 400, key_reused: 409, insufficient_balance: 402 };
 
 function fail(reply: FastifyReply, status: number, error: string, reason: string) {
   return reply.code(status).send({ error, reason });
@@ -37,7 +39,8 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
     // Every failure of these routes becomes its HTTP status and `{error, reason}` here alone.
     api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       if (err instanceof HttpAuthError) return fail(reply, 401, err.code, err.message);
-      // BatchError and the request checks here.
+      if (err instanceof BatchError) return fail(reply, batchStatus[err.code], 'invalid_request', err.message);
+      // The request checks here.
       if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
       if (err instanceof KeyError) return fail(reply, 400, 'invalid_request', err.message);
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);

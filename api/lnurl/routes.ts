@@ -6,13 +6,13 @@ import { LnurlPayError, payCallback, payRequest } from '../../core/addresses/lnu
 import { nostrJson } from '../../core/addresses/nip05.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 
-/** Maps any failure to LUD-06's error shape, in this one place. */
+/** Maps any failure to LUD-06's error shape and an HTTP status, in this one place. */
 async function lud06(reply: FastifyReply, ctx: Context, run: () => Promise<unknown>): Promise<unknown> {
   reply.header('access-control-allow-origin', '*');
   try {
     return await run();
   } catch (err) {
-    const [status, reason] = err instanceof LnurlPayError ? [err.httpStatus, err.message]
+    const [status, reason] = err instanceof LnurlPayError ? [err.code === 'unknown_name' ? 404 : 400, err.message]
       : err instanceof PaymentError ? [err.code === 'unavailable' ? 503 : 400, err.message]
         : [500, 'internal error'];
     if (status >= 500) ctx.log.error({ err }, 'lnurl request failed');

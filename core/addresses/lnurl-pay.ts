@@ -3,7 +3,7 @@
 // queue), committed to the metadata or to the zap request, which it keeps.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { HttpStatusError } from '../errors.ts';
+import { CodedError } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Context } from '../context.ts';
 import { accountIdsOf } from '../ledger/account-ids.ts';
@@ -12,14 +12,14 @@ import { parseZapRequest, ZapRequestError } from '../nostr/nip57.ts';
 import { createInvoice } from '../payments/invoices.ts';
 import { addressDomain, ownerOf, zapperKey } from './addresses.ts';
 
-/** LUD-06 errors: `{"status":"ERROR","reason":…}` with the HTTP status to send it with. */
-export class LnurlPayError extends HttpStatusError {
+/** Why a pay request or callback is refused; api/lnurl answers it in LUD-06's shape. */
+export class LnurlPayError extends CodedError<'unknown_name' | 'invalid_request'> {
   override name = 'LnurlPayError';
 }
 
 async function requireOwner(ctx: Context, name: string): Promise<string> {
   const pubkey = await ownerOf(ctx, name);
-  if (!pubkey) throw new LnurlPayError(404, `no lightning address ${name}@${addressDomain(ctx.config)}`);
+  if (!pubkey) throw new LnurlPayError('unknown_name', `no lightning address ${name}@${addressDomain(ctx.config)}`);
   return pubkey;
 }
 
@@ -61,21 +61,21 @@ export const zapMetadata = z.object({ zapRequest: z.string(), comment: z.string(
 /** GET /lnurlp/<name>/callback?amount=…[&comment=…][&nostr=<zap request>] → `{pr, routes}` */
 export async function payCallback(ctx: Context, name: string, query: unknown): Promise<{ pr: string; routes: [] }> {
   const q = callbackQuery.safeParse(query);
-  if (!q.success) throw new LnurlPayError(400, q.error.issues.map((i) => i.message).join('; '));
+  if (!q.success) throw new LnurlPayError('invalid_request', q.error.issues.map((i) => i.message).join('; '));
   const { amount, comment, nostr } = q.data;
   const recipient = await requireOwner(ctx, name);
   const min = ctx.config.LNURL_MIN_SENDABLE_MSAT;
   const max = maxSendable(ctx.config);
-  if (amount < min || amount > max) throw new LnurlPayError(400, `amount must be between ${min} and ${max} msat`);
+  if (amount < min || amount > max) throw new LnurlPayError('invalid_request', `amount must be between ${min} and ${max} msat`);
   if (comment !== undefined && comment.length > ctx.config.LNURL_COMMENT_ALLOWED) {
-    throw new LnurlPayError(400, `comment longer than ${ctx.config.LNURL_COMMENT_ALLOWED} characters`);
+    throw new LnurlPayError('invalid_request', `comment longer than ${ctx.config.LNURL_COMMENT_ALLOWED} characters`);
   }
   let described = metadataOf(ctx.config, name);
   if (nostr !== undefined) {
     try {
       described = parseZapRequest(nostr, { amountMsat: amount, recipient }).json;
     } catch (err) {
-      if (err instanceof ZapRequestError) throw new LnurlPayError(400, err.message);
+      if (err instanceof ZapRequestError) throw new LnurlPayError('invalid_request', err.message);
       throw err;
     }
   }

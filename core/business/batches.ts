@@ -4,7 +4,7 @@
 // time (a Redis lock), its lines `concurrency` at a time. The ledger refuses overspending.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { HttpStatusError } from '../errors.ts';
+import { CodedError } from '../errors.ts';
 import type { Context } from '../context.ts';
 import { balance } from '../ledger/ledger.ts';
 import { KeyError, parsePubkey } from '../nostr/keys.ts';
@@ -35,7 +35,8 @@ export const batchRequest = (max: number) => z.object({
 });
 export type BatchRequest = z.infer<ReturnType<typeof batchRequest>>;
 
-export class BatchError extends HttpStatusError {
+/** Why a batch is refused; api/business gives each its HTTP status. */
+export class BatchError extends CodedError<'invalid_request' | 'key_reused' | 'insufficient_balance'> {
   override name = 'BatchError';
 }
 
@@ -49,20 +50,20 @@ export async function submitBatch(ctx: Context, business: Business, req: BatchRe
   const requestHash = hashOf(req);
   const lines = req.recipients.map((r) => (typeof r === 'string' ? { to: r, zapRequest: undefined, idempotencyKey: undefined } : r))
     .map((r, i) => ({ line: i + 1, recipient: r.to.trim(), zapRequest: r.zapRequest ? JSON.stringify(r.zapRequest) : null, key: r.idempotencyKey ?? `${req.idempotencyKey}:${i + 1}` }));
-  if (new Set(lines.map((l) => l.key)).size !== lines.length) throw new BatchError(400, 'line idempotency keys must be unique');
+  if (new Set(lines.map((l) => l.key)).size !== lines.length) throw new BatchError('invalid_request', 'line idempotency keys must be unique');
   if (!lines.every((l) => l.zapRequest) && !business.hasSigningKey) {
-    throw new BatchError(400, 'pre-sign a zap request for every recipient, or register a signing key (PUT /api/v1/signing-key)');
+    throw new BatchError('invalid_request', 'pre-sign a zap request for every recipient, or register a signing key (PUT /api/v1/signing-key)');
   }
   const result = await ctx.sql.begin(async (tx) => {
     const [existing] = await tx<{ id: string; request_hash: string }[]>`
       select id, request_hash from zap_batches where business_id = ${business.accountId} and idempotency_key = ${req.idempotencyKey}`;
     if (existing) {
-      if (existing.request_hash !== requestHash) throw new BatchError(409, 'this idempotency key was used for another batch');
+      if (existing.request_hash !== requestHash) throw new BatchError('key_reused', 'this idempotency key was used for another batch');
       return { id: existing.id, created: false };
     }
     const total = req.amountMsat * BigInt(lines.length);
     const available = await balance(tx, business.accountId);
-    if (total > available) throw new BatchError(402, `the batch needs ${total} msat plus fees; the balance is ${available} msat`);
+    if (total > available) throw new BatchError('insufficient_balance', `the batch needs ${total} msat plus fees; the balance is ${available} msat`);
     const id = randomUUID();
     await tx`insert into zap_batches (id, business_id, idempotency_key, request_hash, amount_msat, comment, event, relays)
       values (${id}, ${business.accountId}, ${req.idempotencyKey}, ${requestHash}, ${req.amountMsat}, ${req.comment}, ${req.event ?? null}, ${req.relays})`;

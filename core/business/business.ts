@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { getPublicKey } from 'nostr-tools/pure';
 import type { Context } from '../context.ts';
 import { isUniqueViolation } from '../db.ts';
+import { CodedError } from '../errors.ts';
 import type { SealedColumn } from '../secrets.ts';
 import * as accounts from '../ledger/accounts.ts';
 import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../nostr/nip98.ts';
@@ -14,7 +15,7 @@ export interface Business { accountId: string; pubkey: string; name: string; con
 export interface BusinessRow { account_id: string; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }
 export const toBusiness = (r: BusinessRow): Business => ({ accountId: r.account_id, pubkey: r.pubkey, name: r.name, concurrency: r.concurrency, hasSigningKey: r.sealed_signing_key !== null });
 
-export class BusinessError extends Error {
+export class BusinessError extends CodedError<'exists'> {
   override name = 'BusinessError';
 }
 
@@ -29,7 +30,7 @@ export async function createBusiness(ctx: Context, opts: { pubkey: string; name?
       return toBusiness(row!);
     });
   } catch (err) {
-    if (isUniqueViolation(err, 'businesses_pubkey_key')) throw new BusinessError('a business with this key exists');
+    if (isUniqueViolation(err, 'businesses_pubkey_key')) throw new BusinessError('exists', 'a business with this key exists');
     throw err;
   }
 }
