@@ -17,8 +17,6 @@ import { NOTIFY } from '../routing/send.ts';
 import type { Route, RoutingDeps } from '../routing/route.ts';
 import { ZapError } from './errors.ts';
 
-export { ZapError };
-
 /** How a zap was paid, as batch reports name it. */
 export type ZapRoute = 'internal' | 'external';
 const zapRouteOf = (route: Route): ZapRoute => (route.rail === 'lnurl' ? 'external' : 'internal');
