@@ -10,6 +10,7 @@ import { accountIdsOf } from '../ledger/account-ids.ts';
 import { descriptionHashOf } from '../lnurl.ts';
 import { parseZapRequest, ZapRequestError } from '../nostr/nip57.ts';
 import { createInvoice } from '../payments/invoices.ts';
+import { NOTIFY } from '../routing/send.ts';
 import { addressDomain, ownerOf, zapperKey } from './addresses.ts';
 
 /** Why a pay request or callback is refused; api/lnurl answers it in LUD-06's shape. */
@@ -84,7 +85,8 @@ export async function payCallback(ctx: Context, name: string, query: unknown): P
     idempotencyKey: `lnurlp:${randomUUID()}`,
     amountMsat: amount,
     descriptionHash: descriptionHashOf(described),
-    metadata: nostr !== undefined ? { zapRequest: described, comment } : comment !== undefined ? { comment } : undefined,
+    // Money to an address is money to its owner's key: they are told, as for any payment routed to a key.
+    metadata: { ...(nostr !== undefined ? { zapRequest: described, comment } : comment !== undefined ? { comment } : {}), ...NOTIFY },
   });
   return { pr: invoice.paymentRequest!, routes: [] };
 }

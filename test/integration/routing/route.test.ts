@@ -3,6 +3,7 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payCallback } from '../../../core/addresses/lnurl-pay.ts';
 import { claimUsername } from '../../../core/addresses/usernames.ts';
 import * as accounts from '../../../core/ledger/accounts.ts';
 import { balance } from '../../../core/ledger/ledger.ts';
@@ -99,6 +100,12 @@ describe('sendPayment', () => {
     expect(await balance(ctx().sql, account.id)).toBe(21_000n);
     const [incoming] = await ctx().sql<{ id: string }[]>`select id from transactions where account_id = ${account.id}`;
     expect((await getTransaction(ctx().sql, incoming!.id))!.metadata).toEqual({ notify: true });
+  });
+
+  it('marks money paid to a lightning address here for a notice to its owner too', async () => {
+    const { pr } = await payCallback(ctx(), nip19.npubEncode(getPublicKey(generateSecretKey())), { amount: '5000', comment: 'gm' });
+    const [row] = await ctx().sql<{ metadata: unknown }[]>`select metadata from transactions where payment_request = ${pr}`;
+    expect(row!.metadata).toEqual({ comment: 'gm', notify: true });
   });
 
   it('pays a lightning address elsewhere through LNURL-pay, asking its server once per key', async () => {
