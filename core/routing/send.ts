@@ -3,6 +3,7 @@
 // or an invoice. Idempotent on (payer, idempotencyKey): a repeat returns the first outcome.
 import type { Context } from '../context.ts';
 import { accountIdsOf } from '../ledger/account-ids.ts';
+import { PaymentError } from '../payments/errors.ts';
 import { payInvoice, resultOf, type PaymentResult } from '../payments/pay.ts';
 import { findByKey, type Transaction } from '../payments/transactions.ts';
 import { transfer } from '../payments/transfer.ts';
@@ -33,12 +34,16 @@ export const NOTIFY = { notify: true } as const;
 
 export async function sendPayment(ctx: Context, deps: RoutingDeps, req: SendRequest): Promise<SendOutcome> {
   const { route } = req;
+  const amount = (): bigint => {
+    if (req.amountMsat === undefined) throw new PaymentError('amount_required', 'give an amount to send');
+    return req.amountMsat;
+  };
   const base = { accountId: req.payerAccountId, idempotencyKey: req.idempotencyKey, waitMs: req.waitMs, metadata: req.metadata };
   switch (route.rail) {
     case 'internal': {
       const toAccountId = route.accountId ?? await accountIdsOf(ctx.sql).forPubkey(route.pubkey);
       const transaction = await transfer(ctx, {
-        fromAccountId: req.payerAccountId, toAccountId, amountMsat: req.amountMsat!, memo: req.memo,
+        fromAccountId: req.payerAccountId, toAccountId, amountMsat: amount(), memo: req.memo,
         idempotencyKey: req.idempotencyKey, metadata: { ...req.metadata, ...NOTIFY },
       });
       return { rail: 'internal', transaction };
@@ -50,7 +55,7 @@ export async function sendPayment(ctx: Context, deps: RoutingDeps, req: SendRequ
       const done = await findByKey(ctx.sql, req.payerAccountId, req.idempotencyKey);
       if (done?.direction === 'outgoing') return { rail: 'lnurl', payment: resultOf(done) };
       const pay = route.payRequest;
-      const invoice = await deps.lnurl.requestInvoice(pay, { amountMsat: req.amountMsat!, comment: req.memo?.slice(0, pay.commentAllowed) || undefined });
+      const invoice = await deps.lnurl.requestInvoice(pay, { amountMsat: amount(), comment: req.memo?.slice(0, pay.commentAllowed) || undefined });
       return { rail: 'lnurl', payment: await payInvoice(ctx, { ...base, paymentRequest: invoice.paymentRequest }) };
     }
   }
