@@ -1,5 +1,7 @@
 // core/routing against the wallet, a relay holding profiles and an LNURL stand-in: one rule
 // for every recipient, and paying each route once per idempotency key.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +26,9 @@ let sim: LnurlSim;
 let own: MiniRelay;
 let deps: RoutingDeps;
 let payer: string;
+/** friends.test: NIP-05 names only, no lightning addresses. */
+let friends: http.Server;
+const friendNames: Record<string, string> = {};
 const ctx = () => svc.wallet.ctx;
 const route = (to: string) => routeOf(ctx(), deps, parseRecipient(to));
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof RouteError || e instanceof PaymentError ? e.code : String(e)));
@@ -39,8 +44,16 @@ beforeAll(async () => {
   own = await MiniRelay.start();
   const late: { external?: { createInvoice(r: CreateInvoiceRequest): Promise<unknown> } } = {};
   sim = await startLnurlSim({ node: { createInvoice: (r) => late.external!.createInvoice(r) as never }, users: { out: {} } });
+  friends = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const name = url.searchParams.get('name') ?? '';
+    if (url.pathname !== '/.well-known/nostr.json') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ names: friendNames[name] ? { [name]: friendNames[name] } : {} }));
+  });
+  await new Promise<void>((resolve) => friends.listen(0, '127.0.0.1', resolve));
+  const friendsUrl = `http://127.0.0.1:${(friends.address() as AddressInfo).port}`;
   // dead.test: a lightning address whose server does not answer.
-  svc = await startZapService({ ZAP_RELAYS: own.url, LNURL_DEV_HOSTS: `shop.test=${sim.url},dead.test=http://127.0.0.1:1` });
+  svc = await startZapService({ ZAP_RELAYS: own.url, LNURL_DEV_HOSTS: `shop.test=${sim.url},dead.test=http://127.0.0.1:1,friends.test=${friendsUrl}` });
   late.external = svc.wallet.external;
   deps = routingDeps(ctx());
   payer = (await accounts.forPubkey(ctx().sql, getPublicKey(generateSecretKey()))).id;
@@ -52,6 +65,7 @@ afterAll(async () => {
   await svc?.close();
   await sim?.close();
   await own?.stop();
+  await new Promise((resolve) => friends?.close(resolve));
 });
 
 describe('routeOf', () => {
@@ -76,6 +90,16 @@ describe('routeOf', () => {
     expect(await route('Routed@flash.test')).toMatchObject({ rail: 'internal', pubkey: owner });
     expect(await route(`${nip19.npubEncode(owner)}@flash.test`)).toMatchObject({ rail: 'internal', pubkey: owner });
     expect(await codeOf(route('nobody@flash.test'))).toBe('unknown_recipient');
+  });
+
+  it('pays a NIP-05 name elsewhere to its key here when that key has an account or the domain takes no payments', async () => {
+    const [member, newcomer] = [getPublicKey(generateSecretKey()), getPublicKey(generateSecretKey())];
+    const { id } = await accounts.forPubkey(ctx().sql, member);
+    Object.assign(friendNames, { member, newcomer });
+    expect(await route('member@friends.test')).toEqual({ rail: 'internal', pubkey: member, accountId: id });
+    expect(await route('newcomer@friends.test')).toEqual({ rail: 'internal', pubkey: newcomer });
+    // Neither a NIP-05 key nor a lightning address: nobody to pay.
+    expect(await codeOf(route('stranger@friends.test'))).toMatch(/^LnurlError/);
   });
 
   it('routes invoices as invoices, and refuses what has no rail yet', async () => {
