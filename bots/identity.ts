@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { nowSeconds } from '../core/nostr/event.ts';
 import type { RelayPool } from '../core/nostr/pool.ts';
+import { botRelays } from '../core/nostr/relays.ts';
 import { normalizeURL } from 'nostr-tools/utils';
 
 export interface BotProfile {
@@ -16,9 +17,6 @@ export interface BotProfile {
   nip05?: string;
   lud16?: string;
 }
-
-/** The relays bots use: NOSTR_RELAYS, else our own relay. */
-export const botRelays = (config: Config): string[] => (config.NOSTR_RELAYS.length ? config.NOSTR_RELAYS : [config.relayUrl]);
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 

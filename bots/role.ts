@@ -9,7 +9,8 @@ import type { BotModule } from './bot.ts';
 import { dmBot } from './dm/bot.ts';
 import { nwcBot } from './nwc/bot.ts';
 import { zapperBot } from './zaps/bot.ts';
-import { botRelays, identityEvents, publishIdentity, trustedRelays } from './identity.ts';
+import { botRelays } from '../core/nostr/relays.ts';
+import { identityEvents, publishIdentity, trustedRelays } from './identity.ts';
 
 /** Every bot, in start order. A new bot adds its module here. */
 export const botModules: BotModule[] = [dmBot, nwcBot, zapperBot];

@@ -59,7 +59,7 @@ const lightningJobs = {
   'lightning.reconcile': reconcileJob('lightning'),
 } satisfies JobMap;
 
-// Zaps: the `zaps` queue (bots/zaps/jobs.ts), run by the zapper bot's leading instance.
+// Zaps: the `zaps` queue, run by the zapper bot's leading instance (receipts; business batches, core/business).
 const zapJobs = {
   /** One attempt to publish a stored zap receipt to one relay; a failure schedules the next. */
   'zaps.publishReceipt': defineJob({

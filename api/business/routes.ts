@@ -6,12 +6,14 @@ import type { Context } from '../../core/context.ts';
 import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
-import { authenticateBusiness, setSigningKey, type Business } from '../../bots/zaps/business.ts';
-import { batchReport, batchRequest, batchSummary, submitBatch } from '../../bots/zaps/batches.ts';
+import { authenticateBusiness, setSigningKey, type Business } from '../../core/business/business.ts';
+import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: string; business?: Business }
 }
+
+const batchStatus: Record<BatchError['code'], number> = { invalid_request: 400, key_reused: 409, insufficient_balance: 402 };
 
 function fail(reply: FastifyReply, status: number, error: string, reason: string) {
   return reply.code(status).send({ error, reason });
@@ -34,10 +36,13 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
         done(Object.assign(new Error('body is not JSON'), { statusCode: 400 }), undefined);
       }
     });
+    // Every failure of these routes becomes its HTTP status and `{error, reason}` here alone.
     api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       if (err instanceof HttpAuthError) return fail(reply, 401, err.code, err.message);
-      // BatchError and the request checks here.
+      if (err instanceof BatchError) return fail(reply, batchStatus[err.code], 'invalid_request', err.message);
+      // The request checks here.
       if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
+      if (err instanceof KeyError) return fail(reply, 400, 'invalid_request', err.message);
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
       ctx.log.error({ err }, 'business API request failed');
       return fail(reply, 500, 'internal', 'internal error');
@@ -62,12 +67,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
 
     api.put('/signing-key', async (req) => {
       const { secretKey } = parseBody(z.object({ secretKey: z.string().max(200) }), req.body);
-      try {
-        return { pubkey: await setSigningKey(ctx, req.business!.accountId, parseSecretKey(secretKey)) };
-      } catch (err) {
-        if (err instanceof KeyError) throw new HttpStatusError(400, err.message);
-        throw err;
-      }
+      return { pubkey: await setSigningKey(ctx, req.business!.accountId, parseSecretKey(secretKey)) };
     });
   }, { prefix: '/api/v1' });
 }

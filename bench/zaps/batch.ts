@@ -11,8 +11,8 @@ import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { post } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
 import { httpAuthHeader } from '../../core/nostr/nip98.ts';
-import { createBusiness, setSigningKey } from '../../bots/zaps/business.ts';
-import type { BatchReport, BatchSummary } from '../../bots/zaps/batches.ts';
+import { createBusiness, setSigningKey } from '../../core/business/business.ts';
+import type { BatchReport, BatchSummary } from '../../core/business/batches.ts';
 import { options } from '../relay/common.ts';
 
 const o = options({ url: { type: 'string', default: 'http://127.0.0.1:8080' }, 'public-url': { type: 'string' }, recipients: { type: 'string', default: '1000' }, amount: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '32' } });

@@ -3,7 +3,7 @@
 // money received, payment outcomes) that the wallet's domain events drive.
 import { npub } from '../../core/nostr/keys.ts';
 import { publicAddress } from '../identity.ts';
-import { zapDeps } from '../zaps/send.ts';
+import { routingDeps } from '../../core/routing/route.ts';
 import type { BotModule, BotRuntime } from '../bot.ts';
 import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { DmInbox } from './inbox.ts';
@@ -26,7 +26,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const deps: DmDeps = {
     ctx, pool, messenger,
     accounts: accountIdsOf(ctx.sql),
-    zaps: zapDeps(ctx),
+    routing: routingDeps(ctx),
     userSettings: async (pubkey) => {
       const user = await store.getUser(ctx.sql, pubkey);
       return { lang: user.lang ?? config.DM_DEFAULT_LANG, scheme: user.scheme };
@@ -40,7 +40,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const stop = async () => {
     await inbox.stop();
     await notices.stop();
-    deps.zaps.profiles.close();
+    deps.routing.profiles.close();
   };
   rt.lease.signal.addEventListener('abort', () => void inbox.stop(), { once: true });
   return { stop };

@@ -1,7 +1,8 @@
 // A DM's text → a typed command, or a typed reason why not. Pure: no lookups, no I/O.
 // Command words are case-insensitive and have aliases (English, Spanish, Japanese).
 import * as nip19 from 'nostr-tools/nip19';
-import { KeyError, parsePubkey, type KeyErrorCode } from '../../core/nostr/keys.ts';
+import { KeyError, type KeyErrorCode } from '../../core/nostr/keys.ts';
+import { parseRecipient as parseAnyRecipient, type Recipient } from '../../core/routing/recipient.ts';
 import type { Renewal } from '../nwc/budget.ts';
 import { isAmountUnit, parseAmount, type AmountError } from './amount.ts';
 
@@ -10,8 +11,8 @@ export type Lang = (typeof LANGS)[number];
 /** NIP-47 budget renewal periods. */
 export type BudgetPeriod = Renewal;
 
-/** Who to send to: a key, or `name@domain` (NIP-05 or lightning address; resolving decides). */
-export type Recipient = { type: 'pubkey'; pubkey: string } | { type: 'address'; address: string; name: string; domain: string };
+/** Who to send to: any recipient core/routing reads (a key, `name@domain`, an invoice, …). */
+export type { Recipient };
 
 /** What to zap: a profile, an event, or an addressable event (NIP-19 pointers). */
 export type ZapTarget =
@@ -91,7 +92,6 @@ const PERIOD_WORDS: Record<string, BudgetPeriod> = {
 };
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const ADDRESS = /^([a-z0-9._+-]+)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
 
 interface Token { text: string; at: number }
 
@@ -150,10 +150,8 @@ function memoOrError(text: string | undefined): ParseError | undefined {
 }
 
 function parseRecipient(input: string): Recipient | Extract<ParseError, { type: 'recipient' }> {
-  const address = ADDRESS.exec(input);
-  if (address) return { type: 'address', address: input.toLowerCase(), name: address[1]!.toLowerCase(), domain: address[2]!.toLowerCase() };
   try {
-    return { type: 'pubkey', pubkey: parsePubkey(input) };
+    return parseAnyRecipient(input);
   } catch (err) {
     if (err instanceof KeyError) return { type: 'recipient', input, reason: err.code };
     throw err;

@@ -1,12 +1,11 @@
 // One handler per command: a typed Command and the sender's session → the reply. Every text
 // comes from the catalogs (`t`); money moves only through the wallet core.
-import { PaymentError } from '../../core/payments/errors.ts';
+import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
 import { history } from '../../core/payments/transactions.ts';
-import { setUsername } from '../zaps/user.ts';
-import { UsernameError } from '../zaps/usernames.ts';
-import { USERNAME, type Command } from './commands.ts';
+import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
+import { errorText } from './errors.ts';
 import { helpText, t, type HistoryItem } from './i18n/index.ts';
 import { confirm, paymentKey, requestPayment } from './payments.ts';
 import type { DmDeps, Reply, Session } from './session.ts';
@@ -32,10 +31,7 @@ const invoice: Handler<'invoice'> = async (d, s, cmd) => {
     });
     return text(t(s.lang, 'invoice.created', { msat: cmd.msat, memo: cmd.memo, bolt11: inv.paymentRequest! }));
   } catch (err) {
-    if (!(err instanceof PaymentError)) throw err;
-    if (err.code === 'amount_out_of_range') return text(t(s.lang, 'error.payment.amount_out_of_range', { maxMsat: d.ctx.config.PAYMENT_MAX_MSAT }));
-    if (err.code === 'unavailable') return text(t(s.lang, 'error.payment.unavailable'));
-    throw err;
+    return text(await errorText(d, s, err));
   }
 };
 
@@ -62,9 +58,7 @@ const username: Handler<'username'> = async (d, s, cmd) => {
     const { name, address } = await setUsername(d.ctx, s.sender, cmd.name);
     return text(t(s.lang, 'username.set', { name, address }));
   } catch (err) {
-    if (!(err instanceof UsernameError)) throw err;
-    if (err.code === 'invalid') return text(t(s.lang, 'error.username', USERNAME));
-    return text(t(s.lang, err.code === 'taken' ? 'username.taken' : 'username.reserved', { name: cmd.name }));
+    return text(await errorText(d, s, err, { username: cmd.name }));
   }
 };
 

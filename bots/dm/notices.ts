@@ -1,25 +1,49 @@
-// Notices from the wallet's domain events (consumer group `dm-bot`): "invoice paid" and "you
-// received" for money that came through the bot (an invoice made with `invoice`, a `send` from
-// another user), and the outcome of a payment whose reply said "in flight". Events arrive at
-// least once; each notice is claimed in PostgreSQL before it is sent.
+// Notices from the wallet's domain events (consumer group `dm-bot`): "invoice paid" for an
+// invoice made with `invoice`; "you received" for money routed to someone's key (core/routing
+// marks it `notify`: a `send`, a zap, a business batch line), with how to use it for someone
+// who never wrote to the bot; and the outcome of a payment whose reply said "in flight".
+// Events arrive at least once; each notice is claimed in PostgreSQL before it is sent.
 import { hostname } from 'node:os';
+import { zapMetadata } from '../../core/addresses/lnurl-pay.ts';
 import { consumeEvents } from '../../core/events.ts';
 import { paymentFailed, paymentReceived, paymentSent, type PaymentEvent } from '../../core/payments/events.ts';
 import type { Logger } from '../../core/log.ts';
-import { t } from './i18n/index.ts';
+import { parseZapRequest, ZapRequestError } from '../../core/nostr/nip57.ts';
+import { t, type Lang } from './i18n/index.ts';
 import { tellOutcome } from './payments.ts';
 import type { DmDeps } from './session.ts';
 import * as store from './store.ts';
 
+/** A zap's sender as its request names it (checked before it was stored), not the paying account. */
+function zapSender(d: DmDeps, lang: Lang, metadata: PaymentEvent['metadata']): { from: string; memo?: string } | undefined {
+  const zap = zapMetadata.safeParse(metadata);
+  if (!zap.success) return undefined;
+  let request;
+  try {
+    request = parseZapRequest(zap.data.zapRequest, { trusted: true });
+  } catch (err) {
+    if (err instanceof ZapRequestError) return undefined;
+    throw err;
+  }
+  return { from: request.anonymous ? t(lang, 'send.anonymous') : d.labelOf(request.sender), memo: request.comment || undefined };
+}
+
 async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
-  if (e.metadata?.source !== 'dm') return;
+  const invoicePaid = e.kind === 'lightning' && e.metadata?.source === 'dm';
+  if (!invoicePaid && e.metadata?.notify !== true) return;
   const user = await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`, e.accountId, e.counterpartyAccountId);
   if (!user) return;
   const lang = user.lang ?? d.ctx.config.DM_DEFAULT_LANG;
-  const from = user.from?.pubkey ? d.labelOf(user.from.pubkey) : (user.from?.name ?? '?');
-  const text = e.kind === 'lightning'
-    ? t(lang, 'invoice.paid', { msat: e.amountMsat, memo: e.description })
-    : t(lang, 'send.received', { msat: e.amountMsat, from, memo: e.memo });
+  let text: string;
+  if (invoicePaid) {
+    text = t(lang, 'invoice.paid', { msat: e.amountMsat, memo: e.description });
+  } else {
+    const sent = zapSender(d, lang, e.metadata) ?? {
+      from: user.from?.pubkey ? d.labelOf(user.from.pubkey) : (user.from?.name ?? t(lang, 'send.anonymous')), memo: e.memo,
+    };
+    text = t(lang, 'send.received', { msat: e.amountMsat, ...sent });
+    if (!user.known) text += `\n\n${t(lang, 'send.welcome')}`;
+  }
   await d.messenger.send(user.pubkey, user.scheme ?? await d.messenger.schemeFor(user.pubkey), text);
 }
 

@@ -2,7 +2,7 @@
 import type { Context } from '../../core/context.ts';
 import type { DmScheme } from '../../core/nostr/dm.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
-import type { ZapDeps } from '../zaps/send.ts';
+import type { RoutingDeps } from '../../core/routing/route.ts';
 import type { AccountIds } from '../../core/ledger/account-ids.ts';
 import type { Lang } from './commands.ts';
 import type { Messenger } from './messenger.ts';
@@ -13,8 +13,8 @@ export interface DmDeps {
   messenger: Messenger;
   /** Users' account ids by pubkey, remembered. */
   accounts: AccountIds;
-  /** LNURL-pay client and profile lookups, shared with the zaps service. */
-  zaps: ZapDeps;
+  /** LNURL-pay client and profile lookups for core/routing. */
+  routing: RoutingDeps;
   /** A user's reply language (their choice, else DM_DEFAULT_LANG) and last scheme. */
   userSettings(pubkey: string): Promise<{ lang: Lang; scheme?: DmScheme }>;
   /** How a pubkey is shown in replies (a short npub). */

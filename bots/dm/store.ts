@@ -104,6 +104,8 @@ export async function claimOutcome(sql: Sql, transactionId: string): Promise<Awa
 export interface NoticeTarget extends DmUser {
   /** The user the notice is for. */
   pubkey: string;
+  /** Whether they ever wrote to the bot (a newcomer is told how to use what they got). */
+  known: boolean;
   /** The other side of the payment, when one was named: its pubkey, else its name. */
   from?: { pubkey?: string; name?: string };
 }
@@ -114,16 +116,16 @@ export interface NoticeTarget extends DmUser {
  * claimed before or the account is not a user's with a pubkey (then nothing is claimed).
  */
 export async function claimNotice(sql: Sql, key: string, accountId: string, counterpartyAccountId?: string): Promise<NoticeTarget | undefined> {
-  const [row] = await sql<{ pubkey: string; lang: Lang | null; scheme: DmScheme | null; from_pubkey: string | null; from_name: string | null; from_found: boolean }[]>`
+  const [row] = await sql<{ pubkey: string; known: boolean; lang: Lang | null; scheme: DmScheme | null; from_pubkey: string | null; from_name: string | null; from_found: boolean }[]>`
     with target as (select pubkey from accounts where id = ${accountId} and kind = 'user' and pubkey is not null),
     claimed as (insert into dm_notices (key) select ${key} from target on conflict do nothing returning key)
-    select t.pubkey, u.lang, u.scheme, c.pubkey as from_pubkey, c.name as from_name, c.id is not null as from_found
+    select t.pubkey, u.pubkey is not null as known, u.lang, u.scheme, c.pubkey as from_pubkey, c.name as from_name, c.id is not null as from_found
     from claimed, target t
       left join dm_users u on u.pubkey = t.pubkey
       left join accounts c on c.id = ${counterpartyAccountId ?? null}::uuid`;
   if (!row) return undefined;
   return {
-    pubkey: row.pubkey, lang: row.lang ?? undefined, scheme: row.scheme ?? undefined,
+    pubkey: row.pubkey, known: row.known, lang: row.lang ?? undefined, scheme: row.scheme ?? undefined,
     from: row.from_found ? { pubkey: row.from_pubkey ?? undefined, name: row.from_name ?? undefined } : undefined,
   };
 }

@@ -9,9 +9,9 @@ import { CodedError, issuesText } from '../../core/errors.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { generateSecretKey, getPublicKey, parsePubkey } from '../../core/nostr/keys.ts';
 import type { Keyring, SealedColumn } from '../../core/secrets.ts';
-import { botRelays } from '../identity.ts';
-import { addressDomain } from '../zaps/receive.ts';
-import { usernameOf } from '../zaps/usernames.ts';
+import { botRelays } from '../../core/nostr/relays.ts';
+import { addressDomain } from '../../core/addresses/addresses.ts';
+import { usernameOf } from '../../core/addresses/usernames.ts';
 import { renewalPeriods, type Renewal } from './budget.ts';
 import { scopes, type Scope } from './nip47.ts';
 

@@ -9,8 +9,8 @@ import type { Logger } from '../../core/log.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 import type { BotModule } from '../bot.ts';
-import { runBatchAttempt } from './batches.ts';
-import { addressDomain } from './receive.ts';
+import { addressDomain } from '../../core/addresses/addresses.ts';
+import { runBatchAttempt } from '../../core/business/batches.ts';
 import { enqueuePending, onZapPaid, publishReceipt, type PublishTo } from './receipts.ts';
 
 const QUEUE_CONCURRENCY = 64;

@@ -7,8 +7,9 @@ import type { Context } from '../../core/context.ts';
 import type { PaymentEvent } from '../../core/payments/events.ts';
 import type { KeyPair } from '../../core/nostr/keys.ts';
 import type { PublishResult } from '../../core/nostr/pool.ts';
-import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from './nip57.ts';
-import { ownZapRelays, zapMetadata } from './receive.ts';
+import { ownZapRelays } from '../../core/addresses/addresses.ts';
+import { zapMetadata } from '../../core/addresses/lnurl-pay.ts';
+import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from '../../core/nostr/nip57.ts';
 import { finalizeEvent } from '../../core/nostr/secp.ts';
 
 /** Publishes one event to one relay (the zapper's relay pool in production). */

@@ -106,6 +106,8 @@ describe.each(['nip04', 'nip17'] as const)('in %s', (scheme) => {
     await bob.ask('balance', 'nip04');
     expect(await alice.ask(`zap ${nip19.npubEncode(bob.pk)} 21 great`, scheme)).toMatch(/^⚡ Zapped 21 sats to npub1.{7}….{6}\.$/);
     expect(await balanceOf(bob.pk)).toBe(21_000n);
+    // Anonymous (no signing key handed over): the notice does not name alice.
+    expect((await bob.waitFor(/sent you 21 sats/)).text).toBe('⚡ Someone sent you 21 sats: "great".');
     expect(await alice.ask(`zap ${nip19.noteEncode('ab'.repeat(32))} 21`, scheme)).toMatch(/^I could not find note1.{7}….{6} on the relays/);
   });
 

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balance } from '../../core/ledger/ledger.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -80,6 +81,28 @@ describe.each(['nip04', 'nip17'] as const)('in %s', (scheme) => {
     expect(notice.scheme).toBe('nip04');
     expect(await bob.ask('balance', scheme)).toBe('Balance: 1,000 sats');
     expect(await alice.ask('history 2', scheme)).toMatch(/^Your last 2 payment\(s\):\n.* UTC {2}−1,000 sats {2}thanks!\n.* UTC {2}\+3,000 sats$/);
+  });
+
+  it('sends to an npub that never used the service: it lands in a new account, and its owner is told how to use it', async () => {
+    const alice = await funded(scheme, 1000);
+    // A friend with a Nostr client (and, for NIP-17, inbox relays) who never wrote to the bot.
+    const friend = await svc.user();
+    if (scheme === 'nip17') await friend.announceDmRelays([svc.relay.url]);
+    const sql = svc.wallet.ctx.sql;
+    expect(await accounts.findByPubkey(sql, friend.pk)).toBeUndefined();
+    const to = nip19.npubEncode(friend.pk);
+    expect(await alice.ask(`send 100 ${to} lunch`, scheme)).toBe(`✅ Sent 100 sats to ${to.slice(0, 12)}…${to.slice(-6)}.`);
+    const from = nip19.npubEncode(alice.pk);
+    const notice = await friend.waitFor(/sent you 100 sats/);
+    expect(notice.text).toBe(`⚡ ${from.slice(0, 12)}…${from.slice(-6)} sent you 100 sats: "lunch".\n\n`
+      + 'Your wallet here is tied to your Nostr key and keeps it for you. Reply "balance" to see it, "help" for every command; "pay <invoice>" sends it on over Lightning.');
+    expect(notice.scheme).toBe(scheme);
+    expect(await balance(sql, (await accounts.findByPubkey(sql, friend.pk))!.id)).toBe(100_000n);
+    expect(await friend.ask('balance', scheme)).toBe('Balance: 100 sats');
+    // Now a user of the bot: the next notice is the plain one.
+    await alice.ask(`send 50 ${to}`, scheme);
+    expect((await friend.waitFor(/sent you 50 sats/)).text).toMatch(/^⚡ npub1.{7}….{6} sent you 50 sats\.$/);
+    expect(await alice.ask('balance', scheme)).toBe('Balance: 850 sats');
   });
 
   it('answers in the language the user picks', async () => {

@@ -10,7 +10,7 @@ import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { revokeConnection } from '../../bots/nwc/connections.ts';
-import { claimUsername } from '../../bots/zaps/usernames.ts';
+import { claimUsername } from '../../core/addresses/usernames.ts';
 import { startNwcHarness, type App, type NwcHarness } from '../support/nwc.ts';
 
 let h: NwcHarness;

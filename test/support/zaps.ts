@@ -7,7 +7,7 @@ import { RelayPool } from '../../core/nostr/pool.ts';
 import { routeModules } from '../../api/role.ts';
 import { buildApi } from '../../api/server.ts';
 import { startZapper, type Zapper } from '../../bots/zaps/bot.ts';
-import { ownZapRelays, zapperKey } from '../../bots/zaps/receive.ts';
+import { ownZapRelays, zapperKey } from '../../core/addresses/addresses.ts';
 import { startTestWallet, type TestWallet } from './wallet.ts';
 
 export const PUBLIC_ORIGIN = 'https://flash.test';

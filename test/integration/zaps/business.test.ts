@@ -9,11 +9,12 @@ import { check, ledgerRules } from '../../../core/ledger/check.ts';
 import { balance } from '../../../core/ledger/ledger.ts';
 import { paymentRules } from '../../../core/payments/check.ts';
 import { httpAuthHeader } from '../../../core/nostr/nip98.ts';
-import { buildZapRequest } from '../../../bots/zaps/nip57.ts';
-import { BusinessError, createBusiness } from '../../../bots/zaps/business.ts';
-import { runBatch, type BatchReport, type BatchSummary } from '../../../bots/zaps/batches.ts';
-import { sendZap, zapDeps } from '../../../bots/zaps/send.ts';
-import { claimUsername } from '../../../bots/zaps/usernames.ts';
+import { buildZapRequest } from '../../../core/nostr/nip57.ts';
+import { BusinessError, createBusiness } from '../../../core/business/business.ts';
+import { runBatch, type BatchReport, type BatchSummary } from '../../../core/business/batches.ts';
+import { routingDeps } from '../../../core/routing/route.ts';
+import { sendZap } from '../../../core/zaps/send.ts';
+import { claimUsername } from '../../../core/addresses/usernames.ts';
 import type { CreateInvoiceRequest } from '../../../workers/lightning/port.ts';
 import { fakeRoutingFeeMsat } from '../../../workers/lightning/fake.ts';
 import { MiniRelay } from '../../support/mini-relay.ts';
@@ -215,8 +216,8 @@ describe('business zap batch', () => {
     expect(r.status).toBe(202);
     const id = String(r.body.id);
     // Line 1 was paid by an earlier attempt that died before recording it.
-    const paid = await sendZap(ctx, zapDeps(ctx), {
-      payerAccountId: biz.accountId, idempotencyKey: `batch:${id}:broken:1`, route: { route: 'internal', pubkey: recipients[0]! },
+    const paid = await sendZap(ctx, routingDeps(ctx), {
+      payerAccountId: biz.accountId, idempotencyKey: `batch:${id}:broken:1`, route: { rail: 'internal', pubkey: recipients[0]! },
       amountMsat: 3000n, relays: [own.url], sign: (t) => finalizeEvent(t, generateSecretKey()),
     });
     expect(paid.payment.status).toBe('succeeded');

@@ -10,7 +10,7 @@ import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBolt11 } from '../../../core/lightning/bolt11.ts';
 import * as accounts from '../../../core/ledger/accounts.ts';
-import { claimUsername } from '../../../bots/zaps/usernames.ts';
+import { claimUsername } from '../../../core/addresses/usernames.ts';
 import { MiniRelay } from '../../support/mini-relay.ts';
 import { startZapService, type ZapService } from '../../support/zaps.ts';
 

@@ -2,7 +2,8 @@ import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../core/config.ts';
 import { dmBot } from '../../../bots/dm/bot.ts';
-import { botRelays, identityEvents, trustedRelays } from '../../../bots/identity.ts';
+import { botRelays } from '../../../core/nostr/relays.ts';
+import { identityEvents, trustedRelays } from '../../../bots/identity.ts';
 
 describe('bot identity', () => {
   it('uses our own relay unless NOSTR_RELAYS says otherwise', () => {

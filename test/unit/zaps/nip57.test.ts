@@ -1,7 +1,7 @@
 import { validateZapRequest } from 'nostr-tools/nip57';
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, type EventTemplate } from 'nostr-tools/pure';
 import { describe, expect, it } from 'vitest';
-import { buildZapReceipt, buildZapRequest, isEventCoordinate, parseZapRequest, ZapRequestError, type ZapRequestReason } from '../../../bots/zaps/nip57.ts';
+import { buildZapReceipt, buildZapRequest, isEventCoordinate, parseZapRequest, ZapRequestError, type ZapRequestReason } from '../../../core/nostr/nip57.ts';
 
 const sender = generateSecretKey();
 const recipient = getPublicKey(generateSecretKey());

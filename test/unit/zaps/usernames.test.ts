@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkUsername, UsernameError, type UsernameErrorReason } from '../../../bots/zaps/usernames.ts';
+import { checkUsername, UsernameError, type UsernameErrorReason } from '../../../core/addresses/usernames.ts';
 
 const reason = (name: string, extra: string[] = []): UsernameErrorReason | string => {
   try {

@@ -4,18 +4,20 @@
 // time (a Redis lock), its lines `concurrency` at a time. The ledger refuses overspending.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { HttpStatusError } from '../../core/errors.ts';
-import type { Context } from '../../core/context.ts';
-import { balance } from '../../core/ledger/ledger.ts';
-import { KeyError, parsePubkey } from '../../core/nostr/keys.ts';
-import { toTransaction, type Transaction, type TransactionRow } from '../../core/payments/transactions.ts';
-import { resultOf, type PaymentResult } from '../../core/payments/outgoing.ts';
-import { eventSchema } from '../../core/nostr/event.ts';
+import { CodedError } from '../errors.ts';
+import type { Context } from '../context.ts';
+import { balance } from '../ledger/ledger.ts';
+import { KeyError, parsePubkey } from '../nostr/keys.ts';
+import { toTransaction, type Transaction, type TransactionRow } from '../payments/transactions.ts';
+import { resultOf, type PaymentResult } from '../payments/outgoing.ts';
+import { eventSchema } from '../nostr/event.ts';
 import { openSigningKey, toBusiness, type Business, type BusinessRow } from './business.ts';
-import { finalizeEvent } from '../../core/nostr/secp.ts';
-import { pointerOf } from './pointers.ts';
-import { ownZapRelays } from './receive.ts';
-import { payZap, routeOf, ZapError, zapDeps, zapFailureReason, type PayRoute, type ZapDeps } from './send.ts';
+import { finalizeEvent } from '../nostr/secp.ts';
+import { ownZapRelays } from '../addresses/addresses.ts';
+import { parseRecipient } from '../routing/recipient.ts';
+import { routeOf, routingDeps, type Route, type RoutingDeps } from '../routing/route.ts';
+import { pointerOf } from '../zaps/pointers.ts';
+import { payZap, zapFailureReason } from '../zaps/send.ts';
 
 const msat = z.union([z.number().int().positive(), z.string().regex(/^\d{1,18}$/)]).transform((v) => BigInt(v));
 
@@ -33,7 +35,8 @@ export const batchRequest = (max: number) => z.object({
 });
 export type BatchRequest = z.infer<ReturnType<typeof batchRequest>>;
 
-export class BatchError extends HttpStatusError {
+/** Why a batch is refused; api/business gives each its HTTP status. */
+export class BatchError extends CodedError<'invalid_request' | 'key_reused' | 'insufficient_balance'> {
   override name = 'BatchError';
 }
 
@@ -47,20 +50,20 @@ export async function submitBatch(ctx: Context, business: Business, req: BatchRe
   const requestHash = hashOf(req);
   const lines = req.recipients.map((r) => (typeof r === 'string' ? { to: r, zapRequest: undefined, idempotencyKey: undefined } : r))
     .map((r, i) => ({ line: i + 1, recipient: r.to.trim(), zapRequest: r.zapRequest ? JSON.stringify(r.zapRequest) : null, key: r.idempotencyKey ?? `${req.idempotencyKey}:${i + 1}` }));
-  if (new Set(lines.map((l) => l.key)).size !== lines.length) throw new BatchError(400, 'line idempotency keys must be unique');
+  if (new Set(lines.map((l) => l.key)).size !== lines.length) throw new BatchError('invalid_request', 'line idempotency keys must be unique');
   if (!lines.every((l) => l.zapRequest) && !business.hasSigningKey) {
-    throw new BatchError(400, 'pre-sign a zap request for every recipient, or register a signing key (PUT /api/v1/signing-key)');
+    throw new BatchError('invalid_request', 'pre-sign a zap request for every recipient, or register a signing key (PUT /api/v1/signing-key)');
   }
   const result = await ctx.sql.begin(async (tx) => {
     const [existing] = await tx<{ id: string; request_hash: string }[]>`
       select id, request_hash from zap_batches where business_id = ${business.accountId} and idempotency_key = ${req.idempotencyKey}`;
     if (existing) {
-      if (existing.request_hash !== requestHash) throw new BatchError(409, 'this idempotency key was used for another batch');
+      if (existing.request_hash !== requestHash) throw new BatchError('key_reused', 'this idempotency key was used for another batch');
       return { id: existing.id, created: false };
     }
     const total = req.amountMsat * BigInt(lines.length);
     const available = await balance(tx, business.accountId);
-    if (total > available) throw new BatchError(402, `the batch needs ${total} msat plus fees; the balance is ${available} msat`);
+    if (total > available) throw new BatchError('insufficient_balance', `the batch needs ${total} msat plus fees; the balance is ${available} msat`);
     const id = randomUUID();
     await tx`insert into zap_batches (id, business_id, idempotency_key, request_hash, amount_msat, comment, event, relays)
       values (${id}, ${business.accountId}, ${req.idempotencyKey}, ${requestHash}, ${req.amountMsat}, ${req.comment}, ${req.event ?? null}, ${req.relays})`;
@@ -163,17 +166,11 @@ async function knownRecipients(ctx: Context, lines: LineRow[]): Promise<KnownRec
   return new Map(rows.map((r) => [byPubkey.get(r.pubkey)!, { pubkey: r.pubkey, accountId: r.id }]));
 }
 
-/** Recipient as written → route: npub/nprofile/hex, or name@domain (lightning address; NIP-05 gives its p). */
-async function recipientRoute(ctx: Context, deps: ZapDeps, recipient: string, known: KnownRecipients): Promise<PayRoute> {
+/** Recipient as written → route (core/routing), users found by knownRecipients needing no lookup. */
+async function recipientRoute(ctx: Context, deps: RoutingDeps, recipient: string, known: KnownRecipients): Promise<Route> {
   const user = known.get(recipient);
-  if (user) return { route: 'internal', ...user };
-  if (recipient.includes('@')) return routeOf(ctx, deps, { address: recipient });
-  try {
-    return await routeOf(ctx, deps, { pubkey: parsePubkey(recipient) });
-  } catch (err) {
-    if (err instanceof KeyError) throw new ZapError('invalid_recipient', err.message);
-    throw err;
-  }
+  if (user) return { rail: 'internal', ...user };
+  return routeOf(ctx, deps, parseRecipient(recipient));
 }
 
 interface RunningBatch {
@@ -181,7 +178,7 @@ interface RunningBatch {
   target: ReturnType<typeof pointerOf> | undefined; relays: string[];
 }
 
-async function runLine(ctx: Context, deps: ZapDeps, batch: RunningBatch, l: LineRow, known: KnownRecipients): Promise<LineUpdate> {
+async function runLine(ctx: Context, deps: RoutingDeps, batch: RunningBatch, l: LineRow, known: KnownRecipients): Promise<LineUpdate> {
   try {
     const route = await recipientRoute(ctx, deps, l.recipient, known);
     const sk = batch.sign;
@@ -190,7 +187,7 @@ async function runLine(ctx: Context, deps: ZapDeps, batch: RunningBatch, l: Line
       target: batch.target, amountMsat: batch.amountMsat, comment: batch.comment, relays: batch.relays,
       signed: l.zap_request ?? undefined, sign: sk && ((t) => finalizeEvent(t, sk)), memo: `zap batch ${batch.id} line ${l.line}`,
     });
-    return { ...fromPayment(outcome.payment), route: route.route, recipientPubkey: route.pubkey };
+    return { ...fromPayment(outcome.payment), route: outcome.route, recipientPubkey: route.rail === 'invoice' ? undefined : route.pubkey };
   } catch (err) {
     const reason = zapFailureReason(err);
     if (reason === 'error' || reason === 'unavailable') throw err;
@@ -223,7 +220,7 @@ const openLines = (ctx: Context, batchId: string) => ctx.sql<LineRow[]>`
  * The `zaps.batch` job: every open line, `concurrency` at a time. Safe to run again: a line
  * whose payment exists (looked up for all lines at once) is reported from it, never paid again.
  */
-export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): Promise<{ paid: number; failed: number; pending: number }> {
+export async function runBatch(ctx: Context, batchId: string, given?: RoutingDeps): Promise<{ paid: number; failed: number; pending: number }> {
   const [b] = await ctx.sql<Array<BusinessRow & { amount_msat: bigint; comment: string; event: string | null; relays: string[] }>>`
     select b.*, z.amount_msat, z.comment, z.event, z.relays
     from zap_batches z join businesses b on b.account_id = z.business_id where z.id = ${batchId}`;
@@ -237,7 +234,7 @@ export async function runBatch(ctx: Context, batchId: string, given?: ZapDeps): 
     // A zap request needs relays for its receipt: the business's, the zapped event's, ours.
     relays: [...new Set([...b.relays, ...(target?.relays ?? []), ...ownZapRelays(ctx.config)])],
   };
-  const deps = given ?? zapDeps(ctx);
+  const deps = given ?? routingDeps(ctx);
   try {
     await withBusinessLock(ctx, business.accountId, batchId, async () => {
       const open = await openLines(ctx, batchId);

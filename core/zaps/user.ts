@@ -1,24 +1,16 @@
-// What the DM bot calls for its `username` and `zap` commands: a user's name here, and zaps
-// paid from the user's account — signed with the user's own key when the user handed it to
-// us (custodial signing), otherwise anonymous (a throwaway key and the `anon` tag).
+// Zaps paid from a user's account (the DM bot's `zap`): signed with the user's own key when
+// the user handed it to us (custodial signing), otherwise anonymous (a throwaway key and the
+// `anon` tag).
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import type { Context } from '../../core/context.ts';
-import type { SealedColumn } from '../../core/secrets.ts';
-import * as accounts from '../../core/ledger/accounts.ts';
-import type { ZapTarget as DmZapTarget } from '../dm/commands.ts';
+import type { Context } from '../context.ts';
+import type { SealedColumn } from '../secrets.ts';
+import * as accounts from '../ledger/accounts.ts';
+import { ownZapRelays } from '../addresses/addresses.ts';
+import { finalizeEvent } from '../nostr/secp.ts';
+import { routeOf, routingDeps, type RoutingDeps } from '../routing/route.ts';
 import { ZapError } from './errors.ts';
 import { pointerOf, type ZapPointer } from './pointers.ts';
-import { addressDomain, ownZapRelays } from './receive.ts';
-import { routeOf, sendZap, zapDeps, type ZapDeps, type ZapOutcome } from './send.ts';
-import { finalizeEvent } from '../../core/nostr/secp.ts';
-import { checkUsername, claimUsername } from './usernames.ts';
-
-/** `username <name>`: claims the name (replacing the user's previous one); returns the new address. */
-export async function setUsername(ctx: Context, pubkey: string, name: string): Promise<{ name: string; address: string }> {
-  const canonical = checkUsername(name, [...ctx.config.ZAP_RESERVED_USERNAMES, ctx.config.BOT_DM_USERNAME]);
-  await claimUsername(ctx.sql, pubkey, canonical);
-  return { name: canonical, address: `${canonical}@${addressDomain(ctx.config)}` };
-}
+import { sendZap, type ZapOutcome } from './send.ts';
 
 const sealPurpose = (pubkey: string) => `zap-signer:${pubkey}`;
 export const zapSignerKeys: SealedColumn = { table: 'zap_signers', column: 'sealed_key', by: 'pubkey', context: sealPurpose };
@@ -40,16 +32,10 @@ async function custodialKey(ctx: Context, pubkey: string): Promise<Uint8Array | 
   return row && ctx.keyring.open(row.sealed_key, sealPurpose(pubkey));
 }
 
-function pointerOfDm(t: DmZapTarget): ZapPointer {
-  if (t.type === 'profile') return { recipient: t.pubkey, relays: t.relays };
-  if (t.type === 'event') return { eventId: t.id, recipient: t.author, relays: t.relays };
-  return { recipient: t.pubkey, coordinate: `${t.kind}:${t.pubkey}:${t.identifier}`, kind: t.kind, relays: t.relays };
-}
-
 export interface UserZap {
   userPubkey: string;
-  /** As the DM bot parsed it, or as typed (npub, nprofile, note, nevent, naddr). */
-  target: DmZapTarget | string;
+  /** As parsed (a NIP-19 pointer), or as typed (npub, nprofile, note, nevent, naddr). */
+  target: ZapPointer | string;
   amountMsat: bigint;
   comment?: string;
   /** The DM's event id makes a natural key: the same DM processed twice pays once. */
@@ -57,10 +43,10 @@ export interface UserZap {
 }
 
 /** `zap <target> <amount> [comment]` from a user's account. */
-export async function zapFromUser(ctx: Context, z: UserZap, given?: ZapDeps): Promise<ZapOutcome & { recipient: string }> {
-  const deps = given ?? zapDeps(ctx);
+export async function zapFromUser(ctx: Context, z: UserZap, given?: RoutingDeps): Promise<ZapOutcome & { recipient: string }> {
+  const deps = given ?? routingDeps(ctx);
   try {
-    const pointer = typeof z.target === 'string' ? pointerOf(z.target) : pointerOfDm(z.target);
+    const pointer = typeof z.target === 'string' ? pointerOf(z.target) : z.target;
     let recipient = pointer.recipient;
     let kind = pointer.kind;
     if (pointer.eventId && (!recipient || kind === undefined)) {
@@ -71,7 +57,7 @@ export async function zapFromUser(ctx: Context, z: UserZap, given?: ZapDeps): Pr
     }
     const account = await accounts.forPubkey(ctx.sql, z.userPubkey);
     const key = await custodialKey(ctx, z.userPubkey);
-    const route = await routeOf(ctx, deps, { pubkey: recipient! });
+    const route = await routeOf(ctx, deps, { type: 'pubkey', pubkey: recipient! });
     const outcome = await sendZap(ctx, deps, {
       payerAccountId: account.id, idempotencyKey: `zap:${z.idempotencyKey}`, route, amountMsat: z.amountMsat, comment: z.comment,
       target: { eventId: pointer.eventId, coordinate: pointer.coordinate, kind }, relays: [...new Set([...ownZapRelays(ctx.config), ...pointer.relays])],

@@ -3,23 +3,20 @@
 // zap requests, sealed under the master key.
 import type { Redis } from 'ioredis';
 import { getPublicKey } from 'nostr-tools/pure';
-import type { Context } from '../../core/context.ts';
-import { isUniqueViolation } from '../../core/db.ts';
-import type { SealedColumn } from '../../core/secrets.ts';
-import * as accounts from '../../core/ledger/accounts.ts';
-import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../../core/nostr/nip98.ts';
-import { CodedError } from '../../core/errors.ts';
+import type { Context } from '../context.ts';
+import { isUniqueViolation } from '../db.ts';
+import { CodedError } from '../errors.ts';
+import type { SealedColumn } from '../secrets.ts';
+import * as accounts from '../ledger/accounts.ts';
+import { HttpAuthError, verifyHttpAuth, type HttpAuthRequest } from '../nostr/nip98.ts';
 
 export interface Business { accountId: string; pubkey: string; name: string; concurrency: number; hasSigningKey: boolean }
 
 export interface BusinessRow { account_id: string; pubkey: string; name: string; concurrency: number; sealed_signing_key: string | null }
 export const toBusiness = (r: BusinessRow): Business => ({ accountId: r.account_id, pubkey: r.pubkey, name: r.name, concurrency: r.concurrency, hasSigningKey: r.sealed_signing_key !== null });
 
-export class BusinessError extends CodedError<'business_exists'> {
+export class BusinessError extends CodedError<'exists'> {
   override name = 'BusinessError';
-  constructor(message: string) {
-    super('business_exists', message);
-  }
 }
 
 /** Registers a business for `pubkey` (hex); refuses a key already registered, even by a racing call. */
@@ -33,7 +30,7 @@ export async function createBusiness(ctx: Context, opts: { pubkey: string; name?
       return toBusiness(row!);
     });
   } catch (err) {
-    if (isUniqueViolation(err, 'businesses_pubkey_key')) throw new BusinessError('a business with this key exists');
+    if (isUniqueViolation(err, 'businesses_pubkey_key')) throw new BusinessError('exists', 'a business with this key exists');
     throw err;
   }
 }

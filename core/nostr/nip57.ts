@@ -3,10 +3,10 @@
 import { isAddressableKind, isReplaceableKind } from 'nostr-tools/kinds';
 import { makeZapReceipt, makeZapRequest } from 'nostr-tools/nip57';
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
-import { CodedError } from '../../core/errors.ts';
-import { eventSchema } from '../../core/nostr/event.ts';
-import { signatureError } from '../../core/nostr/secp.ts';
-import { HEX32 } from '../../core/hex.ts';
+import { CodedError } from '../errors.ts';
+import { eventSchema } from './event.ts';
+import { signatureError } from './secp.ts';
+import { HEX32 } from '../hex.ts';
 
 export const ZAP_REQUEST_KIND = 9734;
 export const ZAP_RECEIPT_KIND = 9735;

@@ -2,7 +2,7 @@
 // event), naddr (an addressable event), or a hex event id.
 import { nip19 } from 'nostr-tools';
 import { ZapError } from './errors.ts';
-import { HEX32 } from '../../core/hex.ts';
+import { HEX32 } from '../hex.ts';
 
 export interface ZapPointer { recipient?: string; eventId?: string; coordinate?: string; kind?: number; relays: string[] }
 

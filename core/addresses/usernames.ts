@@ -1,7 +1,9 @@
 // Usernames: the `<name>` of `<name>@<our domain>` (lightning address, NIP-05). Lower-case
 // a-z 0-9 . _ -, unique, one per user; reserved names and anything shaped like an npub refused.
-import { isUniqueViolation, type Sql } from '../../core/db.ts';
-import { CodedError } from '../../core/errors.ts';
+import type { Context } from '../context.ts';
+import { isUniqueViolation, type Sql } from '../db.ts';
+import { CodedError } from '../errors.ts';
+import { addressDomain } from './addresses.ts';
 
 export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
 const SHAPE = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
@@ -43,6 +45,13 @@ export async function claimUsername(sql: Sql, pubkey: string, name: string): Pro
     throw err;
   });
   if (row?.pubkey !== pubkey) throw new UsernameError('taken', `"${name}" is taken`);
+}
+
+/** A user's `username <name>`: claims the name (replacing their previous one); returns the new address. */
+export async function setUsername(ctx: Context, pubkey: string, name: string): Promise<{ name: string; address: string }> {
+  const canonical = checkUsername(name, [...ctx.config.ZAP_RESERVED_USERNAMES, ctx.config.BOT_DM_USERNAME]);
+  await claimUsername(ctx.sql, pubkey, canonical);
+  return { name: canonical, address: `${canonical}@${addressDomain(ctx.config)}` };
 }
 
 export async function pubkeyOfUsername(sql: Sql, name: string): Promise<string | undefined> {
