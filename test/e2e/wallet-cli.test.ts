@@ -13,7 +13,7 @@ import { payInvoice } from '../../core/payments/pay.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { createTestContext, testMasterKey, type TestContext } from '../support/context.ts';
 import { redisUrl } from '../support/db.ts';
-import { flashCommand, freePort, runFlash, type FlashProcess } from '../support/process.ts';
+import { flashCommand, runFlash, type FlashProcess } from '../support/process.ts';
 import { newPubkey } from '../support/wallet.ts';
 
 let ctx: TestContext;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   env = {
     DATABASE_URL: ctx.db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: ctx.config.REDIS_PREFIX, MASTER_KEY: testMasterKey, LOG_PRETTY: 'false',
-    API_PORT: String(await freePort()), RELAY_PORT: String(await freePort()), DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
+    API_PORT: '0', RELAY_PORT: '0', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
   };
   workers = await runFlash(['start', 'workers'], env);
 });
