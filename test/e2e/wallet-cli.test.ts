@@ -35,7 +35,7 @@ afterAll(async () => {
 
 const flash = (...args: string[]) => flashCommand(args, env);
 
-it('receives with flash dev pay, pays a flash dev invoice, and shows and checks the ledger', { timeout: 60_000 }, async () => {
+it('receives with flash dev pay, pays a flash dev invoice, and shows and checks the ledger', { timeout: 180_000 }, async () => {
   const pubkey = newPubkey();
   const account = (await accounts.forPubkey(ctx.sql, pubkey)).id;
   const inv = await createInvoice(ctx, { accountId: account, amountMsat: 30_000n, description: 'top up', idempotencyKey: 'cli-1' });
