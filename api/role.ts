@@ -1,4 +1,5 @@
 // The `api` role: the HTTP server on API_HOST:API_PORT, with every feature's routes.
+import type { AddressInfo } from 'node:net';
 import type { Role } from '../core/role.ts';
 import { businessRoutes } from './business/routes.ts';
 import { lnurlRoutes } from './lnurl/routes.ts';
@@ -10,6 +11,13 @@ export const routeModules: RouteModule[] = [lnurlRoutes, businessRoutes];
 export const apiRole: Role = async (ctx) => {
   const app = await buildApi(ctx, routeModules);
   await app.listen({ host: ctx.config.API_HOST, port: ctx.config.API_PORT });
+  // API_PORT=0 takes any free port: the default public URL (LNURL callbacks, lightning
+  // addresses) is then the one it got, as the relay role does for RELAY_PORT=0.
+  if (ctx.config.API_PORT === 0 && !ctx.config.PUBLIC_URL) {
+    const { port } = app.server.address() as AddressInfo;
+    const host = ctx.config.API_HOST.includes(':') ? `[${ctx.config.API_HOST}]` : ctx.config.API_HOST;
+    ctx.config.publicUrl = `http://${host}:${port}`;
+  }
   return {
     describe: [`HTTP API: ${ctx.config.publicUrl}`],
     stop: () => app.close(),

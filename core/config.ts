@@ -54,10 +54,10 @@ export const variables = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   LOG_PRETTY: bool.optional().describe('Human-readable logs; default: when stdout is a terminal.'),
   API_HOST: z.string().default('127.0.0.1').describe('HTTP API listen address.'),
-  API_PORT: port.default(8080).describe('HTTP API listen port.'),
+  API_PORT: port.default(8080).describe('HTTP API listen port; 0 takes any free one (printed when ready).'),
   PUBLIC_URL: z.url().optional().describe('Public base URL of the HTTP API (default http://API_HOST:API_PORT).'),
   RELAY_HOST: z.string().default('127.0.0.1').describe('Relay listen address.'),
-  RELAY_PORT: port.default(7777).describe('Relay listen port.'),
+  RELAY_PORT: port.default(7777).describe('Relay listen port; 0 takes any free one (printed when ready).'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()
     .describe('Public WebSocket URL of the relay (default ws://RELAY_HOST:RELAY_PORT).'),
   // --- relay (relay/) ---

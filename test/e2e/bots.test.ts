@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botModules } from '../../bots/role.ts';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
-import { freePort, runFlash } from '../support/process.ts';
+import { runFlash } from '../support/process.ts';
 
 let db: TestDb;
 let relay: MiniRelay;
@@ -14,10 +14,10 @@ beforeAll(async () => { db = await createTestDb(); relay = await MiniRelay.start
 afterAll(async () => { await relay.stop(); await db.drop(); });
 
 describe('flash start bots', () => {
-  it('creates the DM bot key once, publishes its identity, and a standby takes over when the leader dies', async () => {
+  it('creates the DM bot key once, publishes its identity, and a standby takes over when the leader dies', { timeout: 90_000 }, async () => {
     const env = {
       DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'), MASTER_KEY: '22'.repeat(32),
-      API_PORT: String(await freePort()), NOSTR_RELAYS: relay.url, BOT_LEADER_TTL_MS: '1000',
+      API_PORT: '0', NOSTR_RELAYS: relay.url, BOT_LEADER_TTL_MS: '3000',
       PUBLIC_URL: 'https://pay.example.com', BOT_DM_NAME: 'Flash Test',
       DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     };

@@ -13,13 +13,14 @@ import * as accounts from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
 import type { Network } from '../../core/lightning/types.ts';
+import { reconcile } from '../../workers/lightning/reconcile.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { restartBots, startDmService, type DmService, type DmUser, type Scheme } from '../support/dm.ts';
 
 const BURST = 20;
 let svc: DmService;
 beforeAll(async () => {
-  svc = await startDmService({ DM_CONFIRM_ABOVE_MSAT: '5000000', DM_RATE_BURST: String(BURST), DM_RATE_PER_MINUTE: '0.1', DM_PAY_WAIT_MS: '300' }, 2);
+  svc = await startDmService({ DM_CONFIRM_ABOVE_MSAT: '5000000', DM_RATE_BURST: String(BURST), DM_RATE_PER_MINUTE: '0.1', DM_PAY_WAIT_MS: '300', PAYMENT_TIMEOUT_SECONDS: '1' }, 2);
 });
 afterAll(async () => { await svc.close(); });
 
@@ -183,11 +184,15 @@ describe('limits and bad input', () => {
 
   it('answers "in flight" for a slow payment, then DMs the outcome', async () => {
     const u = await funded(5000, 'nip17');
-    svc.wallet.node.faults.payDelayMs = 1500;
+    // The node holds the payment until the test lets it go (the worker stops waiting after
+    // PAYMENT_TIMEOUT_SECONDS); a timed hold raced the replies on a loaded machine.
+    svc.wallet.node.faults.payDelayMs = 3600_000;
     try {
       const bolt11 = await svc.wallet.externalInvoice(2_000_000n);
       expect(await u.ask(`pay ${bolt11}`, 'nip17')).toBe('⏳ The payment is in flight. The amount stays on hold until it settles or fails; I will tell you.');
       expect(await u.ask('balance', 'nip17')).toBe('Balance: 2,980 sats (2,020 sats on hold for pending payments)');
+      await sql()`update fake_ln_payments set completes_at = now() where status = 'pending'`;
+      await reconcile(svc.wallet.ctx, svc.wallet.node, 0);
       const outcome = await u.waitFor(/^✅ Paid 2,000 sats/);
       expect(outcome.scheme).toBe('nip17');
       expect(await u.ask('balance', 'nip17')).toBe('Balance: 2,997 sats');

@@ -13,7 +13,7 @@ import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { createTestContext, testMasterKey, type TestContext } from '../support/context.ts';
 import { redisUrl } from '../support/db.ts';
-import { freePort, runFlash } from '../support/process.ts';
+import { runFlash } from '../support/process.ts';
 import { fund, newPubkey } from '../support/wallet.ts';
 
 let ctx: TestContext;
@@ -23,7 +23,7 @@ afterAll(async () => ctx.close());
 it('finishes a payment exactly once after the workers are killed mid-payment', { timeout: 90_000 }, async () => {
   const env = {
     DATABASE_URL: ctx.db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: ctx.config.REDIS_PREFIX, MASTER_KEY: testMasterKey,
-    API_PORT: String(await freePort()), RELAY_PORT: String(await freePort()), DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
+    API_PORT: '0', RELAY_PORT: '0', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     RECONCILE_INTERVAL_SECONDS: '1',
   };
   const workers = await runFlash(['start', 'workers'], { ...env, LIGHTNING_FAKE_PAY_DELAY_MS: '60000' });

@@ -7,7 +7,7 @@ import NDK, { NDKEvent, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
 import { Relay } from 'nostr-tools/relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
-import { freePort, runFlash, type FlashProcess } from '../support/process.ts';
+import { listensAt, runFlash, type FlashProcess } from '../support/process.ts';
 import { newKey, sign, WireClient } from '../support/relay.ts';
 
 let db: TestDb;
@@ -18,9 +18,8 @@ beforeAll(async () => {
   db = await createTestDb();
   const shared = { DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'), DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data') };
   for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    procs.push(await runFlash(['start', 'relay'], { ...shared, RELAY_PORT: String(port), API_PORT: String(await freePort()) }));
-    urls.push(`ws://127.0.0.1:${port}`);
+    procs.push(await runFlash(['start', 'relay'], { ...shared, RELAY_PORT: '0', API_PORT: '0' }));
+    urls.push(await listensAt(procs[i]!, 'relay'));
   }
 });
 afterAll(async () => {

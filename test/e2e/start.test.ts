@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, redisUrl, uniqueName, type TestDb } from '../support/db.ts';
-import { freePort, runFlash } from '../support/process.ts';
+import { listensAt, runFlash } from '../support/process.ts';
 
 let db: TestDb;
 beforeAll(async () => { db = await createTestDb({ empty: true }); });
@@ -11,17 +11,16 @@ afterAll(async () => db.drop());
 
 describe('flash start', () => {
   it('migrates, serves health and metrics on Node 24, and stops cleanly on SIGTERM', async () => {
-    const apiPort = await freePort();
     const env = {
       DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'),
-      API_PORT: String(apiPort), RELAY_PORT: String(await freePort()),
+      API_PORT: '0', RELAY_PORT: '0',
       DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     };
     const flash = await runFlash(['start'], env);
     expect(flash.output()).toMatch(/flash is ready \(Node v2[4-9]\./);
-    expect(flash.output()).toContain(`HTTP API: http://127.0.0.1:${apiPort}`);
+    const base = await listensAt(flash, 'HTTP API');
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
 
-    const base = `http://127.0.0.1:${apiPort}`;
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('flash_http_requests_total');

@@ -1,11 +1,17 @@
 // Runs `flash` as a real child process on the project's Node binary, for end-to-end tests.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 export const root = path.resolve(import.meta.dirname, '..', '..');
 
+/**
+ * A port nothing listens on, for tests of an unreachable peer. Not for a child to bind: the
+ * port is free only until someone else takes it; a child binds port 0 and says where it
+ * listens (see `listensAt`).
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -44,6 +50,18 @@ export async function runFlash(args: string[], env: Record<string, string>, read
     void exited.then((code) => { clearTimeout(timer); reject(new Error(`flash exited with ${code} before ready:\n${out}`)); });
   });
   return { child, output: () => out, exited };
+}
+
+/** Where a started `flash` says a role listens, from its ready lines (`relay: ws://…`, `HTTP API: http://…`). */
+export async function listensAt(p: FlashProcess, role: 'relay' | 'HTTP API'): Promise<string> {
+  const line = new RegExp(`^  ${role}: (\\S+)[ \\n]`, 'm');
+  const gone = p.exited.then(() => { throw new Error(`flash exited without saying where its ${role} listens:\n${p.output()}`); });
+  gone.catch(() => {}); // only a failure while we wait matters
+  // The ready lines may arrive in more than one chunk.
+  for (let m = line.exec(p.output()); ; m = line.exec(p.output())) {
+    if (m) return m[1]!;
+    await Promise.race([once(p.child.stdout!, 'data'), gone]);
+  }
 }
 
 /** Runs a one-shot `flash <args>` to its end: its exit code and output (stdout then stderr). */

@@ -27,8 +27,8 @@ const byLibraryMessage: Record<string, Code> = {
   ExpectedValidPaymentRequestToMakePayment: 'invalid_invoice',
 };
 
-/** Refusals about us, not about the request (authentication): never a request-level code. */
-const credentialsRejected = /macaroon|^verification failed|^permission denied/;
+/** Refusals about us, not about the request (authentication, a macaroon's caveat): never a request-level code. */
+const credentialsRejected = /macaroon|^verification failed|^permission denied|^caveat ".*" not satisfied/;
 
 const grpcUnavailable = 14;
 const grpcDeadlineExceeded = 4;

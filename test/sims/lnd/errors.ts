@@ -15,6 +15,12 @@ const plain = (message: string) => new RpcError(status.UNKNOWN, message);
 export const lndErrors = {
   macaroonCount: (n: number) => plain(`expected 1 macaroon, got ${n}`),
   macaroonMismatch: () => plain('verification failed: signature mismatch after caveat verification'),
+  macaroonNotHex: () => plain('encoding/hex: invalid byte'),
+  /** go-macaroon's UnmarshalBinary refusal; the reason is the JS library's wording, not Go's. */
+  macaroonUnreadable: (reason: string) => plain(`unmarshal v2: ${reason}`),
+  macaroonInvalidId: () => plain('invalid ID'),
+  permissionDenied: () => plain('permission denied'),
+  caveatNotSatisfied: (condition: string, why: string) => plain(`caveat ${JSON.stringify(condition)} not satisfied: ${why}`),
   invoiceNotFound: (code: status = status.UNKNOWN) => new RpcError(code, 'unable to locate invoice'),
   duplicateInvoice: () => plain('invoice with payment hash already exists'),
   invoiceStillOpen: () => plain('invoice still open'),

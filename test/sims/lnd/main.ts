@@ -7,7 +7,7 @@ console.log(JSON.stringify({
   network: sim.network,
   certPath: sim.certPath,
   cert: sim.certBase64,
-  nodes: sim.nodes.map(({ alias, pubkey, socket, macaroon, macaroonPath }) => ({ alias, pubkey, socket, macaroon, macaroonPath })),
+  nodes: sim.nodes.map(({ state: _, ...printed }) => printed),
 }, null, 2));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

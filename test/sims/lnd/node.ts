@@ -6,6 +6,7 @@ import { status } from '@grpc/grpc-js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { encodeRequest, parseRequest } from './bolt11.ts';
 import { lndErrors } from './errors.ts';
+import { defaultMacaroons, MacaroonService } from './macaroons.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -128,7 +129,10 @@ export class SimNode {
   readonly secretKey: Uint8Array;
   readonly pubkey: string;
   readonly chanId: string;
-  readonly macaroon = Buffer.concat([Buffer.from([2]), randomBytes(63)]);
+  /** This node's root key: bakes macaroons and checks every call's. */
+  readonly macaroons = new MacaroonService();
+  /** admin.macaroon, as lnd writes it at start-up. */
+  readonly macaroon = this.macaroons.bake(defaultMacaroons.admin);
   readonly network: Network;
   readonly capacityMsat: bigint;
   /** Our side of the channel to the hub; the rest of the capacity is the hub's (our inbound). */

@@ -1,6 +1,6 @@
 // The gRPC face of one simulated node: lnrpc.Lightning, invoicesrpc.Invoices and
 // routerrpc.Router from the .proto files the `lightning` package ships, over TLS, each call
-// checked against the node's macaroon. Only the RPCs the LND adapter uses are implemented;
+// checked against the node's macaroons (its permissions and caveats, macaroons.ts). Only the RPCs the LND adapter uses are implemented;
 // the rest answer UNIMPLEMENTED, as a node without that subserver would.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -39,16 +39,19 @@ function customRecords(records: Record<string, Buffer> | undefined): Record<stri
   return Object.fromEntries(Object.entries(records ?? {}).map(([k, v]) => [recordKey(k), v]));
 }
 
+/** The address of a gRPC peer ("127.0.0.1:5000", "[::1]:5000", "ipv4:…"), without its port. */
+const peerIp = (peer: string) => peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+
 export function createNodeServer(node: SimNode): grpc.Server {
-  const authorize = (metadata: grpc.Metadata) => {
-    const macaroons = metadata.get('macaroon');
+  const authorize = (call: grpc.ServerUnaryCall<Req, unknown> | Stream) => {
+    const macaroons = call.metadata.get('macaroon');
     if (macaroons.length !== 1) throw lndErrors.macaroonCount(macaroons.length);
-    if (String(macaroons[0]) !== node.macaroon.toString('hex')) throw lndErrors.macaroonMismatch();
+    node.macaroons.check(String(macaroons[0]), call.getPath(), peerIp(call.getPeer()));
   };
   const asError = (err: unknown) => (err instanceof RpcError ? err : new RpcError(grpc.status.UNKNOWN, (err as Error).message));
   const unary = (fn: (req: Req) => object) => (call: grpc.ServerUnaryCall<Req, unknown>, done: grpc.sendUnaryData<unknown>) => {
     try {
-      authorize(call.metadata);
+      authorize(call);
       done(null, fn(call.request));
     } catch (err) {
       done(asError(err));
@@ -56,7 +59,7 @@ export function createNodeServer(node: SimNode): grpc.Server {
   };
   const stream = (fn: (call: Stream) => void) => (call: Stream) => {
     try {
-      authorize(call.metadata);
+      authorize(call);
       fn(call);
     } catch (err) {
       call.emit('error', asError(err));

@@ -1,12 +1,13 @@
 // The LND stand-in: several simulated regtest nodes in one process, each with its own gRPC
 // port, node key, macaroon and state, all joined to one routing hub that charges a small fee.
 // One TLS certificate serves every node; it and the macaroons are also written to files, as
-// lnd writes tls.cert and admin.macaroon.
+// lnd writes tls.cert and admin, readonly and invoice.macaroon (test/sims/lnd/macaroons.ts).
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { defaultMacaroons } from './macaroons.ts';
 import { SimNode, type Network } from './node.ts';
 import { createNodeServer, listen } from './server.ts';
 import { createSelfSignedCert } from './tls.ts';
@@ -29,9 +30,12 @@ export interface LndSimNode {
   pubkey: string;
   /** host:port of this node's gRPC server. */
   socket: string;
-  /** Hex, as LND_MACAROON takes it. */
+  /** admin.macaroon in hex, as LND_MACAROON takes it. */
   macaroon: string;
   macaroonPath: string;
+  /** readonly.macaroon and invoice.macaroon in hex (written next to admin.macaroon). */
+  readonlyMacaroon: string;
+  invoiceMacaroon: string;
   /** The node's state and fault injection (failNextPayment, hangNextPayment, releasePayment). */
   state: SimNode;
 }
@@ -75,7 +79,13 @@ export async function startLndSim(opts: LndSimOptions = {}): Promise<LndSim> {
     const macaroonPath = path.join(dir, alias, 'admin.macaroon');
     await mkdir(path.dirname(macaroonPath));
     await writeFile(macaroonPath, state.macaroon);
-    nodes.push({ alias, pubkey: state.pubkey, socket: `${host.includes(':') ? `[${host}]` : host}:${port}`, macaroon: state.macaroon.toString('hex'), macaroonPath, state });
+    const [readonly, invoice] = [state.macaroons.bake(defaultMacaroons.readonly), state.macaroons.bake(defaultMacaroons.invoice)];
+    await writeFile(path.join(dir, alias, 'readonly.macaroon'), readonly);
+    await writeFile(path.join(dir, alias, 'invoice.macaroon'), invoice);
+    nodes.push({
+      alias, pubkey: state.pubkey, socket: `${host.includes(':') ? `[${host}]` : host}:${port}`, macaroon: state.macaroon.toString('hex'), macaroonPath,
+      readonlyMacaroon: readonly.toString('hex'), invoiceMacaroon: invoice.toString('hex'), state,
+    });
   }
 
   return {
