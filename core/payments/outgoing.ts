@@ -131,20 +131,31 @@ export async function awaitOutcome(ctx: Context, rail: Rail, t: Transaction, wai
 // ——— used by the workers ———
 
 /** Attempt starts (one UPDATE a batch); an id twice in a batch runs alone, each its own number. */
-const attemptsOf = groupCommitPer((sql: Sql) => new GroupCommit<string, TransactionRow | undefined>(async (ids) => {
-  distinctOrThrow(ids);
-  const rows = await sql<TransactionRow[]>`
-    update transactions set attempts = attempts + 1
-    where id in (select id from transactions where id = any(${sql.array(ids)}::uuid[]) and status = 'pending' order by id for update)
-    returning *`;
+const attemptsOf = groupCommitPer((sql: Sql) => new GroupCommit<AttemptStart, LeasedRow | undefined>(async (items) => {
+  distinctOrThrow(items.map((i) => i.id));
+  // The lease (migrations/0023): a row another attempt holds is not started again.
+  const rows = await sql<LeasedRow[]>`
+    update transactions t set attempts = t.attempts + 1, lease_until = now() + make_interval(secs => i.lease),
+        send_started_at = case when i.sending then now() else t.send_started_at end
+    from jsonb_to_recordset(${sql.json(items as never)}) as i (id uuid, lease int, sending boolean)
+    where t.id = i.id and t.id in (select id from transactions where id = any(${sql.array(items.map((i) => i.id))}::uuid[])
+      and status = 'pending' and (lease_until is null or lease_until <= now()) order by id for update)
+    returning t.*`;
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id));
+  return items.map((i) => byId.get(i.id));
 }, oneInFlight));
 
-/** Begins a backend attempt; undefined when the payment is no longer pending. */
-export async function startAttempt(sql: Sql, transactionId: string): Promise<{ transaction: Transaction; attempt: number } | undefined> {
-  const row = await attemptsOf(sql).submit(transactionId);
-  return row && { transaction: toTransaction(row), attempt: row.attempts };
+interface AttemptStart { id: string; lease: number; sending: boolean }
+type LeasedRow = TransactionRow & { send_started_at: Date | null };
+
+/**
+ * Begins a backend attempt with a lease on the payment for `leaseSeconds`; `sending` records
+ * that it sends now. Undefined when the payment is no longer pending or another attempt holds
+ * the lease. `sendStartedAt`: when the payment's latest send began.
+ */
+export async function startAttempt(sql: Sql, transactionId: string, opts: { leaseSeconds: number; sending: boolean }): Promise<{ transaction: Transaction; attempt: number; sendStartedAt?: Date } | undefined> {
+  const row = await attemptsOf(sql).submit({ id: transactionId, lease: opts.leaseSeconds, sending: opts.sending });
+  return row && { transaction: toTransaction(row), attempt: row.attempts, sendStartedAt: row.send_started_at ?? undefined };
 }
 
 export type PaymentOutcome =

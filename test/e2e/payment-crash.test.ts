@@ -44,6 +44,10 @@ it('finishes a payment exactly once after the workers are killed mid-payment', {
   expect(await balance(ctx.sql, account)).toBe(100_000n - 52_000n);
   // The payment completes in the network while our workers are down.
   await ctx.sql`update fake_ln_payments set completes_at = now() where payment_hash = ${invoice.paymentHash}`;
+  // The dead worker's attempt holds the payment's lease until it runs out (PAYMENT_TIMEOUT_SECONDS + 60 s,
+  // workers/lightning/attempt.ts); time passes here: until then no lookup may void it.
+  const leased = await ctx.sql`update transactions set lease_until = now() where id = ${first.transactionId} and lease_until > now()`;
+  expect(leased.count).toBe(1);
 
   const restarted = await runFlash(['start', 'workers'], env);
   try {

@@ -162,6 +162,35 @@ describe('LND adapter against the stand-in', () => {
     await expect(bob.lookupInvoice(later.paymentHash)).resolves.toMatchObject({ state: 'open' });
   });
 
+  it('dates failures: one begun before `sentSince` is an earlier payment of the hash (unknown); a failed hash sent again is a new payment', async () => {
+    const inv = await bob.createInvoice({ amountMsat: 3000n, expirySeconds: 600 });
+    const tick = () => new Promise((r) => setTimeout(r, 5)); // the node dates payments by the millisecond
+    const before = new Date();
+    await tick();
+    aliceNode.state.failNextPayment('FAILURE_REASON_NO_ROUTE');
+    await expect(pay(inv.paymentRequest)).resolves.toMatchObject({ status: 'failed', reason: 'no_route' });
+    const firstIndex = aliceNode.state.lookupPayment(Buffer.from(inv.paymentHash, 'hex')).index;
+    await tick();
+    const resent = new Date();
+    await expect(alice.lookupPayment(inv.paymentHash)).resolves.toMatchObject({ status: 'failed', reason: 'no_route' });
+    await expect(alice.lookupPayment(inv.paymentHash, before)).resolves.toMatchObject({ status: 'failed', reason: 'no_route' });
+    await expect(alice.lookupPayment(inv.paymentHash, resent)).resolves.toEqual({ status: 'unknown', paymentHash: inv.paymentHash });
+    // Found behind more newer payments than one page of ListPayments holds (250).
+    const newer: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      newer.push(...(await Promise.all(Array.from({ length: 26 }, () => pay(foreignRequest(), { timeoutSeconds: 60 })))).map((p) => p.status));
+    }
+    expect(newer).toEqual(Array(260).fill('failed'));
+    await expect(alice.lookupPayment(inv.paymentHash, before)).resolves.toMatchObject({ status: 'failed' });
+
+    aliceNode.state.failNextPayment('FAILURE_REASON_TIMEOUT');
+    await expect(pay(inv.paymentRequest)).resolves.toMatchObject({ status: 'failed', reason: 'timeout' });
+    expect(aliceNode.state.lookupPayment(Buffer.from(inv.paymentHash, 'hex')).index).toBeGreaterThan(firstIndex);
+    await expect(alice.lookupPayment(inv.paymentHash, resent)).resolves.toMatchObject({ status: 'failed', reason: 'timeout' });
+    await expect(pay(inv.paymentRequest)).resolves.toMatchObject({ status: 'succeeded' });
+    await expect(alice.lookupPayment(inv.paymentHash, new Date(Date.now() + 60_000))).resolves.toMatchObject({ status: 'succeeded' });
+  });
+
   it('knows nothing of payments and invoices it never saw', async () => {
     const hash = sha256(preimage());
     await expect(alice.lookupPayment(hash)).resolves.toEqual({ status: 'unknown', paymentHash: hash });

@@ -15,6 +15,7 @@ import { payInvoice } from '../../core/lightning/pay.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
 import type { RunningRole } from '../../core/role.ts';
 import { createLndBackend, type LndBackend } from '../../workers/lightning/lnd.ts';
+import { reconcile } from '../../workers/lightning/reconcile.ts';
 import { workersRole } from '../../workers/role.ts';
 import { startLndSim, type LndSim } from '../sims/lnd/sim.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -197,6 +198,37 @@ describe('paying through LND', () => {
       expect(await journals(`pay:${r.transactionId}:finish`)).toBe(1);
     });
   }
+});
+
+describe('a second payment of a failed hash', () => {
+  it('is not voided by the start-up reconciliation while its send is on its way to lnd (lnd still shows the first payment\'s failure)', async () => {
+    const alice = sim.node('alice').state;
+    const a = await user(100_000n);
+    const paymentRequest = await bobInvoice(10_000n);
+    alice.failNextPayment('FAILURE_REASON_NO_ROUTE');
+    expect(await payInvoice(ctx, { accountId: a, paymentRequest, idempotencyKey: newKey(), waitMs: 5000 })).toMatchObject({ status: 'failed' });
+    expect(await balance(ctx.sql, a)).toBe(100_000n);
+
+    const held = alice.holdNextSend();
+    const second = await payInvoice(ctx, { accountId: a, paymentRequest, idempotencyKey: newKey() });
+    expect(second.status).toBe('pending');
+    await held.reached;
+    // As a workers process starting now would: every pending payment looked up, however young.
+    const lnd = createLndBackend(ctx.config);
+    try {
+      await reconcile(ctx, lnd, 0);
+    } finally {
+      await lnd.close();
+    }
+    expect((await getTransaction(ctx.sql, second.transactionId))!.status).toBe('pending');
+    held.release();
+
+    await expect.poll(async () => (await getTransaction(ctx.sql, second.transactionId))!.status, { timeout: 10_000 }).toBe('succeeded');
+    expect(await getTransaction(ctx.sql, second.transactionId)).toMatchObject({ feeMsat: simFee(10_000n) });
+    expect(await balance(ctx.sql, a)).toBe(90_000n - simFee(10_000n));
+    await expect(bob.lookupInvoice(second.paymentHash)).resolves.toMatchObject({ state: 'settled', receivedMsat: 10_000n });
+    expect(await journals(`pay:${second.transactionId}:finish`)).toBe(1);
+  });
 });
 
 describe('ledger check', () => {

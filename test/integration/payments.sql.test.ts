@@ -269,10 +269,17 @@ describe('payment_finishes', () => {
     expect(await finish(randomUUID(), 1, false)).toEqual([]);
   });
 
-  it('numbers attempts started at once for one payment apart, as one after the other (startAttempt batches them)', async () => {
-    const p = await pending();
-    const started = await Promise.all([startAttempt(db.sql, p.id), startAttempt(db.sql, p.id), startAttempt(db.sql, randomUUID())]);
-    expect(started.map((s) => s?.attempt).sort()).toEqual([2, 3, undefined]);
+  it('starts one of the attempts started at once for one payment; the others find it leased (startAttempt batches them)', async () => {
+    const [p, q] = [await pending(), await pending()];
+    const start = (id: string, sending = false) => startAttempt(db.sql, id, { leaseSeconds: 60, sending });
+    const started = await Promise.all([start(p.id, true), start(p.id), start(q.id), start(randomUUID())]);
+    expect(started.map((s) => s?.attempt)).toEqual([2, undefined, 2, undefined]);
+    // Only the sending one records when its send began.
+    expect([started[0]?.sendStartedAt, started[2]?.sendStartedAt]).toEqual([expect.any(Date), undefined]);
+    // Leased until it ends (or the lease runs out): no attempt starts meanwhile.
+    expect(await start(p.id)).toBeUndefined();
+    await db.sql`update transactions set lease_until = now() where id = ${p.id}`;
+    expect(await start(p.id)).toMatchObject({ attempt: 3 });
   });
 
   it('finishes a batch as its items one by one: settle, void, stale attempt, and an unknown id', async () => {

@@ -32,6 +32,8 @@ export interface FakeFaults {
   failPayments?: PaymentFailureReason;
   /** Every call throws `unavailable`, as a node that is down. */
   unavailable?: boolean;
+  /** Awaited before the node takes a send (records the payment), as a slow link delays it. */
+  beforeSend?: (paymentHash: string) => Promise<void>;
 }
 
 interface InvoiceRow {
@@ -42,7 +44,7 @@ interface InvoiceRow {
 interface SendItem { hash: string; destination: string; target: string | null; amount: string; fee: string; failure: PaymentFailureReason | null; delay: number }
 interface PaymentRow {
   payment_hash: string; destination: string; amount_msat: bigint; fee_msat: bigint; status: 'pending' | 'succeeded' | 'failed';
-  preimage: string | null; failure_reason: PaymentFailureReason | null; completes_at: Date;
+  preimage: string | null; failure_reason: PaymentFailureReason | null; created_at: Date; completes_at: Date;
 }
 
 const CHANNEL = 'fake_ln';
@@ -271,6 +273,7 @@ export class FakeLightningNode implements LightningBackend {
     const target = await this.#nodeNamed(destination);
     const feeMsat = fakeRoutingFeeMsat(amountMsat);
     const failure: PaymentFailureReason | null = !target || feeMsat > maxFeeMsat ? 'no_route' : (this.faults.failPayments ?? null);
+    await this.faults.beforeSend?.(hash);
     // A hash already in flight or paid is reported, not paid again; a failed one may be retried.
     const row = await this.#sends.submit({
       hash, destination, target: target ?? null, amount: amountMsat.toString(), fee: feeMsat.toString(), failure, delay: this.faults.payDelayMs ?? 0,
@@ -320,10 +323,12 @@ export class FakeLightningNode implements LightningBackend {
     return resolved;
   }
 
-  async lookupPayment(paymentHash: string): Promise<PaymentStatus> {
+  async lookupPayment(paymentHash: string, sentSince?: Date): Promise<PaymentStatus> {
     this.#guard();
     const p = await this.#resolve(paymentHash);
-    return p ? toStatus(p) : { status: 'unknown', paymentHash };
+    // created_at is when the node began its latest payment of the hash (fake_ln_send, 0023)
+    const earlier = p?.status === 'failed' && sentSince && p.created_at < sentSince;
+    return p && !earlier ? toStatus(p) : { status: 'unknown', paymentHash };
   }
 
   async lookupInvoice(paymentHash: string): Promise<Invoice | undefined> {

@@ -77,6 +77,12 @@ const lndDecoded = z.object({
   cltv_delta: z.number().int().optional(),
 });
 
+/** A page of GetFailedPayments (ListPayments), the fields we use. */
+const lndFailedPage = z.object({
+  payments: z.array(z.object({ id: z.string(), created_at: z.iso.datetime() })),
+  next: z.string().optional(),
+});
+
 function toInvoice(raw: unknown): Invoice {
   const i = lndInvoice.parse(raw);
   const state = i.is_confirmed ? 'settled' : i.is_canceled ? 'canceled' : i.is_held ? 'accepted' : 'open';
@@ -206,8 +212,11 @@ export class LndBackend implements LightningBackend {
     }));
   }
 
-  async lookupPayment(paymentHash: string): Promise<PaymentStatus> {
-    return this.track(this.check(hex32, paymentHash, 'paymentHash'), lookupWaitMs, false);
+  async lookupPayment(paymentHash: string, sentSince?: Date): Promise<PaymentStatus> {
+    const id = this.check(hex32, paymentHash, 'paymentHash');
+    const status = await this.track(id, lookupWaitMs, false);
+    if (status.status !== 'failed' || !sentSince || (await this.failedSince(id, sentSince))) return status;
+    return { status: 'unknown', paymentHash: id };
   }
 
   async lookupInvoice(paymentHash: string): Promise<Invoice | undefined> {
@@ -341,7 +350,8 @@ export class LndBackend implements LightningBackend {
    * failure: we ask lnd what it knows, and say `pending` if it cannot tell.
    */
   private async pay(hash: string, timeoutSeconds: number, send: () => EventEmitter): Promise<PaymentStatus> {
-    const deadline = Date.now() + timeoutSeconds * 1000;
+    const began = new Date();
+    const deadline = began.getTime() + timeoutSeconds * 1000;
     let sub: EventEmitter;
     try {
       sub = send();
@@ -358,11 +368,29 @@ export class LndBackend implements LightningBackend {
         if (isDuplicatePayment(err)) return this.track(hash, Math.max(0, deadline - Date.now()), true);
         const mapped = lndError(err);
         if (mapped instanceof LightningError && mapped.code !== 'unavailable') throw mapped;
-        const known = await this.track(hash, lookupWaitMs, false).catch(() => pending);
+        // A failure lnd began before this send is an earlier payment's: this send did not get through.
+        const known = await this.lookupPayment(hash, began).catch(() => pending);
         if (known.status === 'unknown') throw mapped;
         return known;
       },
     }, Math.max(0, deadline - Date.now()), () => pending);
+  }
+
+  /**
+   * Whether lnd's failed payment of this hash began at or after `since`. The failure as
+   * TrackPaymentV2 reports it carries no date; ListPayments' does (a payment sent again after
+   * failing is a new one there, with a new creation date). lnd filters by whole seconds.
+   */
+  private async failedSince(id: string, since: Date): Promise<boolean> {
+    let token: string | undefined;
+    do {
+      const page = lndFailedPage.parse(await ln.getFailedPayments({ lnd: this.lnd, ...(token ? { token } : { created_after: since.toISOString(), limit: 250 }) })
+        .catch((err: unknown) => { throw lndError(err); }));
+      const payment = page.payments.find((p) => p.id === id);
+      if (payment) return Date.parse(payment.created_at) >= since.getTime();
+      token = page.next;
+    } while (token);
+    return false;
   }
 
   /** TrackPaymentV2: the payment's outcome, or `pending` while in flight (waiting up to waitMs for a final one when untilFinal). */

@@ -73,7 +73,7 @@ export type PaymentStatus =
   | { status: 'succeeded'; paymentHash: string; preimage: string; amountMsat: bigint; feeMsat: bigint }
   | { status: 'failed'; paymentHash: string; reason: PaymentFailureReason; message?: string }
   | { status: 'pending'; paymentHash: string }
-  /** The node has no record of it: it never left (safe to send; the node dedupes by hash). */
+  /** The node has no record of it, or only an earlier payment's failure: it never left (safe to send; the node dedupes by hash). */
   | { status: 'unknown'; paymentHash: string };
 
 export interface Balances {
@@ -100,7 +100,12 @@ export interface LightningBackend {
    * that is already in flight or paid reports that payment instead of paying again. */
   payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus>;
   keysend(req: KeysendRequest): Promise<PaymentStatus>;
-  lookupPayment(paymentHash: string): Promise<PaymentStatus>;
+  /**
+   * The node's latest payment of this hash. A failure of a payment the node began before
+   * `sentSince` belongs to an earlier payment of the hash (the node takes a failed hash again
+   * as a new payment) and is reported as `unknown`: the caller's send has not reached the node.
+   */
+  lookupPayment(paymentHash: string, sentSince?: Date): Promise<PaymentStatus>;
   lookupInvoice(paymentHash: string): Promise<Invoice | undefined>;
   /** Invoice updates (settled, accepted, canceled) after `afterSettleIndex`, replaying the
    * settlements missed while not subscribed; 0 replays nothing ("from now on", as on lnd).

@@ -150,6 +150,7 @@ export class SimNode {
   private attemptId = 0n;
   private htlcIndex = 0n;
   private readonly faults: Fault[] = [];
+  private readonly sendHolds: Array<{ reached: () => void; released: Promise<void> }> = [];
   private readonly hung = new Map<string, Release>();
   private readonly expiryTimer: NodeJS.Timeout;
 
@@ -343,18 +344,38 @@ export class SimNode {
     };
   }
 
-  /** lnd's PreparePayment: one payment per hash; only a failed one may be tried again. */
+  /**
+   * lnd's PreparePayment: one payment per hash; only a failed one may be tried again, and that
+   * is a new payment (lnd's InitPayment writes new creation info and a new sequence number over
+   * the failed one and drops its attempts).
+   */
   sendPayment(intent: PaymentIntent): SimPayment {
     const existing = this.payments.get(intent.hash);
     if (existing?.status === 'SUCCEEDED') throw lndErrors.alreadyPaid();
     if (existing && existing.status !== 'FAILED') throw lndErrors.paymentInFlight();
     const payment: SimPayment = {
       hash: intent.hash, request: intent.request, valueMsat: intent.amountMsat, feeMsat: 0n, status: 'INITIATED',
-      failureReason: 'FAILURE_REASON_NONE', createdNs: nowNs(), index: existing?.index ?? ++this.paymentIndex, htlcs: [],
+      failureReason: 'FAILURE_REASON_NONE', createdNs: nowNs(), index: ++this.paymentIndex, htlcs: [],
     };
     this.payments.set(intent.hash, payment);
     setImmediate(() => void this.route(payment, intent));
     return payment;
+  }
+
+  /**
+   * ListPayments: by payment index, ascending; `max` (0: all) after `offset` (exclusive), or the
+   * last `max` before it when reversed. Complete (succeeded) payments only unless `incomplete`;
+   * `start`/`end` bound the creation date in whole seconds, inclusive (0: unbounded).
+   */
+  listPayments(opts: { incomplete: boolean; offset: bigint; max: number; reversed: boolean; start: number; end: number }): SimPayment[] {
+    const created = (p: SimPayment) => Number(p.createdNs / 1_000_000_000n);
+    const all = [...this.payments.values()]
+      .filter((p) => (opts.incomplete || p.status === 'SUCCEEDED') && (!opts.start || created(p) >= opts.start) && (!opts.end || created(p) <= opts.end))
+      .sort((a, b) => (a.index < b.index ? -1 : 1));
+    const max = opts.max || all.length;
+    if (!opts.reversed) return all.filter((p) => p.index > opts.offset).slice(0, max);
+    const before = all.filter((p) => !opts.offset || p.index < opts.offset);
+    return before.slice(Math.max(0, before.length - max));
   }
 
   lookupPayment(hash: Buffer): SimPayment {
@@ -429,6 +450,27 @@ export class SimNode {
   /** The next outgoing payment sends its HTLC and stays IN_FLIGHT until releasePayment. */
   hangNextPayment(): void {
     this.faults.push({ kind: 'hang' });
+  }
+
+  /**
+   * The next SendPaymentV2 waits, before lnd records the payment, until released: a request on
+   * its way (a slow link, a busy node). `reached` resolves once it waits.
+   */
+  holdNextSend(): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedP = new Promise<void>((r) => { reached = r; });
+    const released = new Promise<void>((r) => { release = r; });
+    this.sendHolds.push({ reached, released });
+    return { reached: reachedP, release };
+  }
+
+  /** The wait put on this send by holdNextSend, if any. */
+  sendHold(): Promise<void> | undefined {
+    const hold = this.sendHolds.shift();
+    if (!hold) return undefined;
+    hold.reached();
+    return hold.released;
   }
 
   /** Hashes of payments held by hangNextPayment. */

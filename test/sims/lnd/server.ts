@@ -151,6 +151,18 @@ export function createNodeServer(node: SimNode): grpc.Server {
         blinded_paths: [],
       };
     }),
+    ListPayments: unary((req) => {
+      const payments = node.listPayments({
+        incomplete: !!req.include_incomplete, offset: int(req.index_offset), max: Number(req.max_payments), reversed: !!req.reversed,
+        start: Number(req.creation_date_start), end: Number(req.creation_date_end),
+      });
+      return {
+        payments: payments.map(paymentMessage),
+        first_index_offset: (payments[0]?.index ?? 0n).toString(),
+        last_index_offset: (payments.at(-1)?.index ?? 0n).toString(),
+        total_num_payments: req.count_total_payments ? node.payments.size.toString() : '0',
+      };
+    }),
     ChannelBalance: unary(() => channelBalanceMessage(node)),
     WalletBalance: unary(() => {
       const s = node.onchainSat.toString();
@@ -188,7 +200,10 @@ export function createNodeServer(node: SimNode): grpc.Server {
         amountMsat: msat(req.amt, req.amt_msat), feeLimitMsat: msat(req.fee_limit_sat, req.fee_limit_msat),
         customRecords: customRecords(req.dest_custom_records), finalCltvDelta: Number(req.final_cltv_delta) || 40,
       });
-      followPayment(call, node.sendPayment(intent), !!req.no_inflight_updates);
+      const send = () => followPayment(call, node.sendPayment(intent), !!req.no_inflight_updates);
+      const hold = node.sendHold();
+      if (!hold) return send();
+      hold.then(send).catch((err: unknown) => call.emit('error', asError(err)));
     }),
     TrackPaymentV2: stream((call) => {
       followPayment(call, node.lookupPayment(bytes(call.request.payment_hash)), !!call.request.no_inflight_updates);
