@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -116,6 +117,15 @@ export const variables = {
     .describe('How long a request to another LNURL server may take.'),
   LNURL_DEV_HOSTS: list.default([])
     .describe('Regtest only: `domain=http://host:port` pairs, lightning-address domains served over plain HTTP at that address (local stand-ins).'),
+  // --- outbound connections to stranger-chosen addresses (core/outbound.ts) ---
+  OUTBOUND_ALLOW: list.pipe(z.array(z.string().refine((v) => ipaddr.isValid(v) || ipaddr.isValidCIDR(v), 'must be an IP address or CIDR range'))).default([])
+    .describe('Comma-separated IP addresses or CIDR ranges (e.g. `127.0.0.0/8,::1`) that relays, LNURL and NIP-05 servers named by users may resolve to although not public. Default: public unicast addresses only. For dev and tests.'),
+  OUTBOUND_MAX_BYTES: z.coerce.number().int().min(65_536).default(1_048_576)
+    .describe('Largest WebSocket message from a relay and largest LNURL/NIP-05 response body we read (bytes).'),
+  OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('How long a relay WebSocket may take to open, and an LNURL/NIP-05 server to send headers or body.'),
+  OUTBOUND_MAX_RELAYS: z.coerce.number().int().min(1).max(100).default(10)
+    .describe('Most relays named by a user (a DM inbox list, a zap request, an event pointer) that one message or zap makes us contact.'),
   BUSINESS_BATCH_MAX: z.coerce.number().int().min(1).max(100_000).default(1000)
     .describe('Most recipients in one business zap batch.'),
   BUSINESS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)

@@ -5,6 +5,7 @@ import { connect, ensureDatabase, type Sql } from './db.ts';
 import { jobs, type Jobs } from './jobs.ts';
 import { createLogger, type Logger } from './log.ts';
 import { migrate } from './migrate.ts';
+import { outboundFromConfig, type Outbound } from './outbound.ts';
 import { JobBus } from './queue.ts';
 import { connectRedis } from './redis.ts';
 import { Keyring, keyringFromConfig, SecretStore } from './secrets.ts';
@@ -17,6 +18,8 @@ export interface Context {
   keyring: Keyring;
   secrets: SecretStore;
   bus: JobBus<Jobs>;
+  /** The policy for every connection to an address a stranger chose. */
+  outbound: Outbound;
 }
 
 export async function createContext(config: Config, opts: { log?: Logger; migrate?: boolean } = {}): Promise<Context> {
@@ -32,11 +35,12 @@ export async function createContext(config: Config, opts: { log?: Logger; migrat
   const keyring = keyringFromConfig(config);
   const redis = connectRedis(config.REDIS_URL);
   const bus = new JobBus(jobs, { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log });
-  return { config, log, sql, redis, keyring, secrets: new SecretStore(sql, keyring), bus };
+  return { config, log, sql, redis, keyring, secrets: new SecretStore(sql, keyring), bus, outbound: outboundFromConfig(config) };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
   await ctx.bus.close();
   ctx.redis.disconnect();
   await ctx.sql.end({ timeout: 5 });
+  await ctx.outbound.close();
 }

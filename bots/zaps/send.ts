@@ -2,7 +2,7 @@
 // internal payment of our own zap invoice, no Lightning; elsewhere: their LNURL server),
 // build and sign the zap request, check the invoice, pay once per idempotency key.
 import type { EventTemplate, NostrEvent } from 'nostr-tools/pure';
-import { SimplePool } from 'nostr-tools/pool';
+import { AbstractSimplePool } from 'nostr-tools/abstract-pool';
 import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -15,6 +15,8 @@ import { ZapError } from './errors.ts';
 import { buildZapRequest, parseZapRequest, ZapRequestError, type ZapTarget } from './nip57.ts';
 import { addressDomain, ownerOf, ownZapRelays } from './receive.ts';
 import { hex32 } from '../../core/hex.ts';
+import type { Outbound } from '../../core/outbound.ts';
+import { verifyEvent } from '../../core/nostr/secp.ts';
 
 export { ZapError };
 
@@ -29,14 +31,14 @@ export interface ProfileSource {
   close(): void;
 }
 
-export function relayProfiles(relays: string[], maxWaitMs = 3000): ProfileSource {
-  const pool = new SimplePool();
+export function relayProfiles(relays: string[], outbound: Outbound, maxWaitMs = 3000): ProfileSource {
+  const pool = new AbstractSimplePool({ verifyEvent, websocketImplementation: outbound.WebSocket as unknown as typeof WebSocket, maxWaitForConnection: maxWaitMs });
   const used = new Set(relays);
   const newest = (events: NostrEvent[]) => events.sort((a, b) => b.created_at - a.created_at)[0];
   return {
     profile: async (pubkey) => newest(await pool.querySync(relays, { kinds: [0], authors: [pubkey] }, { maxWait: maxWaitMs })),
     async event(id, extra = []) {
-      const urls = [...new Set([...relays, ...extra])];
+      const urls = [...new Set([...relays, ...outbound.capRelays(extra)])];
       for (const u of urls) used.add(u);
       return newest(await pool.querySync(urls, { ids: [id] }, { maxWait: maxWaitMs }));
     },
@@ -50,7 +52,7 @@ export interface ZapDeps {
   profiles: ProfileSource;
 }
 
-export const zapDeps = (ctx: Context): ZapDeps => ({ lnurl: lnurlClient(ctx.config), profiles: relayProfiles(ownZapRelays(ctx.config)) });
+export const zapDeps = (ctx: Context): ZapDeps => ({ lnurl: lnurlClient(ctx.config, ctx.outbound.fetch), profiles: relayProfiles(ownZapRelays(ctx.config), ctx.outbound) });
 
 const NIP05 = /^([a-z0-9._-]+)@([a-z0-9.-]+(?::\d+)?)$/;
 
@@ -78,7 +80,7 @@ export async function routeOf(ctx: Context, deps: ZapDeps, recipient: { pubkey: 
 }
 
 /** NIP-05 `name@domain` → pubkey (our own names without HTTP). */
-export async function resolveNip05(ctx: Context, deps: ZapDeps, id: string, fetchImpl: typeof fetch = fetch): Promise<string | undefined> {
+export async function resolveNip05(ctx: Context, deps: ZapDeps, id: string, fetchImpl: typeof fetch = ctx.outbound.fetch): Promise<string | undefined> {
   const m = NIP05.exec(id.toLowerCase());
   if (!m) return undefined;
   if (m[2] === addressDomain(ctx.config)) return ownerOf(ctx, m[1]!);

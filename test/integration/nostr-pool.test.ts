@@ -1,11 +1,12 @@
 // The relay pool and DMs over real WebSockets, against the in-test MiniRelay fixture
 // (switch to the project's relay once it lands).
 import { finalizeEvent, generateSecretKey, type NostrEvent } from 'nostr-tools/pure';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import { createDm, DmError, openDm, replyTo, type IncomingDm } from '../../core/nostr/dm.ts';
 import { keyPair } from '../../core/nostr/keys.ts';
 import { BoundedSet, RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
+import { Outbound } from '../../core/outbound.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { freePort } from '../support/process.ts';
@@ -19,8 +20,11 @@ async function relay(opts: ConstructorParameters<typeof MiniRelay>[0] = {}): Pro
   cleanup.push(() => r.stop());
   return r;
 }
+// Test relays listen on loopback, which the outbound policy refuses unless allowed.
+const loopbackAllowed = new Outbound({ allow: ['127.0.0.0/8'] });
+afterAll(() => loopbackAllowed.close());
 function pool(opts: Partial<RelayPoolOptions> & { relays: string[] }): RelayPool {
-  const p = new RelayPool({ log, backoff: { minMs: 20, maxMs: 200 }, publishTimeoutMs: 2_000, connectTimeoutMs: 2_000, ...opts });
+  const p = new RelayPool({ log, outbound: loopbackAllowed, backoff: { minMs: 20, maxMs: 200 }, publishTimeoutMs: 2_000, connectTimeoutMs: 2_000, ...opts });
   cleanup.push(() => p.close());
   return p;
 }
