@@ -65,11 +65,12 @@ export class Outbound {
     const agentOptions = { maxResponseSize: this.maxBytes, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs } };
     this.#trustedAgent = new Agent(agentOptions);
     this.#guardedAgent = new Agent({ ...agentOptions, connect: { ...agentOptions.connect, lookup: this.#lookup } });
-    const policy = this;
+    const limits = { maxPayload: this.maxBytes, handshakeTimeout: this.timeoutMs, followRedirects: false };
+    const lookupFor = (url: URL) => this.#connectLookup(url);
     this.WebSocket = class PolicyWebSocket extends WebSocket {
       constructor(address: string | URL, protocols?: string | string[], options?: ClientOptions) {
-        const lookup = policy.#connectLookup(new URL(address));
-        super(address, protocols, { ...options, maxPayload: policy.maxBytes, handshakeTimeout: policy.timeoutMs, followRedirects: false, ...(lookup && { lookup }) });
+        const lookup = lookupFor(new URL(address));
+        super(address, protocols, { ...options, ...limits, ...(lookup && { lookup }) });
       }
     };
   }
