@@ -55,6 +55,10 @@ export const variables = {
   LOG_PRETTY: bool.optional().describe('Human-readable logs; default: when stdout is a terminal.'),
   API_HOST: z.string().default('127.0.0.1').describe('HTTP API listen address.'),
   API_PORT: port.default(8080).describe('HTTP API listen port.'),
+  METRICS_HOST: z.string().default('127.0.0.1').describe('Listen address of the operations port (GET /metrics, /healthz, /readyz); keep it private.'),
+  METRICS_PORT: port.default(9464).describe('Operations port of the api role: Prometheus metrics and health, apart from the public API.'),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional()
+    .describe('If set, GET /metrics is also served on the API port to `Authorization: Bearer <token>` (for scrapers that only reach that port).'),
   PUBLIC_URL: z.url().optional().describe('Public base URL of the HTTP API (default http://API_HOST:API_PORT).'),
   RELAY_HOST: z.string().default('127.0.0.1').describe('Relay listen address.'),
   RELAY_PORT: port.default(7777).describe('Relay listen port.'),
@@ -182,7 +186,7 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;

@@ -11,10 +11,10 @@ afterAll(async () => db.drop());
 
 describe('flash start', () => {
   it('migrates, serves health and metrics on Node 24, and stops cleanly on SIGTERM', async () => {
-    const apiPort = await freePort();
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
     const env = {
       DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'),
-      API_PORT: String(apiPort), RELAY_PORT: String(await freePort()),
+      API_PORT: String(apiPort), RELAY_PORT: String(await freePort()), METRICS_PORT: String(metricsPort),
       DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     };
     const flash = await runFlash(['start'], env);
@@ -24,7 +24,9 @@ describe('flash start', () => {
     const base = `http://127.0.0.1:${apiPort}`;
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('flash_http_requests_total');
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect(flash.output()).toContain(`metrics: http://127.0.0.1:${metricsPort}/metrics`);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('flash_http_requests_total');
     expect((await db.sql`select count(*)::int as n from schema_migrations`)[0]!.n).toBeGreaterThan(0);
 
     flash.child.kill('SIGTERM');

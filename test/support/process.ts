@@ -27,7 +27,7 @@ export interface FlashProcess { child: ChildProcess; output: () => string; exite
 export async function runFlash(args: string[], env: Record<string, string>, readyLine = /flash is ready/, timeoutMs = 30_000): Promise<FlashProcess> {
   const child = spawn(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, LOG_PRETTY: 'false', ...env },
+    env: { ...process.env, LOG_PRETTY: 'false', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
