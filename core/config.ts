@@ -42,6 +42,8 @@ export const variables = {
     .describe('How often the workers ask the backend about payments still pending.'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing.'),
+  DATABASE_MIGRATION_URL: z.url().optional()
+    .describe('PostgreSQL URL of the schema owner role that creates the database and runs migrations; DATABASE_URL\'s role then gets only row access (see docs/operations.md, Security). Default: DATABASE_URL.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),
