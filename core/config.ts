@@ -1,5 +1,6 @@
 // The one place where the environment becomes typed configuration.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
@@ -48,7 +49,7 @@ export const variables = {
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),
   REDIS_PREFIX: z.string().default('flash').describe('Prefix of every Redis key and queue.'),
-  DATA_DIR: z.string().default('.flash').describe('Directory for local state (the generated regtest master key).'),
+  DATA_DIR: z.string().optional().describe('Directory for local state (the generated regtest master key). Default: $XDG_DATA_HOME/flash, else ~/.local/share/flash — per user, like the database.'),
   MASTER_KEY: hex32.optional()
     .describe('Key that encrypts secrets at rest (hex, 32 bytes). Required unless NETWORK=regtest, where one is generated into DATA_DIR/master.key.'),
   MASTER_KEYS_RETIRED: list.default([])
@@ -193,7 +194,8 @@ export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'M
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
 
-export type Config = Raw & {
+export type Config = Omit<Raw, 'DATA_DIR'> & {
+  DATA_DIR: string;
   publicUrl: string;
   relayUrl: string;
 };
@@ -229,9 +231,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   return {
     ...c,
+    DATA_DIR: c.DATA_DIR ?? defaultDataDir(env),
     publicUrl: (c.PUBLIC_URL ?? `http://${c.API_HOST}:${c.API_PORT}`).replace(/\/$/, ''),
     relayUrl: c.RELAY_URL ?? `ws://${c.RELAY_HOST}:${c.RELAY_PORT}`,
   };
+}
+
+/**
+ * Per user, as bitcoind and LND keep theirs: the database is machine-wide, so a key kept in
+ * one checkout would not follow a second clone of the same user.
+ */
+export function defaultDataDir(env: Record<string, string | undefined>): string {
+  const xdg = env.XDG_DATA_HOME;
+  return xdg && path.isAbsolute(xdg) ? path.join(xdg, 'flash') : path.join(env.HOME || homedir(), '.local', 'share', 'flash');
 }
 
 export function loadConfig(): Config {
