@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { Config } from './config.ts';
 import { CodedError } from './errors.ts';
@@ -52,8 +52,8 @@ export class Outbound {
   readonly #trusted: Set<string>;
   readonly #allow: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
   readonly #lookup: LookupFunction;
-  readonly #trustedAgent: Agent;
-  readonly #guardedAgent: Agent;
+  /** undici, loaded on the first fetch (most processes never fetch): trusted and guarded agents. */
+  #http?: Promise<{ fetch: typeof import('undici').fetch; trusted: Agent; guarded: Agent }>;
 
   constructor(o: OutboundOptions = {}) {
     this.maxBytes = o.maxBytes ?? 1_048_576;
@@ -62,9 +62,6 @@ export class Outbound {
     this.#trusted = new Set((o.trustedOrigins ?? []).map((u) => originOf(new URL(u))));
     this.#allow = (o.allow ?? []).map(parseRange);
     this.#lookup = this.#guardedLookup();
-    const agentOptions = { maxResponseSize: this.maxBytes, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs } };
-    this.#trustedAgent = new Agent(agentOptions);
-    this.#guardedAgent = new Agent({ ...agentOptions, connect: { ...agentOptions.connect, lookup: this.#lookup } });
     const limits = { maxPayload: this.maxBytes, handshakeTimeout: this.timeoutMs, followRedirects: false };
     const lookupFor = (url: URL) => this.#connectLookup(url);
     this.WebSocket = class PolicyWebSocket extends WebSocket {
@@ -100,9 +97,20 @@ export class Outbound {
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = toUrl(input instanceof Request ? input.url : input);
     await this.check(url);
-    const dispatcher = this.#trusted.has(originOf(url)) ? this.#trustedAgent : this.#guardedAgent;
-    return await undiciFetch(url, { ...init, dispatcher } as never) as unknown as Response;
+    const http = await (this.#http ??= this.#loadHttp());
+    const dispatcher = this.#trusted.has(originOf(url)) ? http.trusted : http.guarded;
+    return await http.fetch(url, { ...init, dispatcher } as never) as unknown as Response;
   };
+
+  async #loadHttp() {
+    const { Agent, fetch } = await import('undici');
+    const options = { maxResponseSize: this.maxBytes, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, connect: { timeout: this.timeoutMs } };
+    return {
+      fetch,
+      trusted: new Agent(options),
+      guarded: new Agent({ ...options, connect: { ...options.connect, lookup: this.#lookup } }),
+    };
+  }
 
   /** The first `maxRelays` distinct entries of a stranger-given relay list. */
   capRelays(relays: string[]): string[] {
@@ -110,7 +118,8 @@ export class Outbound {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#trustedAgent.close(), this.#guardedAgent.close()]);
+    const http = await this.#http;
+    if (http) await Promise.all([http.trusted.close(), http.guarded.close()]);
   }
 
   /**
