@@ -1,9 +1,10 @@
-// The `api` role: the HTTP server on API_HOST:API_PORT, with every feature's routes.
+// The `api` role: the HTTP server on API_HOST:API_PORT, with every feature's routes, and the
+// operations server (metrics, health) on METRICS_HOST:METRICS_PORT.
 import type { AddressInfo } from 'node:net';
 import type { Role } from '../core/role.ts';
 import { businessRoutes } from './business/routes.ts';
 import { lnurlRoutes } from './lnurl/routes.ts';
-import { buildApi, type RouteModule } from './server.ts';
+import { buildApi, buildOpsServer, type RouteModule } from './server.ts';
 
 /** Feature route modules, mounted in this order. */
 export const routeModules: RouteModule[] = [lnurlRoutes, businessRoutes];
@@ -18,8 +19,17 @@ export const apiRole: Role = async (ctx) => {
     const host = ctx.config.API_HOST.includes(':') ? `[${ctx.config.API_HOST}]` : ctx.config.API_HOST;
     ctx.config.publicUrl = `http://${host}:${port}`;
   }
+  const ops = buildOpsServer(ctx);
+  try {
+    await ops.listen({ host: ctx.config.METRICS_HOST, port: ctx.config.METRICS_PORT });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const { port } = ops.server.address() as AddressInfo;
+  const host = ctx.config.METRICS_HOST.includes(':') ? `[${ctx.config.METRICS_HOST}]` : ctx.config.METRICS_HOST;
   return {
-    describe: [`HTTP API: ${ctx.config.publicUrl}`],
-    stop: () => app.close(),
+    describe: [`HTTP API: ${ctx.config.publicUrl}`, `metrics: http://${host}:${port}/metrics`],
+    stop: async () => { await app.close(); await ops.close(); },
   };
 };

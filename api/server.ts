@@ -1,5 +1,6 @@
-// The HTTP API: health, readiness and metrics here; features mount their routes through `routes`.
-import { randomUUID } from 'node:crypto';
+// The HTTP API: health and readiness here; features mount their routes through `routes`.
+// Metrics are served on the separate operations port (buildOpsServer), or here behind METRICS_TOKEN.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../core/context.ts';
 import { metrics, registry } from '../core/metrics.ts';
@@ -18,18 +19,41 @@ export async function buildApi(ctx: Context, routes: RouteModule[] = []): Promis
     metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const checks = await Promise.all([
-      ctx.sql`select 1`.then(() => 'ok', (e: Error) => e.message),
-      ctx.redis.ping().then(() => 'ok', (e: Error) => e.message),
-    ]);
-    const [postgres, redis] = checks;
-    const ready = checks.every((c) => c === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
-  });
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  health(app, ctx);
+  const token = ctx.config.METRICS_TOKEN;
+  if (token) {
+    app.get('/metrics', async (req, reply) => {
+      if (!bearerIs(req.headers.authorization, token)) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  }
 
   for (const mount of routes) await mount(app, ctx);
+  return app;
+}
+
+/** /healthz (alive) and /readyz (PostgreSQL and Redis answer): which one failed, never why (that goes to the log). */
+function health(app: FastifyInstance, ctx: Context): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (req, reply) => {
+    const probe = (name: string, p: Promise<unknown>) => p.then(() => 'ok', (err: unknown) => {
+      req.log.warn({ err, dependency: name }, 'readiness check failed');
+      return 'unavailable';
+    });
+    const [postgres, redis] = await Promise.all([probe('postgres', ctx.sql`select 1`), probe('redis', ctx.redis.ping())]);
+    const ready = postgres === 'ok' && redis === 'ok';
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
+  });
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const bearerIs = (header: string | undefined, token: string): boolean =>
+  header !== undefined && header.startsWith('Bearer ') && timingSafeEqual(digest(header.slice(7)), digest(token));
+
+/** The operations server (METRICS_HOST:METRICS_PORT, loopback by default): metrics and health. */
+export function buildOpsServer(ctx: Context): FastifyInstance {
+  const app = Fastify({ loggerInstance: ctx.log.child({ role: 'ops' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+  health(app, ctx);
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return app;
 }

@@ -18,7 +18,7 @@ export const botModules: BotModule[] = [dmBot, nwcBot, zapperBot];
 async function lead(ctx: Context, bot: BotModule, key: KeyPair, lease: Lease): Promise<Leadership> {
   const log = ctx.log.child({ bot: bot.name, fence: lease.fence });
   const relays = botRelays(ctx.config);
-  const pool = new RelayPool({ relays, trusted: trustedRelays(ctx.config), signer: key.signer, log });
+  const pool = new RelayPool({ relays, trusted: trustedRelays(ctx.config), signer: key.signer, log, outbound: ctx.outbound });
   void publishIdentity(pool, identityEvents(bot.profile(ctx.config), relays, key.secretKey), log);
   try {
     const work = await bot.start({ ctx, key, pool, relays, lease, log });

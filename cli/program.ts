@@ -1,8 +1,7 @@
 // Every `flash` command, each with its own --help.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../core/config.ts';
-import { connect, ensureDatabase } from '../core/db.ts';
-import { migrate } from '../core/migrate.ts';
+import { prepareDatabase } from '../core/migrate.ts';
 import { roles, start } from './start.ts';
 import { botModules } from '../bots/role.ts';
 import { botRelays } from '../core/nostr/relays.ts';
@@ -39,15 +38,8 @@ program.command('start')
 program.command('migrate')
   .description('create the database if missing and apply pending migrations')
   .action(async () => {
-    const c = config();
-    await ensureDatabase(c.DATABASE_URL);
-    const sql = connect(c.DATABASE_URL, { max: 1 });
-    try {
-      const applied = await migrate(sql);
-      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-    } finally {
-      await sql.end();
-    }
+    const applied = await prepareDatabase(config());
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   });
 
 program.command('config')

@@ -1,8 +1,10 @@
 // The one place where the environment becomes typed configuration.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { CodedError } from './errors.ts';
+import ipaddr from 'ipaddr.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -42,11 +44,13 @@ export const variables = {
     .describe('How often the workers ask the backend about payments still pending.'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing.'),
+  DATABASE_MIGRATION_URL: z.url().optional()
+    .describe('PostgreSQL URL of the schema owner role that creates the database and runs migrations; DATABASE_URL\'s role then gets only row access (see docs/operations.md, Security). Default: DATABASE_URL.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),
   REDIS_PREFIX: z.string().default('flash').describe('Prefix of every Redis key and queue.'),
-  DATA_DIR: z.string().default('.flash').describe('Directory for local state (the generated regtest master key).'),
+  DATA_DIR: z.string().optional().describe('Directory for local state (the generated regtest master key). Default: $XDG_DATA_HOME/flash, else ~/.local/share/flash — per user, like the database.'),
   MASTER_KEY: hex32.optional()
     .describe('Key that encrypts secrets at rest (hex, 32 bytes). Required unless NETWORK=regtest, where one is generated into DATA_DIR/master.key.'),
   MASTER_KEYS_RETIRED: list.default([])
@@ -55,6 +59,10 @@ export const variables = {
   LOG_PRETTY: bool.optional().describe('Human-readable logs; default: when stdout is a terminal.'),
   API_HOST: z.string().default('127.0.0.1').describe('HTTP API listen address.'),
   API_PORT: port.default(8080).describe('HTTP API listen port; 0 takes any free one (printed when ready).'),
+  METRICS_HOST: z.string().default('127.0.0.1').describe('Listen address of the operations port (GET /metrics, /healthz, /readyz); keep it private.'),
+  METRICS_PORT: port.default(9464).describe('Operations port of the api role: Prometheus metrics and health, apart from the public API.'),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional()
+    .describe('If set, GET /metrics is also served on the API port to `Authorization: Bearer <token>` (for scrapers that only reach that port).'),
   PUBLIC_URL: z.url().optional().describe('Public base URL of the HTTP API (default http://API_HOST:API_PORT).'),
   RELAY_HOST: z.string().default('127.0.0.1').describe('Relay listen address.'),
   RELAY_PORT: port.default(7777).describe('Relay listen port; 0 takes any free one (printed when ready).'),
@@ -117,6 +125,15 @@ export const variables = {
     .describe('How long a request to another LNURL server may take.'),
   LNURL_DEV_HOSTS: list.default([])
     .describe('Regtest only: `domain=http://host:port` pairs, lightning-address domains served over plain HTTP at that address (local stand-ins).'),
+  // --- outbound connections to stranger-chosen addresses (core/outbound.ts) ---
+  OUTBOUND_ALLOW: list.pipe(z.array(z.string().refine((v) => ipaddr.isValid(v) || ipaddr.isValidCIDR(v), 'must be an IP address or CIDR range'))).default([])
+    .describe('Comma-separated IP addresses or CIDR ranges (e.g. `127.0.0.0/8,::1`) that relays, LNURL and NIP-05 servers named by users may resolve to although not public. Default: public unicast addresses only. For dev and tests.'),
+  OUTBOUND_MAX_BYTES: z.coerce.number().int().min(65_536).default(1_048_576)
+    .describe('Largest WebSocket message from a relay and largest LNURL/NIP-05 response body we read (bytes).'),
+  OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('How long a relay WebSocket may take to open, and an LNURL/NIP-05 server to send headers or body.'),
+  OUTBOUND_MAX_RELAYS: z.coerce.number().int().min(1).max(100).default(10)
+    .describe('Most relays named by a user (a DM inbox list, a zap request, an event pointer) that one message or zap makes us contact.'),
   BUSINESS_BATCH_MAX: z.coerce.number().int().min(1).max(100_000).default(1000)
     .describe('Most recipients in one business zap batch.'),
   BUSINESS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
@@ -173,12 +190,13 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
 
-export type Config = Raw & {
+export type Config = Omit<Raw, 'DATA_DIR'> & {
+  DATA_DIR: string;
   publicUrl: string;
   relayUrl: string;
 };
@@ -214,9 +232,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   return {
     ...c,
+    DATA_DIR: c.DATA_DIR ?? defaultDataDir(env),
     publicUrl: (c.PUBLIC_URL ?? `http://${c.API_HOST}:${c.API_PORT}`).replace(/\/$/, ''),
     relayUrl: c.RELAY_URL ?? `ws://${c.RELAY_HOST}:${c.RELAY_PORT}`,
   };
+}
+
+/**
+ * Per user, as bitcoind and LND keep theirs: the database is machine-wide, so a key kept in
+ * one checkout would not follow a second clone of the same user.
+ */
+export function defaultDataDir(env: Record<string, string | undefined>): string {
+  const xdg = env.XDG_DATA_HOME;
+  return xdg && path.isAbsolute(xdg) ? path.join(xdg, 'flash') : path.join(env.HOME || homedir(), '.local', 'share', 'flash');
 }
 
 export function loadConfig(): Config {

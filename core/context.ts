@@ -1,10 +1,11 @@
 // What every role shares in one process: config, logger, database, Redis, secrets, job bus.
 import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
-import { connect, ensureDatabase, type Sql } from './db.ts';
+import { connect, type Sql } from './db.ts';
 import { jobs, type Jobs } from './jobs.ts';
 import { createLogger, type Logger } from './log.ts';
-import { migrate } from './migrate.ts';
+import { prepareDatabase } from './migrate.ts';
+import { outboundFromConfig, type Outbound } from './outbound.ts';
 import { JobBus } from './queue.ts';
 import { connectRedis } from './redis.ts';
 import { Keyring, keyringFromConfig, SecretStore } from './secrets.ts';
@@ -17,26 +18,26 @@ export interface Context {
   keyring: Keyring;
   secrets: SecretStore;
   bus: JobBus<Jobs>;
+  /** The policy for every connection to an address a stranger chose. */
+  outbound: Outbound;
 }
 
 export async function createContext(config: Config, opts: { log?: Logger; migrate?: boolean } = {}): Promise<Context> {
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   if (opts.migrate ?? true) {
-    await ensureDatabase(config.DATABASE_URL);
-  }
-  const sql = connect(config.DATABASE_URL, { max: config.DATABASE_POOL });
-  if (opts.migrate ?? true) {
-    const applied = await migrate(sql);
+    const applied = await prepareDatabase(config);
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
+  const sql = connect(config.DATABASE_URL, { max: config.DATABASE_POOL });
   const keyring = keyringFromConfig(config);
   const redis = connectRedis(config.REDIS_URL);
   const bus = new JobBus(jobs, { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log });
-  return { config, log, sql, redis, keyring, secrets: new SecretStore(sql, keyring), bus };
+  return { config, log, sql, redis, keyring, secrets: new SecretStore(sql, keyring), bus, outbound: outboundFromConfig(config) };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
   await ctx.bus.close();
   ctx.redis.disconnect();
   await ctx.sql.end({ timeout: 5 });
+  await ctx.outbound.close();
 }

@@ -207,8 +207,8 @@ export function verifyInvoice(pr: string, expect: { amountMsat: bigint; descript
   return { paymentRequest: invoice.paymentRequest, paymentHash: invoice.paymentHash, amountMsat: expect.amountMsat, descriptionHash: expect.descriptionHash };
 }
 
-/** The client as configured: LNURL_TIMEOUT_MS, and LNURL_DEV_HOSTS (refused off regtest). */
-export function lnurlClient(config: Config, fetchImpl?: typeof fetch): LnurlClient {
+/** The client as configured: LNURL_TIMEOUT_MS, LNURL_DEV_HOSTS (refused off regtest), fetching through `fetchImpl` (the outbound policy's). */
+export function lnurlClient(config: Config, fetchImpl: typeof fetch): LnurlClient {
   if (config.LNURL_DEV_HOSTS.length && config.NETWORK !== 'regtest') throw new Error('LNURL_DEV_HOSTS is for regtest only');
   const hosts = Object.fromEntries(config.LNURL_DEV_HOSTS.map((pair) => {
     const [domain, base] = pair.split('=');

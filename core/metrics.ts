@@ -1,4 +1,4 @@
-// Prometheus metrics for the whole process, served at GET /metrics by the api role.
+// Prometheus metrics for the whole process, served at GET /metrics on the api role's operations port.
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();

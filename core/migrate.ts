@@ -2,7 +2,8 @@
 // lock so that two processes starting at once apply each file exactly once.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Sql } from './db.ts';
+import type { Config } from './config.ts';
+import { connect, ensureDatabase, type Sql } from './db.ts';
 
 export const migrationsDir = path.resolve(import.meta.dirname, '..', 'migrations');
 const LOCK_ID = 7_361_829_104; // arbitrary, fixed: the migration lock
@@ -45,5 +46,48 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
   } finally {
     await conn`select pg_advisory_unlock(${LOCK_ID})`.catch(() => {});
     conn.release();
+  }
+}
+
+/** Tables whose rows are never changed or removed: the runtime role may only read and add. */
+const APPEND_ONLY = ['journals', 'postings'];
+
+/**
+ * What the runtime role may do once an owner role migrated the schema: read and write rows,
+ * never change structure (so it cannot drop or disable the append-only triggers, which takes
+ * ownership). Journals and postings: read and insert only; accounts: no delete; the migration
+ * record: read only. Run after every migration, so new tables are covered.
+ */
+export async function grantRuntime(owner: Sql, role: string): Promise<void> {
+  const r = owner(role);
+  await owner`grant usage on schema public to ${r}`;
+  await owner`grant select, insert, update, delete on all tables in schema public to ${r}`;
+  await owner`grant usage, select on all sequences in schema public to ${r}`;
+  await owner`revoke insert, update, delete on schema_migrations from ${r}`;
+  await owner`revoke update, delete on ${owner(APPEND_ONLY)} from ${r}`;
+  await owner`revoke delete on accounts from ${r}`;
+}
+
+/** The role name in a PostgreSQL URL (`postgres://role:password@host/db`). */
+export const roleOf = (url: string): string => decodeURIComponent(new URL(url).username) || 'postgres';
+
+/**
+ * Creates the database if missing and applies pending migrations, as DATABASE_MIGRATION_URL's
+ * (owner) role when set — then grants DATABASE_URL's role what it needs — else as DATABASE_URL's.
+ */
+export async function prepareDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_MIGRATION_URL'>): Promise<string[]> {
+  const ownerUrl = config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL;
+  await ensureDatabase(ownerUrl);
+  const sql = connect(ownerUrl, { max: 1 });
+  try {
+    const applied = await migrate(sql);
+    if (config.DATABASE_MIGRATION_URL) {
+      const runtime = roleOf(config.DATABASE_URL);
+      if (runtime === roleOf(ownerUrl)) throw new Error('DATABASE_MIGRATION_URL must name another role than DATABASE_URL');
+      await grantRuntime(sql, runtime);
+    }
+    return applied;
+  } finally {
+    await sql.end();
   }
 }

@@ -25,10 +25,13 @@ export type Sealed = string;
 export class Keyring {
   readonly #keys = new Map<string, Uint8Array>();
   readonly currentId: string;
+  /** How to recover when a secret was sealed by a key we do not hold (where our key came from). */
+  readonly #recovery: string;
 
-  constructor(current: Uint8Array, retired: Uint8Array[] = []) {
+  constructor(current: Uint8Array, retired: Uint8Array[] = [], recovery = 'Set MASTER_KEY to the key that sealed it, or list that key in MASTER_KEYS_RETIRED.') {
     if (current.length !== 32) throw new SecretError('master key must be 32 bytes');
     this.currentId = Keyring.keyId(current);
+    this.#recovery = recovery;
     for (const key of [current, ...retired]) this.#keys.set(Keyring.keyId(key), key);
   }
 
@@ -49,7 +52,7 @@ export class Keyring {
     const [version, id, nonce, ct] = sealed.split(':');
     if (version !== VERSION || !id || !nonce || !ct) throw new SecretError('not a sealed secret');
     const key = this.#keys.get(id);
-    if (!key) throw new SecretError(`secret sealed with master key ${id}, which is neither MASTER_KEY nor in MASTER_KEYS_RETIRED (on regtest: is DATA_DIR the one that holds its master.key?)`);
+    if (!key) throw new SecretError(`secret sealed with master key ${id}, which is neither MASTER_KEY nor in MASTER_KEYS_RETIRED (ours is ${this.currentId}). ${this.#recovery}`);
     try {
       return xchacha20poly1305(key, hexToBytes(nonce), utf8ToBytes(context)).decrypt(hexToBytes(ct));
     } catch {
@@ -74,7 +77,10 @@ export function keyringFromConfig(config: Config): Keyring {
     writeFileSync(file, bytesToHex(randomBytes(32)) + '\n', { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return new Keyring(hexToBytes(readFileSync(file, 'utf8').trim()), retired);
+  return new Keyring(hexToBytes(readFileSync(file, 'utf8').trim()), retired,
+    `This database was set up with another master key than ${file}. Point DATA_DIR at the directory whose master.key sealed it ` +
+    `(an older checkout's .flash, or another user's ~/.local/share/flash), or set MASTER_KEY to that key; ` +
+    `a regtest database you do not need can be dropped instead, and the next start sets it up afresh.`);
 }
 
 /**

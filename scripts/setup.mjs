@@ -4,7 +4,7 @@
 // before `npm install` has brought the project's own Node 24.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -23,8 +23,11 @@ function ensureDependencies() {
   const stamp = path.join(root, 'node_modules', '.flash-lock-sha256');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
   say('installing dependencies (npm ci)…');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // npm runs on the machine's Node here, which installs the project's own Node 24: its
+  // EBADENGINE warnings about that older Node are noise, so only errors are shown.
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm ci failed');
+  mkdirSync(path.dirname(stamp), { recursive: true });
   writeFileSync(stamp, digest);
 }
 
@@ -115,11 +118,19 @@ async function ensureRedis() {
   await waitFor(host, port, 'Redis');
 }
 
+/** The Node that `npm start`/`npm test` run flash on: the project's own (node_modules/.bin first on PATH), else this one. */
+function nodeInUse() {
+  const own = path.join(root, 'node_modules', '.bin', 'node');
+  if (!existsSync(own)) return `${process.version} (the machine's)`;
+  return `${execFileSync(own, ['--version']).toString().trim()} (the project's)`;
+}
+
 try {
   loadDotEnv();
   ensureDependencies();
   await ensurePostgres();
   await ensureRedis();
+  say(`flash runs on Node ${nodeInUse()}`);
 } catch (err) {
   say(err.message);
   process.exit(1);

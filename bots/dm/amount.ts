@@ -39,15 +39,20 @@ export function parseAmount(input: string): AmountResult {
   return { ok: true, msat };
 }
 
-const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const numberFormat = (locale: string): Intl.NumberFormat => {
+  let f = numberFormats.get(locale);
+  if (!f) numberFormats.set(locale, f = new Intl.NumberFormat(locale, { maximumFractionDigits: 3 }));
+  return f;
+};
 
-/** "1 sat", "1,000 sats", "1,000.5 sats": readable, and `parseAmount` reads it back exactly. */
-export function formatAmount(msat: bigint): string {
-  const negative = msat < 0n;
-  const abs = negative ? -msat : msat;
-  const sats = abs / 1000n;
-  const rest = abs % 1000n;
-  const fraction = rest ? `.${rest.toString().padStart(3, '0').replace(/0+$/, '')}` : '';
-  const unit = abs === 1000n ? 'sat' : 'sats';
-  return `${negative ? '-' : ''}${group(sats.toString())}${fraction} ${unit}`;
+/**
+ * Sats in the reader's number format: "1,000.5 sats" in English (which `parseAmount` reads
+ * back exactly), "1000,5 sats" / "10.000 sats" in Spanish. Formatted from a decimal string,
+ * so no amount passes through a float.
+ */
+export function formatAmount(msat: bigint, locale = 'en'): string {
+  const abs = msat < 0n ? -msat : msat;
+  const decimal = `${msat < 0n ? '-' : ''}${abs / 1000n}.${(abs % 1000n).toString().padStart(3, '0')}` as Intl.StringNumericLiteral;
+  return `${numberFormat(locale).format(decimal)} ${abs === 1000n ? 'sat' : 'sats'}`;
 }

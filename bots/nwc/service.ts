@@ -16,7 +16,7 @@ import { BoundedSet, DEDUP_SIZE, type RelayPool } from '../../core/nostr/pool.ts
 import { PaymentError, type PaymentErrorCode } from '../../core/payments/errors.ts';
 import { resultOf } from '../../core/payments/outgoing.ts';
 import { getTransaction } from '../../core/payments/transactions.ts';
-import { openServiceSecret, toConnection, type Connection, type ConnectionRow } from './connections.ts';
+import { openServiceSecret, toConnection, type Connection, type ConnectionRow, type ConnectionStatus } from './connections.ts';
 import { handlers, later, payAnswer, type HandlerResult, type Request } from './handlers.ts';
 import {
   decrypt, encrypt, isMethod, kinds, methods, Nip47Error, notificationTypes, parseJson, parseParams, peer, requestEncryption,
@@ -62,16 +62,29 @@ const returned = (items: Array<{ event_id: string }>, rows: Array<{ event_id: st
 
 interface NewRequest { event_id: string; connection_id: string; method: string | null; author: string; encryption: Encryption; instance: string }
 
-/** Inserts the requests not recorded before; true for each one this call recorded. */
-const recordsOf = groupCommitPer((sql: Sql) => new GroupCommit<NewRequest, boolean>(async (items) => {
+interface Recorded { mine: boolean; state: ConnectionStatus }
+
+/**
+ * Inserts the requests not recorded before: for each, whether this call recorded it, and its
+ * connection's state as the database has it now, so a revocation or expiry counts at once even
+ * when this process missed its NOTIFY (one statement, no extra round trip).
+ */
+const recordsOf = groupCommitPer((sql: Sql) => new GroupCommit<NewRequest, Recorded>(async (items) => {
   distinctOrThrow(items.map((i) => i.event_id));
-  const mine = await sql<{ event_id: string }[]>`
-    insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
-    select event_id, connection_id, method, author, encryption, instance
-      from jsonb_to_recordset(${sql.json(items as never)}) as (event_id text, connection_id uuid, method text, author text, encryption text, instance text)
-      order by event_id -- one order in every process, so two taking the same burst cannot deadlock
-    on conflict (event_id) do nothing returning event_id`;
-  return returned(items, mine);
+  const rows = await sql<{ event_id: string; mine: boolean; state: ConnectionStatus }[]>`
+    with items as (
+      select * from jsonb_to_recordset(${sql.json(items as never)}) as (event_id text, connection_id uuid, method text, author text, encryption text, instance text)
+    ), mine as (
+      insert into nwc_requests (event_id, connection_id, method, author, encryption, instance)
+      select event_id, connection_id, method, author, encryption, instance from items
+        order by event_id -- one order in every process, so two taking the same burst cannot deadlock
+      on conflict (event_id) do nothing returning event_id
+    )
+    select i.event_id, m.event_id is not null as mine,
+      case when c.revoked_at is not null or c.id is null then 'revoked' when c.expires_at <= now() then 'expired' else 'active' end as state
+    from items i left join mine m using (event_id) left join nwc_connections c on c.id = i.connection_id`;
+  const byId = new Map(rows.map((r) => [r.event_id, r]));
+  return items.map((i) => byId.get(i.event_id)!);
 }, oneInFlight));
 
 /** Stores each request's answer unless another finisher did; true for each one stored here. */
@@ -240,9 +253,10 @@ export class NwcService {
     // An answer in a scheme the client did not name would not open: unsupported ones get NIP-44.
     const reply = { connection, client, scheme: scheme ?? 'nip44_v2', event };
     const request = readRequest(event, scheme, client);
-    if (!(await this.#claim(event, connection, 'method' in request ? request.method : '', reply.scheme))) return;
+    const state = await this.#claim(event, connection, 'method' in request ? request.method : '', reply.scheme);
+    if (!state) return;
     // An unreadable request is answered with its error; a readable one is run.
-    const answer = 'method' in request ? await this.#run(connection, event, request.method, request.params) : request;
+    const answer = 'method' in request ? await this.#run(connection, state, event, request.method, request.params) : request;
     if (answer) await this.#finish(reply, answer);
   }
 
@@ -255,33 +269,35 @@ export class NwcService {
    * finished one is answered again with the stored response; one in flight here is left alone;
    * one left in flight by another process (which died) is taken over, since running a request
    * again repeats nothing (its side effects are keyed by the event id).
+   * Returns the connection's state in the database when the request is this call's to run.
    */
-  async #claim(event: NostrEvent, c: LiveConnection, method: string, scheme: Encryption): Promise<boolean> {
-    const mine = await recordsOf(this.ctx.sql).submit({
+  async #claim(event: NostrEvent, c: LiveConnection, method: string, scheme: Encryption): Promise<ConnectionStatus | undefined> {
+    const recorded = await recordsOf(this.ctx.sql).submit({
       event_id: event.id, connection_id: c.id, method: method || null, author: event.pubkey, encryption: scheme, instance: this.instance,
     });
-    if (mine) return true;
+    if (recorded.mine) return recorded.state;
     const [row] = await this.ctx.sql<{ status: string; response: NostrEvent | null; instance: string }[]>`
       select status, response, instance from nwc_requests where event_id = ${event.id}`;
-    if (!row) return false;
+    if (!row) return undefined;
     if (row.status === 'done' && row.response) {
       await this.pool.publish(row.response);
-      return false;
+      return undefined;
     }
-    if (row.instance === this.instance) return false;
+    if (row.instance === this.instance) return undefined;
     const [taken] = await this.ctx.sql`
       update nwc_requests set instance = ${this.instance}
       where event_id = ${event.id} and status = 'processing' and instance = ${row.instance} returning 1`;
-    return Boolean(taken);
+    return taken ? recorded.state : undefined;
   }
 
   /** Authorisation, scope, rate and params, then the method; every failure becomes its NIP-47 error. */
-  async #run(c: LiveConnection, event: NostrEvent, method: string, params: unknown): Promise<Answer | undefined> {
+  async #run(c: LiveConnection, state: ConnectionStatus, event: NostrEvent, method: string, params: unknown): Promise<Answer | undefined> {
     let result: HandlerResult;
     try {
       if (event.pubkey !== c.clientPubkey) throw new Nip47Error('UNAUTHORIZED', 'this public key has no wallet connected');
-      if (c.status === 'revoked') throw new Nip47Error('UNAUTHORIZED', 'this connection was revoked');
-      if (c.expiresAt && c.expiresAt.getTime() <= Date.now()) throw new Nip47Error('UNAUTHORIZED', 'this connection has expired');
+      // `state` is the database's (read with the claim), not this process's copy.
+      if (state === 'revoked') throw new Nip47Error('UNAUTHORIZED', 'this connection was revoked');
+      if (state === 'expired' || (c.expiresAt && c.expiresAt.getTime() <= Date.now())) throw new Nip47Error('UNAUTHORIZED', 'this connection has expired');
       if (!this.#limiter.take(c.id)) throw new Nip47Error('RATE_LIMITED', 'too many requests; retry in a few seconds');
       if (!isMethod(method)) throw new Nip47Error('NOT_IMPLEMENTED', `unknown method ${JSON.stringify(method.slice(0, 64))}`);
       if (!c.scopes.includes(method)) throw new Nip47Error('RESTRICTED', `this connection may not call ${method}`);

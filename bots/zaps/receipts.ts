@@ -10,6 +10,7 @@ import type { PublishResult } from '../../core/nostr/pool.ts';
 import { ownZapRelays } from '../../core/addresses/addresses.ts';
 import { zapMetadata } from '../../core/addresses/lnurl-pay.ts';
 import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from '../../core/nostr/nip57.ts';
+import { isOutboundRefusal } from '../../core/outbound.ts';
 import { finalizeEvent } from '../../core/nostr/secp.ts';
 
 /** Publishes one event to one relay (the zapper's relay pool in production). */
@@ -42,7 +43,7 @@ export async function onZapPaid(ctx: Context, key: KeyPair, event: PaymentEvent)
   if (!request) return undefined;
   const paymentHash = event.paymentHash;
   const signed = finalizeEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
-  const relays = [...new Set([...request.relays, ...ownZapRelays(ctx.config)].map(normalizeURL))];
+  const relays = [...new Set([...ctx.outbound.capRelays(request.relays), ...ownZapRelays(ctx.config)].map(normalizeURL))];
   // Each statement returns what is stored (the first receipt, the deliveries as they stand), on a
   // repeated event too; a crash between them is repaired by the event's redelivery.
   const [row] = await ctx.sql<{ event: NostrEvent }[]>`
@@ -85,7 +86,8 @@ export async function publishReceipt(ctx: Context, publish: PublishTo, job: { pa
       where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
     return 'published';
   }
-  const last = job.attempt >= ctx.config.ZAP_RECEIPT_ATTEMPTS;
+  // A relay the outbound policy refuses stays refused: no further attempts.
+  const last = job.attempt >= ctx.config.ZAP_RECEIPT_ATTEMPTS || isOutboundRefusal(result.message);
   await ctx.sql`update zap_receipt_deliveries set attempts = ${job.attempt}, last_error = ${result.message.slice(0, 500)},
     status = ${last ? 'failed' : 'pending'} where payment_hash = ${job.paymentHash} and relay = ${job.relay}`;
   if (last) {

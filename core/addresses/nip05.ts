@@ -20,7 +20,7 @@ const NIP05 = /^([a-z0-9._-]+)@([a-z0-9.-]+(?::\d+)?)$/;
  * NIP-05 `name@domain` → pubkey, undefined when the domain does not say. The LNURL client
  * knows how to reach a domain (its dev host map in tests).
  */
-export async function resolveNip05(ctx: Context, lnurl: LnurlClient, id: string, fetchImpl: typeof fetch = fetch): Promise<string | undefined> {
+export async function resolveNip05(ctx: Context, lnurl: LnurlClient, id: string, fetchImpl: typeof fetch = ctx.outbound.fetch): Promise<string | undefined> {
   const m = NIP05.exec(id.toLowerCase());
   if (!m) return undefined;
   if (m[2] === addressDomain(ctx.config)) return ownerOf(ctx, m[1]!);

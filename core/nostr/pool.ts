@@ -6,8 +6,8 @@ import type { Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { Signer } from 'nostr-tools/signer';
 import { normalizeURL } from 'nostr-tools/utils';
-import WebSocket from 'ws';
 import type { Logger } from '../log.ts';
+import type { Outbound } from '../outbound.ts';
 import { nowSeconds } from './event.ts';
 import { trustVerified, verifyEvent } from './secp.ts';
 
@@ -17,6 +17,8 @@ export interface RelayPoolOptions {
   /** Answers NIP-42 AUTH challenges; without it gated kinds stay unreadable. */
   signer?: Signer;
   log: Logger;
+  /** Every connection goes through it: address checks for relays strangers named, size and time caps. */
+  outbound: Outbound;
   /** Reconnect delay: doubles from `minMs` up to `maxMs`, with ±20 % jitter. */
   backoff?: { minMs?: number; maxMs?: number };
   /** How many event ids each subscription remembers to drop repeats (oldest forgotten first). */
@@ -155,7 +157,7 @@ class RelayLink {
   async #open(): Promise<AuthingRelay> {
     const { opts, log } = this.#pool;
     clearTimeout(this.#timer);
-    const relay = new AuthingRelay(this.url, { verifyEvent: this.#pool.trusted.has(this.url) ? trustVerified : verifyEvent, websocketImplementation: WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
+    const relay = new AuthingRelay(this.url, { verifyEvent: this.#pool.trusted.has(this.url) ? trustVerified : verifyEvent, websocketImplementation: opts.outbound.WebSocket as unknown as typeof globalThis.WebSocket, enablePing: true });
     relay.signer = opts.signer;
     relay.publishTimeout = opts.publishTimeoutMs ?? 10_000;
     relay.onnotice = (notice) => log.info({ relay: this.url, notice }, 'relay notice');
@@ -278,14 +280,25 @@ export class RelayPool {
   /**
    * Sends `event` to `relays` (default: the pool's), retrying transient failures and
    * authenticating when a relay asks; resolves with one result per relay, never rejects.
+   * Relays beyond the pool's own are capped at the outbound policy's maxRelays.
    */
   async publish(event: NostrEvent, relays: string[] = this.urls): Promise<PublishResult[]> {
     if (this.#closed) throw new Error('relay pool is closed');
-    return Promise.all([...new Set(relays.map(normalizeURL))].map((url) => this.#publishTo(url, event)));
+    const urls = [...new Set(relays.map(normalizeURL))];
+    const others = this.opts.outbound.capRelays(urls.filter((u) => !this.#links.get(u)?.persistent));
+    return Promise.all(urls.filter((u) => this.#links.get(u)?.persistent || others.includes(u)).map((url) => this.#publishTo(url, event)));
   }
 
   async #publishTo(url: string, event: NostrEvent): Promise<PublishResult> {
     let link = this.#links.get(url);
+    if (!link?.persistent) {
+      try {
+        await this.opts.outbound.check(url);
+      } catch (err) {
+        return { relay: url, ok: false, message: (err as Error).message, attempts: 0 };
+      }
+      link = this.#links.get(url);
+    }
     if (!link) this.#links.set(url, link = new RelayLink(this, url, false));
     link.users++;
     const attempts = this.opts.publishAttempts ?? 3;

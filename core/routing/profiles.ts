@@ -1,6 +1,8 @@
 // Kind-0 profiles (for an npub's lud16) and zapped events, looked up on relays.
 import type { NostrEvent } from 'nostr-tools/pure';
-import { SimplePool } from 'nostr-tools/pool';
+import { AbstractSimplePool } from 'nostr-tools/abstract-pool';
+import type { Outbound } from '../outbound.ts';
+import { verifyEvent } from '../nostr/secp.ts';
 
 /** Looks up kind-0 profiles and events on relays (ours, plus any a pointer names). */
 export interface ProfileSource {
@@ -9,14 +11,15 @@ export interface ProfileSource {
   close(): void;
 }
 
-export function relayProfiles(relays: string[], maxWaitMs = 3000): ProfileSource {
-  const pool = new SimplePool();
+/** `relays` are ours; relays a pointer names are a stranger's choice and go through `outbound`. */
+export function relayProfiles(relays: string[], outbound: Outbound, maxWaitMs = 3000): ProfileSource {
+  const pool = new AbstractSimplePool({ verifyEvent, websocketImplementation: outbound.WebSocket as unknown as typeof WebSocket, maxWaitForConnection: maxWaitMs });
   const used = new Set(relays);
   const newest = (events: NostrEvent[]) => events.sort((a, b) => b.created_at - a.created_at)[0];
   return {
     profile: async (pubkey) => newest(await pool.querySync(relays, { kinds: [0], authors: [pubkey] }, { maxWait: maxWaitMs })),
     async event(id, extra = []) {
-      const urls = [...new Set([...relays, ...extra])];
+      const urls = [...new Set([...relays, ...outbound.capRelays(extra)])];
       for (const u of urls) used.add(u);
       return newest(await pool.querySync(urls, { ids: [id] }, { maxWait: maxWaitMs }));
     },

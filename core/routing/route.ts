@@ -38,7 +38,7 @@ export interface RoutingDeps {
   profiles: ProfileSource;
 }
 
-export const routingDeps = (ctx: Context): RoutingDeps => ({ lnurl: lnurlClient(ctx.config), profiles: relayProfiles(ownZapRelays(ctx.config)) });
+export const routingDeps = (ctx: Context): RoutingDeps => ({ lnurl: lnurlClient(ctx.config, ctx.outbound.fetch), profiles: relayProfiles(ownZapRelays(ctx.config), ctx.outbound) });
 
 export async function routeOf(ctx: Context, deps: RoutingDeps, recipient: Recipient): Promise<Route> {
   switch (recipient.type) {

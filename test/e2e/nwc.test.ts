@@ -216,6 +216,21 @@ describe('budgets, scopes, expiry and revocation', () => {
     expect(await balance(h.wallet.ctx.sql, app.accountId)).toBe(1_000_000n);
   });
 
+  it('refuses every method of a connection revoked or expired in the database, with no NOTIFY heard', async () => {
+    const [revoked, expired] = [await h.connect(), await h.connect()];
+    expect(await revoked.client.getBalance()).toEqual({ balance: 0 });
+    // Changed behind the service's back: no NOTIFY, so its copy still says active.
+    await h.wallet.ctx.sql`update nwc_connections set revoked_at = now() where id = ${revoked.connectionId}`;
+    await h.wallet.ctx.sql`update nwc_connections set expires_at = now() where id = ${expired.connectionId}`;
+    expect(h.service.connection(revoked.client.walletPubkey)?.status).toBe('active');
+    for (const app of [revoked, expired]) {
+      expect(await codeOf(app.client.getBalance())).toBe('UNAUTHORIZED');
+      expect(await codeOf(app.client.getInfo())).toBe('UNAUTHORIZED');
+      expect(await codeOf(app.client.makeInvoice({ amount: 1000 }))).toBe('UNAUTHORIZED');
+      expect(await codeOf(app.client.listTransactions({}))).toBe('UNAUTHORIZED');
+    }
+  });
+
   it('answers an unknown client key with UNAUTHORIZED', async () => {
     const app = await h.connect();
     const { NWCClient } = await import('@getalby/sdk/nwc');

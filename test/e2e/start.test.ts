@@ -13,7 +13,7 @@ describe('flash start', () => {
   it('migrates, serves health and metrics on Node 24, and stops cleanly on SIGTERM', async () => {
     const env = {
       DATABASE_URL: db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: uniqueName('t'),
-      API_PORT: '0', RELAY_PORT: '0',
+      API_PORT: '0', RELAY_PORT: '0', METRICS_PORT: '0',
       DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     };
     const flash = await runFlash(['start'], env);
@@ -23,7 +23,10 @@ describe('flash start', () => {
 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('flash_http_requests_total');
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await listensAt(flash, 'metrics');
+    expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/metrics$/);
+    expect(await (await fetch(metrics)).text()).toContain('flash_http_requests_total');
     expect((await db.sql`select count(*)::int as n from schema_migrations`)[0]!.n).toBeGreaterThan(0);
 
     flash.child.kill('SIGTERM');

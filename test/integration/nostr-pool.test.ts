@@ -1,11 +1,13 @@
 // The relay pool and DMs over real WebSockets, against the in-test MiniRelay fixture
 // (switch to the project's relay once it lands).
 import { finalizeEvent, generateSecretKey, type NostrEvent } from 'nostr-tools/pure';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import { createDm, DmError, openDm, replyTo, type IncomingDm } from '../../core/nostr/dm.ts';
 import { keyPair } from '../../core/nostr/keys.ts';
 import { BoundedSet, RelayPool, type RelayPoolOptions } from '../../core/nostr/pool.ts';
+import { Outbound } from '../../core/outbound.ts';
+import { normalizeURL } from 'nostr-tools/utils';
 import { MiniRelay } from '../support/mini-relay.ts';
 import { forgedGiftWrap } from '../support/nostr.ts';
 import { freePort } from '../support/process.ts';
@@ -19,8 +21,11 @@ async function relay(opts: ConstructorParameters<typeof MiniRelay>[0] = {}): Pro
   cleanup.push(() => r.stop());
   return r;
 }
+// Test relays listen on loopback, which the outbound policy refuses unless allowed.
+const loopbackAllowed = new Outbound({ allow: ['127.0.0.0/8'] });
+afterAll(() => loopbackAllowed.close());
 function pool(opts: Partial<RelayPoolOptions> & { relays: string[] }): RelayPool {
-  const p = new RelayPool({ log, backoff: { minMs: 20, maxMs: 200 }, publishTimeoutMs: 2_000, connectTimeoutMs: 2_000, ...opts });
+  const p = new RelayPool({ log, outbound: loopbackAllowed, backoff: { minMs: 20, maxMs: 200 }, publishTimeoutMs: 2_000, connectTimeoutMs: 2_000, ...opts });
   cleanup.push(() => p.close());
   return p;
 }
@@ -166,6 +171,20 @@ describe('relay pool', () => {
     // The gated relay was an ad-hoc target: its connection is closed after publishing.
     await expect.poll(() => gated.connections).toBe(0);
     expect(ok.connections).toBe(1);
+  });
+
+  it('publishes to its own relays but opens nothing to a stranger-named private address, and caps stranger relays', async () => {
+    const [own, stranger] = [await relay(), await relay()];
+    const strict = new Outbound({ trustedOrigins: [own.url], maxRelays: 2 });
+    cleanup.push(() => strict.close());
+    const p = pool({ relays: [own.url], outbound: strict });
+    const results = await p.publish(note('hi'), [own.url, stranger.url, 'ws://localhost:1', 'wss://a.invalid', 'wss://b.invalid']);
+    expect(results.find((r) => r.relay === normalizeURL(own.url))).toMatchObject({ ok: true });
+    for (const url of [stranger.url, 'ws://localhost:1']) {
+      expect(results.find((r) => r.relay === normalizeURL(url))).toMatchObject({ ok: false, attempts: 0, message: expect.stringMatching(/^blocked: outbound/) });
+    }
+    expect(results).toHaveLength(3); // own + the first two others; the rest are beyond maxRelays
+    expect(stranger.events).toEqual([]);
   });
 
   it('carries a NIP-17 and a NIP-04 conversation between two keys, replies in the same scheme', async () => {

@@ -17,6 +17,9 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     MASTER_KEY: testMasterKey,
     API_PORT: '0',
     RELAY_PORT: '0',
+    METRICS_PORT: '0',
+    // Test relays and servers listen on loopback: allowed as outbound targets unless a test says otherwise.
+    OUTBOUND_ALLOW: '127.0.0.0/8,::1',
     ...env,
   });
   const ctx = await createContext(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false }), migrate: false });

@@ -44,7 +44,7 @@ export async function startNwcHarness(opts: { relays?: number; env?: Record<stri
   const key = keyPair(generateSecretKey());
   const clients: NWCClient[] = [];
   const start = async () => {
-    const pool = new RelayPool({ relays: urls, signer: key.signer, log });
+    const pool = new RelayPool({ relays: urls, signer: key.signer, log, outbound: wallet.ctx.outbound });
     const running = await startNwcService({ ctx: wallet.ctx, key, pool, relays: urls, lease: { fence: 1, signal: new AbortController().signal }, log });
     return { ...running, pool };
   };

@@ -33,7 +33,7 @@ export interface FlashProcess { child: ChildProcess; output: () => string; exite
 export async function runFlash(args: string[], env: Record<string, string>, readyLine = /flash is ready/, timeoutMs = 30_000): Promise<FlashProcess> {
   const child = spawn(process.execPath, [path.join(root, 'bin/flash.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, LOG_PRETTY: 'false', ...env },
+    env: { ...process.env, LOG_PRETTY: 'false', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -53,7 +53,7 @@ export async function runFlash(args: string[], env: Record<string, string>, read
 }
 
 /** Where a started `flash` says a role listens, from its ready lines (`relay: ws://…`, `HTTP API: http://…`). */
-export async function listensAt(p: FlashProcess, role: 'relay' | 'HTTP API'): Promise<string> {
+export async function listensAt(p: FlashProcess, role: 'relay' | 'HTTP API' | 'metrics'): Promise<string> {
   const line = new RegExp(`^  ${role}: (\\S+)[ \\n]`, 'm');
   const gone = p.exited.then(() => { throw new Error(`flash exited without saying where its ${role} listens:\n${p.output()}`); });
   gone.catch(() => {}); // only a failure while we wait matters

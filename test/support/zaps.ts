@@ -32,7 +32,7 @@ export async function startZapService(env: Record<string, string> = {}): Promise
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const key = await zapperKey(ctx);
   const log = ctx.log.child({ bot: 'zapper' });
-  const pool = new RelayPool({ relays: ownZapRelays(ctx.config), signer: key.signer, log, backoff: { minMs: 50, maxMs: 500 }, publishAttempts: 1, connectTimeoutMs: 2000, publishTimeoutMs: 2000 });
+  const pool = new RelayPool({ relays: ownZapRelays(ctx.config), signer: key.signer, log, outbound: ctx.outbound, backoff: { minMs: 50, maxMs: 500 }, publishAttempts: 1, connectTimeoutMs: 2000, publishTimeoutMs: 2000 });
   const zapper = await startZapper(ctx, { key, log, pool });
   const realFetch = globalThis.fetch;
   const mapped: typeof fetch = (input, init) => {

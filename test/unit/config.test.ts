@@ -11,6 +11,13 @@ describe('config', () => {
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
   });
 
+  it('keeps local state per user, not in the checkout', () => {
+    expect(parseConfig({ XDG_DATA_HOME: '/srv/xdg', HOME: '/home/ana' }).DATA_DIR).toBe('/srv/xdg/flash');
+    expect(parseConfig({ HOME: '/home/ana' }).DATA_DIR).toBe('/home/ana/.local/share/flash');
+    expect(parseConfig({ XDG_DATA_HOME: 'relative', HOME: '/home/ana' }).DATA_DIR).toBe('/home/ana/.local/share/flash');
+    expect(parseConfig({ DATA_DIR: '/var/lib/flash', HOME: '/home/ana' }).DATA_DIR).toBe('/var/lib/flash');
+  });
+
   it('names the variable and the problem', () => {
     try {
       parseConfig({ API_PORT: 'eighty', NETWORK: 'moon' });

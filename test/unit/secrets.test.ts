@@ -34,6 +34,18 @@ describe('keyring', () => {
     expect(() => new Keyring(key(2)).open(sealed, 'c')).toThrow(/sealed with master key [0-9a-f]{8}, which is neither MASTER_KEY/);
   });
 
+  it('says how to recover when the database was sealed under another DATA_DIR\'s key', () => {
+    const dirOf = () => path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data');
+    const [first, second] = [dirOf(), dirOf()];
+    const sealed = keyringFromConfig(parseConfig({ DATA_DIR: first })).seal(text('x'), 'c');
+    const other = keyringFromConfig(parseConfig({ DATA_DIR: second }));
+    const message = (() => { try { other.open(sealed, 'c'); } catch (err) { return (err as Error).message; } })();
+    expect(message).toMatch(/sealed with master key [0-9a-f]{8}, which is neither MASTER_KEY/);
+    expect(message).toContain(path.join(second, 'master.key'));
+    expect(message).toMatch(/Point DATA_DIR at the directory whose master\.key sealed it.*or set MASTER_KEY/);
+    expect(message).toMatch(/dropped instead/);
+  });
+
   it('generates a regtest master key once, mode 0600, and reuses it', () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data');
     const config = parseConfig({ DATA_DIR: dir });

@@ -1,7 +1,10 @@
 // English: the reference catalog. Its keys and parameter types define every other language's.
-import { formatAmount as amt } from '../amount.ts';
+import { formatAmount } from '../amount.ts';
 import type { PaymentFailureReason } from '../../../core/lightning/types.ts';
 import type { BudgetPeriod } from '../commands.ts';
+
+/** Amounts in the English number format. */
+const amt = (msat: bigint) => formatAmount(msat, 'en');
 
 export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string; status?: 'pending' | 'failed' }
 /** Why the Lightning network refused a payment (the node's failure reasons). */

@@ -1,7 +1,10 @@
 // Spanish. Typed by the English catalog: a missing or extra key does not compile.
-import { formatAmount as amt } from '../amount.ts';
+import { formatAmount } from '../amount.ts';
 import type { BudgetPeriod } from '../commands.ts';
 import { lines, when, type Catalog, type FailureReason } from './en.ts';
+
+/** Amounts in the Spanish number format. */
+const amt = (msat: bigint) => formatAmount(msat, 'es');
 
 const reasons: Record<FailureReason, string> = {
   no_route: 'no hay ruta hasta el destinatario', timeout: 'se agotó el tiempo', incorrect_payment_details: 'el destinatario lo rechazó (factura desconocida o ya pagada)',

@@ -1,7 +1,10 @@
 // Japanese. Typed by the English catalog: a missing or extra key does not compile.
-import { formatAmount as amt } from '../amount.ts';
+import { formatAmount } from '../amount.ts';
 import type { BudgetPeriod } from '../commands.ts';
 import { lines, when, type Catalog, type FailureReason } from './en.ts';
+
+/** Amounts in the Japanese number format. */
+const amt = (msat: bigint) => formatAmount(msat, 'ja');
 
 const reasons: Record<FailureReason, string> = {
   no_route: '送り先までの経路がありません', timeout: '時間切れになりました', incorrect_payment_details: '受取側が拒否しました（不明または支払い済みの請求書）',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatAmount, MAX_MSAT, parseAmount } from '../../../../bots/dm/amount.ts';
+import { t } from '../../../../bots/dm/i18n/index.ts';
 
 const msat = (input: string) => {
   const r = parseAmount(input);
@@ -40,6 +41,18 @@ describe('formatAmount', () => {
     expect(formatAmount(1_500n)).toBe('1.5 sats');
     expect(formatAmount(1n)).toBe('0.001 sats');
     expect(formatAmount(-21_000n)).toBe('-21 sats');
+  });
+
+  it('follows the reader\'s number format, exactly', () => {
+    expect(formatAmount(3_488_500n, 'es')).toBe('3488,5 sats');
+    expect(formatAmount(12_345_500n, 'es')).toBe('12.345,5 sats');
+    expect(formatAmount(3_488_500n, 'ja')).toBe('3,488.5 sats');
+    expect(formatAmount(MAX_MSAT - 1n, 'es')).toBe('2.099.999.999.999.999,999 sats');
+  });
+
+  it('shows Spanish balances in Spanish numbers', () => {
+    expect(t('es', 'balance', { msat: 12_345_500n, pendingMsat: 0n })).toBe('Saldo: 12.345,5 sats');
+    expect(t('en', 'balance', { msat: 12_345_500n, pendingMsat: 0n })).toBe('Balance: 12,345.5 sats');
   });
 });
 
