@@ -142,8 +142,8 @@ export const variables = {
   // Nostr toolkit and bots
   NOSTR_RELAYS: relayList.default([])
     .describe('Comma-separated relays the bots read from and publish to, our own first (default: RELAY_URL).'),
-  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(15_000)
-    .describe('Lease of the one active instance per bot key; a standby takes over within about this long after the leader dies.'),
+  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(3000)
+    .describe('Lease of the one active instance per bot key, renewed every third of it; a standby takes over when a dead leader\'s lease runs out.'),
   BOT_DM_NSEC: secretKey.optional()
     .describe('Secret key of the DM bot (nsec or hex). Default: generated on first start and kept sealed in the database.'),
   BOT_DM_NAME: z.string().min(1).default('Flash').describe('Display name of the DM bot (its kind-0 profile).'),
