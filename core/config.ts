@@ -39,6 +39,8 @@ export const variables = {
     .describe('Default expiry of invoices we issue.'),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30)
     .describe('How often the workers ask the backend about payments still pending.'),
+  EVENT_REPLAY_SECONDS: z.coerce.number().int().min(0).default(600)
+    .describe('When Redis lost its data, events published this long before are published again (their consumers may not have read them).'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)

@@ -103,6 +103,21 @@ export function flushEvents(d: EventDeps): Promise<void> {
   return state.done;
 }
 
+/**
+ * After Redis lost its data (a flush, or an empty server in its place) the stream no longer
+ * holds what was published shortly before: unconsumed events would be lost. A marker key
+ * tells: when it is missing, the events published in the last `windowSeconds` are published
+ * again (consumers dedupe by id or by their own claims). Returns how many.
+ */
+export async function republishIfLost(d: EventDeps, windowSeconds: number): Promise<number> {
+  if ((await d.redis.set(`${streamKey(d.prefix)}:alive`, '1', 'NX')) !== 'OK') return 0;
+  const rows = await d.sql`
+    update event_outbox set published_at = null, claimed_until = null
+    where published_at > now() - make_interval(secs => ${windowSeconds})`;
+  if (rows.count) d.log.warn({ events: rows.count }, 'Redis lost its data: publishing recent events again');
+  return rows.count;
+}
+
 /** Removes published events older than `keepHours` (the stream keeps its own copy). */
 export async function pruneEvents(sql: Sql, keepHours = 24): Promise<void> {
   await sql`delete from event_outbox where published_at < now() - make_interval(hours => ${keepHours})`;
@@ -140,11 +155,14 @@ export interface ConsumeOptions {
 export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promise<void> }> {
   const conn = o.redis.duplicate();
   const key = streamKey(o.prefix);
-  try {
-    await conn.xgroup('CREATE', key, o.group, o.startAt ?? '$', 'MKSTREAM');
-  } catch (err) {
-    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
-  }
+  const createGroup = async (startAt: '$' | '0') => {
+    try {
+      await conn.xgroup('CREATE', key, o.group, startAt, 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  };
+  await createGroup(o.startAt ?? '$');
   let stopped = false;
   const handle = async (entries: Array<[string, string[]]>) => {
     const done: string[] = [];
@@ -179,6 +197,12 @@ export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promis
         if (res) await handle(res[0]![1]);
       } catch (err) {
         if (stopped) break;
+        if (String((err as Error).message).startsWith('NOGROUP')) {
+          // Redis lost its data: the stream is new, and everything in it is unread.
+          o.log.warn({ group: o.group }, 'event stream or consumer group lost; reading the new stream from its start');
+          await createGroup('0').catch(() => {});
+          continue;
+        }
         o.log.error({ err }, 'event consumer error; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }

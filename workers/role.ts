@@ -1,6 +1,6 @@
 // The `workers` role: BullMQ processors, the only code that talks to money backends, plus the
 // invoice watcher, payment reconciliation and the domain-event re-publisher.
-import { flushEvents, pruneEvents } from '../core/events.ts';
+import { flushEvents, pruneEvents, republishIfLost } from '../core/events.ts';
 import type { Context } from '../core/context.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { openLightningBackend } from './lightning/backend.ts';
@@ -32,7 +32,9 @@ export async function startWorkers(ctx: Context, backend: LightningBackend): Pro
       .catch((err: unknown) => log.error({ err }, 'could not schedule reconciliation'));
   }, intervalMs);
   const events = { sql: ctx.sql, redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, log };
-  const publishTimer = setInterval(() => void flushEvents(events), 1000);
+  const publishTimer = setInterval(() => void republishIfLost(events, ctx.config.EVENT_REPLAY_SECONDS)
+    .catch((err: unknown) => log.warn({ err }, 'checking the event stream failed'))
+    .then(() => flushEvents(events)), 1000);
   const pruneTimer = setInterval(() => void pruneEvents(ctx.sql).catch((err: unknown) => log.warn({ err }, 'pruning events failed')), 3600_000);
 
   return {

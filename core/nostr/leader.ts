@@ -7,9 +7,15 @@ import type { Logger } from '../log.ts';
 
 // Acquire: the lease and the next fencing number, atomically; when someone holds it, minus
 // the milliseconds its lease has left (so a standby can try again the moment it runs out).
+// A missing counter (a new Redis, or one that lost its data) starts at Redis's clock in ms,
+// so fences still grow across the loss.
 const ACQUIRE = `local left = redis.call('pttl', KEYS[1])
 if left == -1 then left = tonumber(ARGV[2]) end
 if left ~= -2 then return -math.max(left, 1) end
+if redis.call('exists', KEYS[2]) == 0 then
+  local now = redis.call('time')
+  redis.call('set', KEYS[2], now[1] * 1000 + math.floor(now[2] / 1000))
+end
 local fence = redis.call('incr', KEYS[2])
 redis.call('set', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
 return fence`;

@@ -65,6 +65,17 @@ describe('leader election', () => {
     expect(b.fences).toEqual([8]);
   });
 
+  it('fences keep growing when Redis loses the lease and the counter', async () => {
+    const key = leaseKey();
+    const timeline: string[] = [];
+    const a = competitor('A', key, timeline);
+    await a.election.start();
+    await expect.poll(() => timeline).toEqual(['A leads']);
+    await admin.del(key, `${key}:fence`); // what FLUSHALL or an empty replacement does to them
+    await expect.poll(() => timeline).toEqual(['A leads', 'A stops', 'A leads']);
+    expect(a.fences[1]).toBeGreaterThan(a.fences[0]!);
+  });
+
   it('hands over at once on a graceful stop', async () => {
     const key = leaseKey();
     const timeline: string[] = [];
