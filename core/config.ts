@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isDatabaseUrl } from './db-url.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -41,8 +42,8 @@ export const variables = {
     .describe('How often the workers ask the backend about payments still pending.'),
   EVENT_REPLAY_SECONDS: z.coerce.number().int().min(0).default(600)
     .describe('When Redis lost its data, events published this long before are published again (their consumers may not have read them).'),
-  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
-    .describe('PostgreSQL connection URL; the database is created if missing.'),
+  DATABASE_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/flash')
+    .describe('PostgreSQL connection URL; the database is created if missing. Several hosts (`postgres://u@h1:5432,h2:5432/flash?target_session_attrs=read-write`): the pool uses whichever is the primary, also after a failover.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),
