@@ -44,6 +44,8 @@ export const variables = {
     .describe('When Redis lost its data, events published this long before are published again (their consumers may not have read them).'),
   DATABASE_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/flash')
     .describe('PostgreSQL connection URL; the database is created if missing. Several hosts (`postgres://u@h1:5432,h2:5432/flash?target_session_attrs=read-write`): the pool uses whichever is the primary, also after a failover.'),
+  DATABASE_READ_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').optional()
+    .describe('Where history reads go (DM `history`, NWC `list_transactions`), e.g. a standby: they may lag a little. Balances and payments always read DATABASE_URL.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),

@@ -13,6 +13,8 @@ export interface Context {
   config: Config;
   log: Logger;
   sql: Sql;
+  /** For history and analytics reads that may lag (a standby when DATABASE_READ_URL is set); never ledger reads. */
+  readSql: Sql;
   redis: Redis;
   keyring: Keyring;
   secrets: SecretStore;
@@ -29,14 +31,16 @@ export async function createContext(config: Config, opts: { log?: Logger; migrat
     const applied = await migrate(sql);
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
+  const readSql = config.DATABASE_READ_URL ? connect(config.DATABASE_READ_URL, { max: config.DATABASE_POOL }) : sql;
   const keyring = keyringFromConfig(config);
   const redis = connectRedis(config.REDIS_URL);
   const bus = new JobBus(jobs, { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log });
-  return { config, log, sql, redis, keyring, secrets: new SecretStore(sql, keyring), bus };
+  return { config, log, sql, readSql, redis, keyring, secrets: new SecretStore(sql, keyring), bus };
 }
 
 export async function closeContext(ctx: Context): Promise<void> {
   await ctx.bus.close();
   ctx.redis.disconnect();
+  if (ctx.readSql !== ctx.sql) await ctx.readSql.end({ timeout: 5 });
   await ctx.sql.end({ timeout: 5 });
 }

@@ -12,6 +12,7 @@ import * as accounts from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { createLogger } from '../../core/log.ts';
 import { payInvoice } from '../../core/payments/pay.ts';
+import { history } from '../../core/payments/transactions.ts';
 import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode, fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { testMasterKey } from '../support/context.ts';
@@ -82,6 +83,12 @@ it('fails over to the promoted standby: no acknowledged payment lost, none paid 
   });
 
   await halfway;
+  // Meanwhile history may be read from the standby (DATABASE_READ_URL), which is in recovery.
+  const reader = await createContext(parseConfig({ ...env, DATABASE_READ_URL: `${standby.url('flash')}?target_session_attrs=standby` }), { migrate: false, log: ctx.log });
+  expect((await reader.readSql`select pg_is_in_recovery() as r`)[0]!.r).toBe(true);
+  expect((await reader.sql`select pg_is_in_recovery() as r`)[0]!.r).toBe(false);
+  await expect.poll(async () => (await history(reader.readSql, { accountId: payers[0]!, limit: 10 })).items.length).toBeGreaterThan(0);
+  await closeContext(reader);
   primary.kill();
   await standby.promote();
   await Promise.all(loops);
