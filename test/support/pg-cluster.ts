@@ -64,14 +64,17 @@ export class PgCluster {
     appendFileSync(path.join(this.dir, 'postgresql.auto.conf'), lines.join(''));
   }
 
-  /** A new primary: trust on loopback (for replication too), WAL for standbys and archiving. */
+  /**
+   * A new primary: trust on loopback (for replication too), WAL for standbys and archiving.
+   * fsync off: the tests kill server processes, never the operating system under them.
+   */
   static async primary(opts: ClusterOptions = {}): Promise<PgCluster> {
     const c = new PgCluster(serverDir('pg'), await freePort());
     await pgRun('initdb', ['-D', c.dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     appendFileSync(path.join(c.dir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n');
     c.#configure({
       port: c.port, listen_addresses: '127.0.0.1', unix_socket_directories: c.dir, max_connections: 60,
-      shared_buffers: '32MB', wal_level: 'replica', max_wal_senders: 5, hot_standby: 'on', wal_keep_size: '256MB',
+      shared_buffers: '32MB', fsync: 'off', wal_level: 'replica', max_wal_senders: 5, hot_standby: 'on', wal_keep_size: '256MB',
       ...(opts.syncStandby ? { synchronous_standby_names: opts.syncStandby, synchronous_commit: 'on' } : {}),
       ...(opts.archiveDir ? { archive_mode: 'on', archive_command: `cp %p ${opts.archiveDir}/%f`, archive_timeout: 1 } : {}),
     });
@@ -95,10 +98,11 @@ export class PgCluster {
   /** A cluster from a base backup in `backupDir` (copied), recovering from `archiveDir` to `target`. */
   static async restore(backupDir: string, archiveDir: string, target: { time?: Date } = {}): Promise<PgCluster> {
     const c = new PgCluster(serverDir('pg'), await freePort());
-    await (asRoot ? run('runuser', ['-u', 'postgres', '--', 'cp', '-a', `${backupDir}/.`, c.dir]) : run('cp', ['-a', `${backupDir}/.`, c.dir]));
+    await run('cp', ['-a', `${backupDir}/.`, c.dir]);
+    if (asRoot) await run('chown', ['-R', 'postgres:postgres', c.dir]);
     c.#configure({
       port: c.port, unix_socket_directories: c.dir, archive_mode: 'off', restore_command: `cp ${archiveDir}/%f %p`,
-      ...(target.time ? { recovery_target_time: target.time.toISOString(), recovery_target_action: 'promote' } : {}),
+      ...(target.time ? { recovery_target_time: target.time.toISOString().replace('T', ' ').replace('Z', '+00'), recovery_target_action: 'promote' } : {}),
     });
     appendFileSync(path.join(c.dir, 'recovery.signal'), '');
     await c.start();
