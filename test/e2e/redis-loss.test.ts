@@ -3,6 +3,7 @@
 // payments, and every payment still ends exactly once, from what PostgreSQL holds.
 import type { Nip47Notification } from '@getalby/sdk/nwc';
 import { Redis } from 'ioredis';
+import { Relay } from 'nostr-tools/relay';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
@@ -13,7 +14,9 @@ import type { Sql } from '../../core/db.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { startDmService, type DmService } from '../support/dm.ts';
 import { startNwcHarness, type NwcHarness } from '../support/nwc.ts';
+import { newKey, sign, startTestRelay } from '../support/relay.ts';
 import { RedisServer } from '../support/redis-server.ts';
+import { uniqueName } from '../support/db.ts';
 import { fund } from '../support/wallet.ts';
 
 const ROUNDS = 6;
@@ -108,4 +111,30 @@ it('loses Redis mid-payments: every DM and wallet-connect payment ends once, non
   await nwc.wallet.external.payInvoice({ paymentRequest: inv.invoice, maxFeeMsat: 100_000n, timeoutSeconds: 10 });
   await expect.poll(() => got.filter((n) => n.notification_type === 'payment_received').map((n) => n.notification.payment_hash), { timeout: 10_000 })
     .toEqual([inv.payment_hash]);
+});
+
+it('relays deliver each other\'s events live again once Redis is back, to the subscriptions already open', { timeout: 60_000 }, async () => {
+  const env = { REDIS_URL: redis.url, REDIS_PREFIX: uniqueName('t') };
+  const [a, b] = [await startTestRelay(env), await startTestRelay(env)];
+  const [pubA, subB] = [await Relay.connect(a.url), await Relay.connect(b.url)];
+  try {
+    const k = newKey();
+    const got: string[] = [];
+    await new Promise<void>((resolve) => subB.subscribe([{ authors: [k.pk] }], { onevent: (e) => got.push(e.content), oneose: resolve }));
+    await pubA.publish(sign(k, { kind: 1, content: 'before' }));
+    await expect.poll(() => got).toEqual(['before']);
+
+    await redis.kill();
+    await pubA.publish(sign(k, { kind: 1, content: 'while down' })); // stored; not fanned out
+    await redis.restart();
+    // Each try is a new event; live delivery resumes once both relays are reconnected.
+    let n = 0;
+    await expect.poll(async () => {
+      await pubA.publish(sign(k, { kind: 1, content: `after ${n++}` }));
+      return got.some((c) => c.startsWith('after'));
+    }, { timeout: 20_000, interval: 200 }).toBe(true);
+  } finally {
+    pubA.close(); subB.close();
+    await a.close(); await b.close();
+  }
 });
