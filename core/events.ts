@@ -200,8 +200,7 @@ export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promis
         if (String((err as Error).message).startsWith('NOGROUP')) {
           // Redis lost its data: the stream is new, and everything in it is unread.
           o.log.warn({ group: o.group }, 'event stream or consumer group lost; reading the new stream from its start');
-          await createGroup('0').catch(() => {});
-          continue;
+          if (await createGroup('0').then(() => true, () => false)) continue;
         }
         o.log.error({ err }, 'event consumer error; retrying');
         await new Promise((r) => setTimeout(r, 1000));

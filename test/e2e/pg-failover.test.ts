@@ -71,6 +71,8 @@ it('fails over to the promoted standby: no acknowledged payment lost, none paid 
   const acknowledged: Array<{ id: string; hash: string }> = [];
   const failures = { n: 0 };
   let started = 0;
+  let killedAt = Infinity;
+  let resumedAt = Infinity;
   let lose!: () => void;
   const halfway = new Promise<void>((r) => { lose = r; });
   const loops = payers.map(async (accountId, i) => {
@@ -79,6 +81,7 @@ it('fails over to the promoted standby: no acknowledged payment lost, none paid 
       if (++started === PAYERS * ROUNDS / 2) lose();
       const paid = await retrying(() => payInvoice(ctx, { accountId, paymentRequest: invoice.paymentRequest, maxFeeMsat: 2000n, idempotencyKey: `p${i}-${r}`, waitMs: 2000 }), failures);
       acknowledged.push({ id: paid.transactionId, hash: invoice.paymentHash });
+      if (Date.now() > killedAt) resumedAt = Math.min(resumedAt, Date.now());
     }
   });
 
@@ -89,6 +92,7 @@ it('fails over to the promoted standby: no acknowledged payment lost, none paid 
   expect((await reader.sql`select pg_is_in_recovery() as r`)[0]!.r).toBe(false);
   await expect.poll(async () => (await history(reader.readSql, { accountId: payers[0]!, limit: 10 })).items.length).toBeGreaterThan(0);
   await closeContext(reader);
+  killedAt = Date.now();
   primary.kill();
   await standby.promote();
   await Promise.all(loops);
@@ -103,6 +107,6 @@ it('fails over to the promoted standby: no acknowledged payment lost, none paid 
   for (const p of payers) expect(await balance(ctx.sql, p)).toBe(1_000_000n - BigInt(ROUNDS) * (AMOUNT + FEE));
   expect(await flashCommand(['ledger', 'check'], env)).toMatchObject({ code: 0 });
   expect(workers.child.exitCode).toBeNull();
-  console.log(JSON.stringify({ figure: 'postgres failover', payments: ids.length, lost: 0, paidTwice: 0, failedCallsRetried: failures.n }));
+  console.log(JSON.stringify({ figure: 'postgres failover', payments: ids.length, lost: 0, paidTwice: 0, failedCallsRetried: failures.n, killToFirstPaymentMs: resumedAt - killedAt }));
   await external.close();
 });
