@@ -6,7 +6,7 @@ import { jobs, type Jobs } from './jobs.ts';
 import { createLogger, type Logger } from './log.ts';
 import { migrate } from './migrate.ts';
 import { JobBus } from './queue.ts';
-import { connectRedis } from './redis.ts';
+import { connectRedis, logErrors } from './redis.ts';
 import { Keyring, keyringFromConfig, SecretStore } from './secrets.ts';
 
 export interface Context {
@@ -33,7 +33,7 @@ export async function createContext(config: Config, opts: { log?: Logger; migrat
   }
   const readSql = config.DATABASE_READ_URL ? connect(config.DATABASE_READ_URL, { max: config.DATABASE_POOL }) : sql;
   const keyring = keyringFromConfig(config);
-  const redis = connectRedis(config.REDIS_URL);
+  const redis = logErrors(connectRedis(config.REDIS_URL), log, 'main');
   const bus = new JobBus(jobs, { redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, log });
   return { config, log, sql, readSql, redis, keyring, secrets: new SecretStore(sql, keyring), bus };
 }

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Sql, Tx } from './db.ts';
 import type { Logger } from './log.ts';
+import { logErrors } from './redis.ts';
 import { toWire } from './queue.ts';
 
 export const eventTypes = ['payment.received', 'payment.sent', 'payment.failed', 'hold_invoice.accepted'] as const;
@@ -153,7 +154,7 @@ export interface ConsumeOptions {
  * that throws leaves the entry pending, to be claimed again after `claimIdleMs`.
  */
 export async function consumeEvents(o: ConsumeOptions): Promise<{ stop(): Promise<void> }> {
-  const conn = o.redis.duplicate();
+  const conn = logErrors(o.redis.duplicate(), o.log, `events:${o.group}`);
   const key = streamKey(o.prefix);
   const createGroup = async (startAt: '$' | '0') => {
     try {
