@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, describeConfig, loadConfig, type Config } from '../core/config.ts';
 import { prepareDatabase } from '../core/migrate.ts';
+import { backup } from './backup.ts';
 import { roles, start } from './start.ts';
 import { botModules } from '../bots/role.ts';
 import { botRelays } from '../core/nostr/relays.ts';
@@ -40,6 +41,16 @@ program.command('migrate')
   .action(async () => {
     const applied = await prepareDatabase(config());
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+  });
+
+program.command('backup')
+  .description('take a base backup of the database server (pg_basebackup) into a new directory under <dir>')
+  .argument('<dir>', 'where backups are kept')
+  .option('--pg-bin <dir>', 'directory of the PostgreSQL programs (default: the newest installed server\'s)')
+  .addHelpText('after', '\nRestore and point-in-time recovery: docs/operations.md, "Backups and restore".')
+  .action(async (dir: string, opts: { pgBin?: string }) => {
+    const b = await backup(config().DATABASE_URL, dir, opts.pgBin);
+    console.log(`backup ${b.label} in ${b.dir} (verified; starts at WAL ${b.startWal})`);
   });
 
 program.command('config')

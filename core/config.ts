@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CodedError } from './errors.ts';
 import ipaddr from 'ipaddr.js';
+import { isDatabaseUrl } from './db-url.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -42,10 +43,14 @@ export const variables = {
     .describe('Default expiry of invoices we issue.'),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(30)
     .describe('How often the workers ask the backend about payments still pending.'),
-  DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/flash')
-    .describe('PostgreSQL connection URL; the database is created if missing.'),
-  DATABASE_MIGRATION_URL: z.url().optional()
+  EVENT_REPLAY_SECONDS: z.coerce.number().int().min(0).default(600)
+    .describe('When Redis lost its data, events published this long before are published again (their consumers may not have read them).'),
+  DATABASE_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/flash')
+    .describe('PostgreSQL connection URL; the database is created if missing. Several hosts (`postgres://u@h1:5432,h2:5432/flash?target_session_attrs=read-write`): the pool uses whichever is the primary, also after a failover.'),
+  DATABASE_MIGRATION_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').optional()
     .describe('PostgreSQL URL of the schema owner role that creates the database and runs migrations; DATABASE_URL\'s role then gets only row access (see docs/operations.md, Security). Default: DATABASE_URL.'),
+  DATABASE_READ_URL: z.string().refine(isDatabaseUrl, 'must be a postgres:// URL').optional()
+    .describe('Where history reads go (DM `history`, NWC `list_transactions`), e.g. a standby: they may lag a little. Balances and payments always read DATABASE_URL.'),
   DATABASE_POOL: z.coerce.number().int().min(1).max(200).default(10)
     .describe('PostgreSQL connections per process.'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379').describe('Redis connection URL.'),
@@ -160,8 +165,8 @@ export const variables = {
   // Nostr toolkit and bots
   NOSTR_RELAYS: relayList.default([])
     .describe('Comma-separated relays the bots read from and publish to, our own first (default: RELAY_URL).'),
-  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(15_000)
-    .describe('Lease of the one active instance per bot key; a standby takes over within about this long after the leader dies.'),
+  BOT_LEADER_TTL_MS: z.coerce.number().int().min(1000).default(3000)
+    .describe('Lease of the one active instance per bot key, renewed every third of it; a standby takes over when a dead leader\'s lease runs out.'),
   BOT_DM_NSEC: secretKey.optional()
     .describe('Secret key of the DM bot (nsec or hex). Default: generated on first start and kept sealed in the database.'),
   BOT_DM_NAME: z.string().min(1).default('Flash').describe('Display name of the DM bot (its kind-0 profile).'),

@@ -1,5 +1,6 @@
 // PostgreSQL through `postgres` (porsager): one pool per process, bigint for int8.
 import postgres from 'postgres';
+import { databaseName, withDatabase } from './db-url.ts';
 
 export type Sql = postgres.Sql<{ bigint: bigint }>;
 export type Tx = postgres.TransactionSql<{ bigint: bigint }>;
@@ -17,12 +18,9 @@ export function connect(url: string, opts: { max?: number } = {}): Sql {
 
 /** Creates the database named in `url` if it does not exist (connecting to `postgres` to do so). */
 export async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+  const name = databaseName(url);
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`unsupported database name ${JSON.stringify(name)}`);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} });
+  const sql = postgres(withDatabase(url, 'postgres'), { max: 1, onnotice: () => {} });
   try {
     const [row] = await sql`select 1 from pg_database where datname = ${name}`;
     if (!row) {

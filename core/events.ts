@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Sql, Tx } from './db.ts';
 import type { Logger } from './log.ts';
+import { logErrors } from './redis.ts';
 import { toWire } from './queue.ts';
 
 /** A kind of event: its type on the wire and the schema of the whole event (id, type, occurredAt included). */
@@ -104,6 +105,21 @@ export function flushEvents(d: EventDeps): Promise<void> {
   return state.done;
 }
 
+/**
+ * After Redis lost its data (a flush, or an empty server in its place) the stream no longer
+ * holds what was published shortly before: unconsumed events would be lost. A marker key
+ * tells: when it is missing, the events published in the last `windowSeconds` are published
+ * again (consumers dedupe by id or by their own claims). Returns how many.
+ */
+export async function republishIfLost(d: EventDeps, windowSeconds: number): Promise<number> {
+  if ((await d.redis.set(`${streamKey(d.prefix)}:alive`, '1', 'NX')) !== 'OK') return 0;
+  const rows = await d.sql`
+    update event_outbox set published_at = null, claimed_until = null
+    where published_at > now() - make_interval(secs => ${windowSeconds})`;
+  if (rows.count) d.log.warn({ events: rows.count }, 'Redis lost its data: publishing recent events again');
+  return rows.count;
+}
+
 /** Removes published events older than `keepHours` (the stream keeps its own copy). */
 export async function pruneEvents(sql: Sql, keepHours = 24): Promise<void> {
   await sql`delete from event_outbox where published_at < now() - make_interval(hours => ${keepHours})`;
@@ -141,13 +157,16 @@ export interface ConsumeOptions<D extends EventDefinition> {
  */
 export async function consumeEvents<D extends EventDefinition>(o: ConsumeOptions<D>): Promise<{ stop(): Promise<void> }> {
   const wanted = new Map<string, D>(o.events.map((d) => [d.type, d]));
-  const conn = o.redis.duplicate();
+  const conn = logErrors(o.redis.duplicate(), o.log, `events:${o.group}`);
   const key = streamKey(o.prefix);
-  try {
-    await conn.xgroup('CREATE', key, o.group, o.startAt ?? '$', 'MKSTREAM');
-  } catch (err) {
-    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
-  }
+  const createGroup = async (startAt: '$' | '0') => {
+    try {
+      await conn.xgroup('CREATE', key, o.group, startAt, 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  };
+  await createGroup(o.startAt ?? '$');
   let stopped = false;
   const handle = async (entries: Array<[string, string[]]>) => {
     const done: string[] = [];
@@ -183,6 +202,11 @@ export async function consumeEvents<D extends EventDefinition>(o: ConsumeOptions
         if (res) await handle(res[0]![1]);
       } catch (err) {
         if (stopped) break;
+        if (String((err as Error).message).startsWith('NOGROUP')) {
+          // Redis lost its data: the stream is new, and everything in it is unread.
+          o.log.warn({ group: o.group }, 'event stream or consumer group lost; reading the new stream from its start');
+          if (await createGroup('0').then(() => true, () => false)) continue;
+        }
         o.log.error({ err }, 'event consumer error; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/log.ts';
+import { logErrors } from '../core/redis.ts';
 import type { Accepted, NostrEvent } from './types.ts';
 
 export interface FanoutOptions {
@@ -35,7 +36,7 @@ export class Fanout {
   }
 
   async start(): Promise<void> {
-    const sub = this.#o.redis.duplicate();
+    const sub = logErrors(this.#o.redis.duplicate(), this.#o.log, 'relay fan-out');
     this.#sub = sub;
     sub.on('message', (channel: string, message: string) => {
       if (channel === this.#policy) return this.#o.onPolicyChange();

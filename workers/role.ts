@@ -1,6 +1,6 @@
 // The `workers` role: every rail's processors, watchers and reconciliation (the only code that
 // talks to money backends), plus the domain-event re-publisher.
-import { flushEvents, pruneEvents } from '../core/events.ts';
+import { flushEvents, pruneEvents, republishIfLost } from '../core/events.ts';
 import type { Context } from '../core/context.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { lightningWorkers } from './lightning/module.ts';
@@ -22,7 +22,9 @@ export async function startWorkers(ctx: Context, rails: RailWorkers[]): Promise<
     throw err;
   }
   const events = { sql: ctx.sql, redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, log };
-  const publishTimer = setInterval(() => void flushEvents(events), 1000);
+  const publishTimer = setInterval(() => void republishIfLost(events, ctx.config.EVENT_REPLAY_SECONDS)
+    .catch((err: unknown) => log.warn({ err }, 'checking the event stream failed'))
+    .then(() => flushEvents(events)), 1000);
   const pruneTimer = setInterval(() => void pruneEvents(ctx.sql).catch((err: unknown) => log.warn({ err }, 'pruning events failed')), 3600_000);
 
   return {

@@ -98,6 +98,9 @@ const config = parseConfig({
   ...process.env, DATABASE_URL: o['database-url'], REDIS_URL: o['redis-url'], REDIS_PREFIX: `flash_bench_${randomBytes(4).toString('hex')}`,
   ...(o.pool && { DATABASE_POOL: o.pool }), LOG_LEVEL: 'warn', NETWORK: 'regtest',
   MASTER_KEY: process.env.MASTER_KEY ?? '22'.repeat(32),
+  // Each run's prefix is new, which looks like a Redis that lost its data: without this the
+  // workers would publish the earlier runs' recent events again while being measured.
+  EVENT_REPLAY_SECONDS: '0',
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
 const report: Record<string, unknown> = { seconds, concurrency, accounts: Number(o.accounts), node: process.version };

@@ -36,7 +36,7 @@ const invoice: Handler<'invoice'> = async (d, s, cmd) => {
 };
 
 const historyHandler: Handler<'history'> = async (d, s, cmd) => {
-  const { items } = await history(d.ctx.sql, { accountId: s.accountId, limit: cmd.limit });
+  const { items } = await history(d.ctx.readSql, { accountId: s.accountId, limit: cmd.limit });
   if (!items.length) return text(t(s.lang, 'history.empty'));
   const list: HistoryItem[] = items.map((tx) => ({
     at: Math.floor(tx.createdAt.getTime() / 1000),

@@ -110,7 +110,7 @@ export const handlers: Handlers = {
   },
 
   async list_transactions(r, p) {
-    const { sql } = r.ctx;
+    const sql = r.ctx.readSql;
     const where = sql`account_id = ${r.connection.walletAccountId}
       ${p.from !== undefined ? sql`and created_at >= to_timestamp(${p.from})` : sql``}
       ${p.until !== undefined ? sql`and created_at <= to_timestamp(${p.until})` : sql``}

@@ -1,12 +1,21 @@
 // One active instance per bot key: a Redis lease (SET NX PX, renewed, released by its owner
-// only), with a fencing number that grows with every new leader. Standby instances keep
-// trying and take over once a dead leader's lease expires.
+// only), with a fencing number that grows with every new leader. Standby instances read
+// the lease's remaining life and try again the moment a dead leader's lease runs out.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 
-// Acquire: the lease and the next fencing number, atomically; 0 when someone holds it.
-const ACQUIRE = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
+// Acquire: the lease and the next fencing number, atomically; when someone holds it, minus
+// the milliseconds its lease has left (so a standby can try again the moment it runs out).
+// A missing counter (a new Redis, or one that lost its data) starts at Redis's clock in ms,
+// so fences still grow across the loss.
+const ACQUIRE = `local left = redis.call('pttl', KEYS[1])
+if left == -1 then left = tonumber(ARGV[2]) end
+if left ~= -2 then return -math.max(left, 1) end
+if redis.call('exists', KEYS[2]) == 0 then
+  local now = redis.call('time')
+  redis.call('set', KEYS[2], now[1] * 1000 + math.floor(now[2] / 1000))
+end
 local fence = redis.call('incr', KEYS[2])
 redis.call('set', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
 return fence`;
@@ -31,7 +40,7 @@ export interface LeaderOptions {
   /** The Redis key of the lease, e.g. `flash:leader:bot:<pubkey>`. */
   key: string;
   log: Logger;
-  /** Lease length; renewed every third of it (default 15 s). */
+  /** Lease length; renewed every third of it (default 3 s). */
   ttlMs?: number;
   /** Starts the work this instance does while leader. */
   lead: (lease: Lease) => Promise<Leadership>;
@@ -55,7 +64,7 @@ export class LeaderElection {
 
   constructor(opts: LeaderOptions) {
     this.#opts = opts;
-    this.#ttl = opts.ttlMs ?? 15_000;
+    this.#ttl = opts.ttlMs ?? 3000;
   }
 
   /** True while this instance holds the lease. */
@@ -78,24 +87,28 @@ export class LeaderElection {
   #tick(): Promise<void> {
     return this.#exclusive(async () => {
       if (this.#stopped) return;
+      const period = Math.floor(this.#ttl / 3);
+      let next = period;
       try {
         if (this.#token) await this.#renew(this.#token);
-        else await this.#campaign();
+        else next = Math.min(period, await this.#campaign());
       } catch (err) {
         this.#opts.log.warn({ err, key: this.#opts.key }, 'leader lease check failed');
       } finally {
-        if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), Math.max(10, Math.floor(this.#ttl / 3)));
+        if (!this.#stopped) this.#timer = setTimeout(() => void this.#tick(), Math.max(10, next));
       }
     });
   }
 
-  async #campaign(): Promise<void> {
+  /** Tries to take the lease; as standby, returns how long the holder's lease has left (ms). */
+  async #campaign(): Promise<number> {
     const { redis, key, log } = this.#opts;
+    const sentAt = Date.now();
     const fence = Number(await redis.eval(ACQUIRE, 2, key, `${key}:fence`, this.#instance, this.#ttl));
-    if (!fence) return;
+    if (fence < 0) return -fence + 5;
     this.#token = `${this.#instance}:${fence}`;
     this.#fence = fence;
-    this.#armWatchdog();
+    this.#armWatchdog(sentAt);
     this.#abort = new AbortController();
     // Not awaited: renewals go on while the work starts.
     this.#leading = this.#opts.lead({ fence, signal: this.#abort.signal }).then((work) => {
@@ -106,15 +119,17 @@ export class LeaderElection {
       void this.#exclusive(() => this.#resign());
       return undefined;
     });
+    return this.#ttl;
   }
 
   async #renew(token: string): Promise<void> {
     const { redis, key, log } = this.#opts;
+    const sentAt = Date.now();
     const kept = Number(await redis.eval(RENEW, 1, key, token, this.#ttl));
     if (this.#token !== token) return; // the watchdog stepped down meanwhile
     if (kept) {
       this.renewals++;
-      this.#armWatchdog();
+      this.#armWatchdog(sentAt);
     } else {
       log.warn({ key, fence: this.#fence }, 'leader lease lost to another instance; stepping down');
       await this.#stepDown();
@@ -124,13 +139,14 @@ export class LeaderElection {
   /**
    * Steps down before an unrenewed lease can expire (Redis unreachable or slow), so two
    * instances never lead at once. Runs outside the tick chain: a hung renewal must not delay it.
+   * Counted from when the renewal was sent, the earliest moment Redis can have set the expiry.
    */
-  #armWatchdog(): void {
+  #armWatchdog(sentAt: number): void {
     clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(() => {
       this.#opts.log.warn({ key: this.#opts.key, fence: this.#fence }, 'leader lease not renewed in time; stepping down');
       void this.#stepDown();
-    }, Math.floor(this.#ttl * 0.8));
+    }, Math.max(0, sentAt + Math.floor(this.#ttl * 0.8) - Date.now()));
   }
 
   async #stepDown(): Promise<void> {

@@ -15,11 +15,11 @@ afterAll(async () => { await admin.del(...keys.flatMap((k) => [k, `${k}:fence`])
 const leaseKey = () => { keys.push(uniqueName('test:leader')); return keys.at(-1)!; };
 
 /** A competitor with its own Redis connection, recording into a shared timeline. */
-function competitor(name: string, key: string, timeline: string[]) {
+function competitor(name: string, key: string, timeline: string[], ttlMs = TTL) {
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
   const fences: number[] = [];
   const election = new LeaderElection({
-    redis, key, log, ttlMs: TTL,
+    redis, key, log, ttlMs,
     lead: async (lease) => {
       timeline.push(`${name} leads`);
       fences.push(lease.fence);
@@ -50,6 +50,30 @@ describe('leader election', () => {
     await expect.poll(() => timeline, { timeout: 5_000 }).toEqual(['A leads', 'A stops', 'B leads']);
     expect(b.fences[0]).toBe(a.fences[0]! + 1);
     expect(a.election.isLeader).toBe(false);
+  });
+
+  it('a standby tries again the moment a dead leader\'s lease runs out, not a third of its own TTL later', async () => {
+    const key = leaseKey();
+    // A leader killed with 300 ms left on its lease, as fence 7.
+    await admin.set(key, 'dead:7', 'PX', 300);
+    await admin.set(`${key}:fence`, 7);
+    const timeline: string[] = [];
+    const b = competitor('B', key, timeline, 60_000);
+    await b.election.start();
+    expect(timeline).toEqual([]);
+    await expect.poll(() => timeline, { timeout: 5_000 }).toEqual(['B leads']);
+    expect(b.fences).toEqual([8]);
+  });
+
+  it('fences keep growing when Redis loses the lease and the counter', async () => {
+    const key = leaseKey();
+    const timeline: string[] = [];
+    const a = competitor('A', key, timeline);
+    await a.election.start();
+    await expect.poll(() => timeline).toEqual(['A leads']);
+    await admin.del(key, `${key}:fence`); // what FLUSHALL or an empty replacement does to them
+    await expect.poll(() => timeline).toEqual(['A leads', 'A stops', 'A leads']);
+    expect(a.fences[1]).toBeGreaterThan(a.fences[0]!);
   });
 
   it('hands over at once on a graceful stop', async () => {
