@@ -59,6 +59,8 @@ export const variables = {
   RELAY_PORT: port.default(7777).describe('Relay listen port.'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()
     .describe('Public WebSocket URL of the relay (default ws://RELAY_HOST:RELAY_PORT).'),
+  RELAY_PUBLIC_URLS: list.pipe(z.array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be ws:// or wss:// URLs'))).optional()
+    .describe('Comma-separated URLs (scheme included) that NIP-42 AUTH, NIP-62 vanish and NIP-86 (NIP-98) events must name (default RELAY_URL, else ws://RELAY_HOST:RELAY_PORT and, on loopback, ws://localhost:RELAY_PORT).'),
   // --- relay (relay/) ---
   RELAY_NAME: z.string().default('Flash relay').describe('Relay name in the NIP-11 document (NIP-86 can override it).'),
   RELAY_DESCRIPTION: z.string().default('Nostr relay of a Flash payments service.').describe('Relay description in the NIP-11 document.'),

@@ -16,6 +16,7 @@ import { handleReq } from './handlers/req.ts';
 import { notice, parseClientMessage, type ParseLimits } from './messages.ts';
 import { relayInformation } from './nips/nip11.ts';
 import { handleManagement, RPC_CONTENT_TYPE } from './nips/nip86.ts';
+import { publicUrls } from './urls.ts';
 
 const PING_EVERY_MS = 30_000;
 const MAX_RPC_BODY = 64 * 1024;
@@ -40,8 +41,8 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     const forwarded = c.RELAY_TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
     return forwarded || req.socket.remoteAddress || 'unknown';
   };
-  /** The names this relay answers to: RELAY_URL and the Host the client used. */
-  const urlsFor = (req: http.IncomingMessage) => [c.relayUrl, ...(req.headers.host ? [`ws://${req.headers.host}${(req.url ?? '/').split('?')[0]}`] : [])];
+  /** The names this relay answers to (relay/urls.ts), known once the port is bound. */
+  let urls: string[] = [];
 
   const server = http.createServer((req, res) => {
     if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
@@ -54,7 +55,7 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       });
       req.on('end', () => {
         if (size > MAX_RPC_BODY) return;
-        handleManagement(engine, req.headers.authorization, Buffer.concat(chunks), urlsFor(req)).then(
+        handleManagement(engine, req.headers.authorization, Buffer.concat(chunks), urls).then(
           (reply) => res.writeHead(reply.status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(reply.body)),
           () => res.writeHead(500, cors).end(),
         );
@@ -73,10 +74,10 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, urlsFor(req)));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip));
   });
 
-  function accept(ws: WebSocket, ip: string, urls: string[]): void {
+  function accept(ws: WebSocket, ip: string): void {
     const conn = new Connection(ws, ip, urls, c.RELAY_SEND_BUFFER, (x) => engine.forget(x));
     engine.connections.add(conn);
     ws.on('pong', () => { conn.alive = true; });
@@ -120,6 +121,7 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     server.listen(c.RELAY_PORT, c.RELAY_HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  urls = publicUrls(c, port);
   const host = c.RELAY_HOST.includes(':') ? `[${c.RELAY_HOST}]` : c.RELAY_HOST;
 
   return {

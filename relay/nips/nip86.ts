@@ -8,7 +8,7 @@ import { HttpAuthError, verifyHttpAuth } from '../../core/nostr/nip98.ts';
 import type { RelayEngine } from '../engine.ts';
 import type { ListName } from '../policy.ts';
 import type { NostrEvent } from '../types.ts';
-import { normalizeRelayUrl } from './nip62.ts';
+import { normalizeRelayUrl } from '../urls.ts';
 
 export const RPC_CONTENT_TYPE = 'application/nostr+json+rpc';
 
