@@ -98,6 +98,8 @@ export const variables = {
   RELAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional()
     .describe('Worker threads that verify signatures (default: one per CPU; 0: on the main thread).'),
   RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
+  RELAY_NEG_MAX_SESSIONS: z.coerce.number().int().min(0).default(2).describe('Open NIP-77 negentropy sessions per connection (each holds up to RELAY_NEG_MAX_RECORDS ids in memory).'),
+  RELAY_NEG_MAX_SESSIONS_TOTAL: z.coerce.number().int().min(0).default(64).describe('Open NIP-77 negentropy sessions per relay process, all connections together.'),
   // --- end relay ---
   // --- zaps, lightning addresses, businesses (bots/zaps, api/lnurl, api/business) ---
   ZAP_NSEC: secretKey.optional()

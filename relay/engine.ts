@@ -8,6 +8,7 @@ import { nowSeconds } from '../core/nostr/event.ts';
 import type { Connection, Subscription } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { LiveIndex } from './live-index.ts';
+import type { NegSession } from './nips/nip77.ts';
 import { Policy } from './policy.ts';
 import { EventStore } from './store.ts';
 import { VerifyPool } from './verify-pool.ts';
@@ -22,6 +23,8 @@ export class RelayEngine {
   readonly fanout: Fanout;
   readonly verifier: VerifyPool;
   readonly connections = new Set<Connection>();
+  /** Open NIP-77 sessions over all connections (bounded by RELAY_NEG_MAX_SESSIONS_TOTAL). */
+  negSessions = 0;
   readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(ctx: Context) {
@@ -77,9 +80,20 @@ export class RelayEngine {
     for (const c of this.connections) if (this.policy.isIpBlocked(c.ip)) c.drop('blocked: your address is blocked');
   }
 
+  openNeg(conn: Connection, subId: string, session: NegSession): void {
+    this.closeNeg(conn, subId);
+    (conn.negs ??= new Map()).set(subId, session);
+    this.negSessions++;
+  }
+
+  closeNeg(conn: Connection, subId: string): void {
+    if (conn.negs?.delete(subId)) this.negSessions--;
+  }
+
   forget(conn: Connection): void {
     for (const sub of conn.subs.values()) this.live.remove(sub);
     conn.subs.clear();
+    this.negSessions -= conn.negs?.size ?? 0;
     conn.negs?.clear();
     this.connections.delete(conn);
   }

@@ -102,8 +102,8 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       case 'CLOSE': return handleClose(engine, conn, m.subId);
       case 'AUTH': return handleAuth(conn, m.event);
       case 'NEG-OPEN': return void handleNegOpen(engine, conn, m.subId, m.filter, m.message).catch(failed);
-      case 'NEG-MSG': return handleNegMsg(conn, m.subId, m.message);
-      case 'NEG-CLOSE': return handleNegClose(conn, m.subId);
+      case 'NEG-MSG': return handleNegMsg(engine, conn, m.subId, m.message);
+      case 'NEG-CLOSE': return handleNegClose(engine, conn, m.subId);
     }
   }
 
