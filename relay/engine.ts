@@ -1,6 +1,7 @@
 // What every handler shares: configuration, the store, policies, the live index and the
 // cross-process fan-out. `accepted` is the single path by which an event goes live.
 import { availableParallelism } from 'node:os';
+import type { Redis } from 'ioredis';
 import type { Context } from '../core/context.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
@@ -17,6 +18,7 @@ import type { Accepted } from './types.ts';
 export class RelayEngine {
   readonly config: Config;
   readonly log: Logger;
+  readonly redis: Redis;
   readonly store: EventStore;
   readonly policy: Policy;
   readonly live = new LiveIndex<Subscription>();
@@ -30,6 +32,7 @@ export class RelayEngine {
   constructor(ctx: Context) {
     this.config = ctx.config;
     this.log = ctx.log.child({ role: 'relay' });
+    this.redis = ctx.redis;
     this.store = new EventStore(ctx.sql, { batchMs: ctx.config.RELAY_BATCH_MS, batchMax: ctx.config.RELAY_BATCH_MAX });
     this.policy = new Policy(ctx.config, ctx.sql);
     this.verifier = new VerifyPool(ctx.config.RELAY_VERIFY_THREADS ?? availableParallelism());
