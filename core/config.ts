@@ -72,7 +72,9 @@ export const variables = {
   RELAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20).describe('Open subscriptions (REQ and NEG-OPEN) per connection.'),
   RELAY_MAX_FILTERS: z.coerce.number().int().min(1).default(10).describe('Filters per REQ or COUNT.'),
   RELAY_MAX_FILTER_VALUES: z.coerce.number().int().min(1).default(1000).describe('Values per filter field (ids, authors, kinds, each #tag).'),
-  RELAY_MAX_LIMIT: z.coerce.number().int().min(1).default(500).describe('Cap on a filter\'s limit; also the limit of filters that give none.'),
+  RELAY_MAX_LIMIT: z.coerce.number().int().min(1).default(500).describe('Cap on a filter\'s limit; also the limit of filters that give none, and the most events kept per ephemeral window key.'),
+  RELAY_MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000)
+    .describe('Index lookups one REQ, COUNT or NEG-OPEN may cause, summed over its filters (authors × kinds, ids, the driving tag\'s values, ephemeral kinds × authors); costlier ones are refused with blocked:.'),
   RELAY_MAX_SUBID_LENGTH: z.coerce.number().int().min(1).default(64).describe('Longest subscription id.'),
   RELAY_MAX_TAGS: z.coerce.number().int().min(1).default(2000).describe('Most tags an event may carry.'),
   RELAY_MAX_CONTENT_LENGTH: z.coerce.number().int().min(1).default(102_400).describe('Longest event content (characters).'),
@@ -91,6 +93,7 @@ export const variables = {
   RELAY_KIND_DENY: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('Kinds that are refused.'),
   RELAY_WRITE_POLICY: z.string().optional().describe('Path of a module whose default export decides each event (spam filter hook); see docs/operations.md.'),
   RELAY_EPHEMERAL_WINDOW: z.coerce.number().int().min(0).default(60).describe('Seconds ephemeral events stay in Redis for subscribers that reconnect with `since`.'),
+  RELAY_EPHEMERAL_WINDOW_MAX_BYTES: z.coerce.number().int().min(0).default(16_384).describe('Largest ephemeral event (bytes of JSON) kept in the window; larger ones only go live.'),
   RELAY_BATCH_MS: z.coerce.number().min(0).default(2).describe('Group-commit window: how long writes wait to share one transaction (ms).'),
   RELAY_BATCH_MAX: z.coerce.number().int().min(1).default(500).describe('Most events in one group commit.'),
   RELAY_SEND_BUFFER: z.coerce.number().int().min(16_384).default(4_194_304).describe('Bytes queued to a slow client before it is dropped with a NOTICE.'),

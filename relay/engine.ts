@@ -40,6 +40,8 @@ export class RelayEngine {
       redis: ctx.redis,
       prefix: ctx.config.REDIS_PREFIX,
       windowSeconds: ctx.config.RELAY_EPHEMERAL_WINDOW,
+      windowMax: ctx.config.RELAY_MAX_LIMIT,
+      windowMaxBytes: ctx.config.RELAY_EPHEMERAL_WINDOW_MAX_BYTES,
       log: this.log,
       onRemote: (events) => { for (const acc of events) this.#deliver(acc); },
       onPolicyChange: () => { this.policy.reload().then(() => this.#enforceIpBlocks(), (err: unknown) => this.log.error({ err }, 'relay: policy reload failed')); },
