@@ -1,6 +1,7 @@
 // The one place where the environment becomes typed configuration.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import proxyaddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
@@ -82,11 +83,25 @@ export const variables = {
   RELAY_CREATED_AT_FUTURE: z.coerce.number().int().min(0).default(900).describe('Refuse events dated more than this many seconds ahead.'),
   RELAY_MIN_POW: z.coerce.number().int().min(0).max(256).default(0).describe('NIP-13 minimum proof-of-work difficulty (leading zero bits of the id).'),
   RELAY_AUTH_WRITE: bool.default(false).describe('Require NIP-42 AUTH before accepting events (default: open relay).'),
-  RELAY_RATE_IP_EVENTS: z.coerce.number().min(0).default(100).describe('Events per second per IP (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_PUBKEY_EVENTS: z.coerce.number().min(0).default(50).describe('Events per second per author pubkey (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_EXEMPT_IPS: list.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Comma-separated IPs exempt from rate limits (the local bots).'),
-  RELAY_TRUST_PROXY: bool.default(false).describe('Take the client IP from X-Forwarded-For (behind a load balancer).'),
+  RELAY_RATE_IP_EVENTS: z.coerce.number().min(0).default(100).describe('Events per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_PUBKEY_EVENTS: z.coerce.number().min(0).default(50).describe('Events per second per author pubkey, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_IP_AUTH: z.coerce.number().min(0).default(5).describe('AUTH messages per second per IP; 0: unlimited.'),
+  RELAY_RATE_IP_CONNECTIONS: z.coerce.number().min(0).default(10).describe('New WebSocket connections per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100).describe('Open WebSocket connections per IP on one relay process; 0: unlimited.'),
+  RELAY_RATE_EXEMPT_IPS: list.default([]).describe('Comma-separated IPs exempt from rate limits and connection caps (none by default: behind a proxy on the same host every client would be loopback).'),
+  RELAY_RATE_EXEMPT_PUBKEYS: list.pipe(z.array(hex32)).default([]).describe('Comma-separated hex pubkeys exempt from rate limits (events they sign; connections that AUTH as them), besides the service\'s own bots.'),
+  RELAY_TRUST_PROXY: z.string().default('false').transform((v, ctx) => {
+    if (['false', '0', 'no'].includes(v)) return false as const;
+    if (['true', '1', 'yes'].includes(v)) return true as const;
+    const hops = v.split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(hops);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+    return hops;
+  }).describe('Proxies whose X-Forwarded-For is believed: `true` (the direct peer only), or comma-separated addresses, CIDRs or `loopback`/`linklocal`/`uniquelocal`. The client is the rightmost address not trusted.'),
   RELAY_PUBKEY_ALLOW: list.pipe(z.array(hex32)).default([]).describe('If set, only these hex pubkeys may publish.'),
   RELAY_PUBKEY_DENY: list.pipe(z.array(hex32)).default([]).describe('Hex pubkeys that may not publish.'),
   RELAY_KIND_ALLOW: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('If set, only these kinds are accepted.'),

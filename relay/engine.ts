@@ -6,6 +6,7 @@ import type { Context } from '../core/context.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { nowSeconds } from '../core/nostr/event.ts';
+import { botPubkeys } from '../core/nostr/keys.ts';
 import type { Connection, Subscription } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { LiveIndex } from './live-index.ts';
@@ -34,7 +35,11 @@ export class RelayEngine {
     this.log = ctx.log.child({ role: 'relay' });
     this.redis = ctx.redis;
     this.store = new EventStore(ctx.sql, { batchMs: ctx.config.RELAY_BATCH_MS, batchMax: ctx.config.RELAY_BATCH_MAX });
-    this.policy = new Policy(ctx.config, ctx.sql);
+    this.policy = new Policy(ctx.config, ctx.sql, {
+      redis: ctx.redis,
+      log: this.log,
+      botPubkeys: () => botPubkeys(ctx.secrets, [ctx.config.BOT_DM_NSEC, ctx.config.ZAP_NSEC]),
+    });
     this.verifier = new VerifyPool(ctx.config.RELAY_VERIFY_THREADS ?? availableParallelism());
     this.fanout = new Fanout({
       redis: ctx.redis,
@@ -60,7 +65,7 @@ export class RelayEngine {
       const n = await this.store.purgeExpired(nowSeconds());
       if (n) this.log.info({ purged: n }, 'relay: expired events purged');
     });
-    every(60_000, () => this.policy.rates.sweep());
+    every(60_000, () => this.policy.reloadBots());
   }
 
   /** A stored (or ephemeral) event goes live here and on every other relay process. */

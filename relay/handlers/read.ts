@@ -34,7 +34,7 @@ const namesGatedKind = (f: Filter) => f.kinds?.some((k) => gatedKinds.has(k)) ??
  * `opening` counts toward the subscription cap; `live`: a REQ (see filterCost).
  */
 export function readRefusal(r: RelayEngine, conn: Connection, filters: Filter[], opening: boolean, live = false): string | undefined {
-  if (!r.policy.allowsRead(conn.ip)) return 'rate-limited: too many requests, slow down';
+  if (!r.policy.allowsRead(conn)) return 'rate-limited: too many requests, slow down';
   if (opening && conn.openCount >= r.config.RELAY_MAX_SUBSCRIPTIONS) return `blocked: at most ${r.config.RELAY_MAX_SUBSCRIPTIONS} open subscriptions per connection`;
   if (conn.authed.size === 0 && filters.some(namesGatedKind)) return 'auth-required: direct messages are only served to their author or recipient';
   const cost = filters.reduce((n, f) => n + filterCost(f, live), 0);
