@@ -28,6 +28,8 @@ export class SharedRateLimit {
   readonly #counts = new Map<string, Count>();
   readonly #log: Logger;
   #scheduled = false;
+  /** Redis failed last time (logged once until it answers again). */
+  #down = false;
 
   /** `points` per window (`windowSeconds`, default 1); `points` ≤ 0: unlimited. */
   constructor(o: { redis: Redis; prefix: string; name: string; points: number; windowSeconds?: number; log: Logger }) {
@@ -63,6 +65,7 @@ export class SharedRateLimit {
       c.pending = 0;
       c.inFlight += n;
       const settle = (res: RateLimiterRes) => {
+        this.#down = false;
         c.inFlight -= n;
         c.shared = res.consumedPoints;
         c.resetAt = Date.now() + res.msBeforeNext;
@@ -72,7 +75,8 @@ export class SharedRateLimit {
         // Redis unreachable: this process's own counts still limit.
         c.inFlight -= n;
         c.shared += n;
-        this.#log.warn({ err: res }, 'relay: shared rate limit unavailable');
+        if (!this.#down) this.#log.warn({ err: res }, 'relay: shared rate limits unavailable, counting per process');
+        this.#down = true;
       });
     }
   }
