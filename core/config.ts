@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import proxyaddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import { CodedError } from './errors.ts';
 import ipaddr from 'ipaddr.js';
@@ -73,6 +74,8 @@ export const variables = {
   RELAY_PORT: port.default(7777).describe('Relay listen port; 0 takes any free one (printed when ready).'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()
     .describe('Public WebSocket URL of the relay (default ws://RELAY_HOST:RELAY_PORT).'),
+  RELAY_PUBLIC_URLS: list.pipe(z.array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be ws:// or wss:// URLs'))).optional()
+    .describe('Comma-separated URLs (scheme included) that NIP-42 AUTH, NIP-62 vanish and NIP-86 (NIP-98) events must name (default RELAY_URL, else ws://RELAY_HOST:RELAY_PORT and, on loopback, ws://localhost:RELAY_PORT).'),
   // --- relay (relay/) ---
   RELAY_NAME: z.string().default('Flash relay').describe('Relay name in the NIP-11 document (NIP-86 can override it).'),
   RELAY_DESCRIPTION: z.string().default('Nostr relay of a Flash payments service.').describe('Relay description in the NIP-11 document.'),
@@ -84,7 +87,9 @@ export const variables = {
   RELAY_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).default(20).describe('Open subscriptions (REQ and NEG-OPEN) per connection.'),
   RELAY_MAX_FILTERS: z.coerce.number().int().min(1).default(10).describe('Filters per REQ or COUNT.'),
   RELAY_MAX_FILTER_VALUES: z.coerce.number().int().min(1).default(1000).describe('Values per filter field (ids, authors, kinds, each #tag).'),
-  RELAY_MAX_LIMIT: z.coerce.number().int().min(1).default(500).describe('Cap on a filter\'s limit; also the limit of filters that give none.'),
+  RELAY_MAX_LIMIT: z.coerce.number().int().min(1).default(500).describe('Cap on a filter\'s limit; also the limit of filters that give none, and the most events kept per ephemeral window key.'),
+  RELAY_MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000)
+    .describe('Index lookups one REQ, COUNT or NEG-OPEN may cause, summed over its filters (authors × kinds, ids, the driving tag\'s values, ephemeral kinds × authors); costlier ones are refused with blocked:.'),
   RELAY_MAX_SUBID_LENGTH: z.coerce.number().int().min(1).default(64).describe('Longest subscription id.'),
   RELAY_MAX_TAGS: z.coerce.number().int().min(1).default(2000).describe('Most tags an event may carry.'),
   RELAY_MAX_CONTENT_LENGTH: z.coerce.number().int().min(1).default(102_400).describe('Longest event content (characters).'),
@@ -92,17 +97,32 @@ export const variables = {
   RELAY_CREATED_AT_FUTURE: z.coerce.number().int().min(0).default(900).describe('Refuse events dated more than this many seconds ahead.'),
   RELAY_MIN_POW: z.coerce.number().int().min(0).max(256).default(0).describe('NIP-13 minimum proof-of-work difficulty (leading zero bits of the id).'),
   RELAY_AUTH_WRITE: bool.default(false).describe('Require NIP-42 AUTH before accepting events (default: open relay).'),
-  RELAY_RATE_IP_EVENTS: z.coerce.number().min(0).default(100).describe('Events per second per IP (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_PUBKEY_EVENTS: z.coerce.number().min(0).default(50).describe('Events per second per author pubkey (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP (bursts up to twice that); 0: unlimited.'),
-  RELAY_RATE_EXEMPT_IPS: list.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Comma-separated IPs exempt from rate limits (the local bots).'),
-  RELAY_TRUST_PROXY: bool.default(false).describe('Take the client IP from X-Forwarded-For (behind a load balancer).'),
+  RELAY_RATE_IP_EVENTS: z.coerce.number().min(0).default(100).describe('Events per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_PUBKEY_EVENTS: z.coerce.number().min(0).default(50).describe('Events per second per author pubkey, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_RATE_IP_AUTH: z.coerce.number().min(0).default(5).describe('AUTH messages per second per IP; 0: unlimited.'),
+  RELAY_RATE_IP_CONNECTIONS: z.coerce.number().min(0).default(10).describe('New WebSocket connections per second per IP, all relay processes together; 0: unlimited.'),
+  RELAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100).describe('Open WebSocket connections per IP on one relay process; 0: unlimited.'),
+  RELAY_RATE_EXEMPT_IPS: list.default([]).describe('Comma-separated IPs exempt from rate limits and connection caps (none by default: behind a proxy on the same host every client would be loopback).'),
+  RELAY_RATE_EXEMPT_PUBKEYS: list.pipe(z.array(hex32)).default([]).describe('Comma-separated hex pubkeys exempt from rate limits (events they sign; connections that AUTH as them), besides the service\'s own bots.'),
+  RELAY_TRUST_PROXY: z.string().default('false').transform((v, ctx) => {
+    if (['false', '0', 'no'].includes(v)) return false as const;
+    if (['true', '1', 'yes'].includes(v)) return true as const;
+    const hops = v.split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      proxyaddr.compile(hops);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+    return hops;
+  }).describe('Proxies whose X-Forwarded-For is believed: `true` (the direct peer only), or comma-separated addresses, CIDRs or `loopback`/`linklocal`/`uniquelocal`. The client is the rightmost address not trusted.'),
   RELAY_PUBKEY_ALLOW: list.pipe(z.array(hex32)).default([]).describe('If set, only these hex pubkeys may publish.'),
   RELAY_PUBKEY_DENY: list.pipe(z.array(hex32)).default([]).describe('Hex pubkeys that may not publish.'),
   RELAY_KIND_ALLOW: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('If set, only these kinds are accepted.'),
   RELAY_KIND_DENY: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, 'kinds are integers').transform(Number).pipe(z.number().max(65535)))).default([]).describe('Kinds that are refused.'),
   RELAY_WRITE_POLICY: z.string().optional().describe('Path of a module whose default export decides each event (spam filter hook); see docs/operations.md.'),
   RELAY_EPHEMERAL_WINDOW: z.coerce.number().int().min(0).default(60).describe('Seconds ephemeral events stay in Redis for subscribers that reconnect with `since`.'),
+  RELAY_EPHEMERAL_WINDOW_MAX_BYTES: z.coerce.number().int().min(0).default(16_384).describe('Largest ephemeral event (bytes of JSON) kept in the window; larger ones only go live.'),
   RELAY_BATCH_MS: z.coerce.number().min(0).default(2).describe('Group-commit window: how long writes wait to share one transaction (ms).'),
   RELAY_BATCH_MAX: z.coerce.number().int().min(1).default(500).describe('Most events in one group commit.'),
   RELAY_SEND_BUFFER: z.coerce.number().int().min(16_384).default(4_194_304).describe('Bytes queued to a slow client before it is dropped with a NOTICE.'),
@@ -110,6 +130,8 @@ export const variables = {
   RELAY_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).optional()
     .describe('Worker threads that verify signatures (default: one per CPU; 0: on the main thread).'),
   RELAY_NEG_MAX_RECORDS: z.coerce.number().int().min(1).default(500_000).describe('Most events a NIP-77 negentropy sync may cover.'),
+  RELAY_NEG_MAX_SESSIONS: z.coerce.number().int().min(0).default(2).describe('Open NIP-77 negentropy sessions per connection (each holds up to RELAY_NEG_MAX_RECORDS ids in memory).'),
+  RELAY_NEG_MAX_SESSIONS_TOTAL: z.coerce.number().int().min(0).default(64).describe('Open NIP-77 negentropy sessions per relay process, all connections together.'),
   // --- end relay ---
   // --- zaps, lightning addresses, businesses (bots/zaps, api/lnurl, api/business) ---
   ZAP_NSEC: secretKey.optional()

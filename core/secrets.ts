@@ -100,6 +100,12 @@ export class SecretStore {
     return row ? this.keyring.open(row.sealed, `secret:${name}`) : undefined;
   }
 
+  /** Names of the secrets whose name starts with `prefix`. */
+  async names(prefix: string): Promise<string[]> {
+    const rows = await this.sql<{ name: string }[]>`select name from secrets where starts_with(name, ${prefix})`;
+    return rows.map((r) => r.name);
+  }
+
   async getOrCreate(name: string, generate: () => Uint8Array): Promise<Uint8Array> {
     const sealed = this.keyring.seal(generate(), `secret:${name}`);
     await this.sql`insert into secrets (name, sealed) values (${name}, ${sealed}) on conflict (name) do nothing`;

@@ -54,13 +54,16 @@ export class Connection {
   negs: Map<string, NegSession> | undefined;
   readonly #maxBuffer: number;
   #onDrop: (c: Connection) => void;
+  /** Exempt from rate limits: an exempt address, or authenticated as one of our bots. */
+  exempt: boolean;
   alive = true;
   closed = false;
   #challenged = false;
 
-  constructor(ws: WebSocket, ip: string, urls: string[], maxBuffer: number, onDrop: (c: Connection) => void) {
+  constructor(ws: WebSocket, ip: string, exempt: boolean, urls: string[], maxBuffer: number, onDrop: (c: Connection) => void) {
     this.ws = ws;
     this.ip = ip;
+    this.exempt = exempt;
     this.urls = urls;
     this.#maxBuffer = maxBuffer;
     this.#onDrop = onDrop;

@@ -1,7 +1,9 @@
 // Fan-out across relay processes: every accepted event is published on one Redis channel
 // (coalesced per tick) and every process delivers what the others accepted to its own live
 // subscribers. Ephemeral events also stay in a per-kind Redis sorted set for
-// RELAY_EPHEMERAL_WINDOW seconds, so a subscriber that reconnects with `since` still gets them.
+// RELAY_EPHEMERAL_WINDOW seconds, so a subscriber that reconnects with `since` still gets them;
+// each set keeps at most `windowMax` events (the most a read returns) of at most
+// `windowMaxBytes` each, and reads take only the newest they need.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/log.ts';
@@ -12,6 +14,10 @@ export interface FanoutOptions {
   redis: Redis;
   prefix: string;
   windowSeconds: number;
+  /** Events kept per window key. */
+  windowMax: number;
+  /** Larger events only go live. */
+  windowMaxBytes: number;
   log: Logger;
   /** Events accepted by other processes. */
   onRemote(events: Accepted[]): void;
@@ -55,7 +61,7 @@ export class Fanout {
   /** Announces an accepted event to the other processes (local delivery is the caller's). */
   publish(acc: Accepted, ephemeral: boolean): void {
     this.#outbox.push(acc.raw);
-    if (ephemeral && this.#o.windowSeconds > 0) this.#ephemeral.push(acc);
+    if (ephemeral && this.#o.windowSeconds > 0 && Buffer.byteLength(acc.raw) <= this.#o.windowMaxBytes) this.#ephemeral.push(acc);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
@@ -83,6 +89,7 @@ export class Fanout {
       }
       for (const key of keys) {
         multi.zremrangebyscore(key, '-inf', now - windowMs);
+        multi.zremrangebyrank(key, 0, -this.#o.windowMax - 1);
         multi.pexpire(key, windowMs);
       }
       multi.exec().catch(fail);
@@ -100,16 +107,20 @@ export class Fanout {
 
   /**
    * Ephemeral events of these kinds (by these authors, where given) received within the window
-   * (any process); `mayMatch` drops texts not worth parsing.
+   * (any process), the newest `limit` of each; `mayMatch` drops texts not worth parsing.
    */
-  async recentEphemeral(parts: Array<{ kind: number; author?: string }>, mayMatch: (raw: string) => boolean = () => true): Promise<Accepted[]> {
+  async recentEphemeral(parts: Array<{ kind: number; author?: string; limit: number }>, mayMatch: (raw: string) => boolean = () => true): Promise<Accepted[]> {
     if (this.#o.windowSeconds <= 0 || parts.length === 0) return [];
     const since = Date.now() - this.#o.windowSeconds * 1000;
-    const keys = [...new Set(parts.map((p) => this.#windowKey(p.kind, p.author)))];
+    const keys = new Map<string, number>();
+    for (const p of parts) {
+      const key = this.#windowKey(p.kind, p.author);
+      keys.set(key, Math.max(keys.get(key) ?? 0, p.limit));
+    }
     // Accepted here but not yet written to Redis (it is written on the next tick): a
     // subscriber that joined after such an event went live would otherwise miss it.
     const unwritten = this.#ephemeral.filter(({ event }) => parts.some((p) => p.kind === event.kind && (!p.author || p.author === event.pubkey)));
-    const lists = await Promise.all(keys.map((k) => this.#o.redis.zrangebyscore(k, since, '+inf')));
+    const lists = await Promise.all([...keys].map(([k, limit]) => this.#o.redis.zrevrangebyscore(k, '+inf', since, 'LIMIT', 0, limit)));
     const seen = new Set<string>();
     const out: Accepted[] = [];
     for (const raw of lists.flat()) {

@@ -1,11 +1,19 @@
-// Who may write what: size and time limits, per-IP and per-pubkey rate limits, allow and
-// deny lists (from config and from the NIP-86 API, kept in relay_lists), and the operator's
-// write-policy hook. Every refusal is a NIP-01 reason with its machine-readable prefix.
+// Who may write what: size and time limits, per-IP and per-pubkey rate limits (shared by all
+// relay processes through Redis), allow and deny lists (from config and from the NIP-86 API,
+// kept in relay_lists), and the operator's write-policy hook. Every refusal is a NIP-01 reason
+// with its machine-readable prefix.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Redis } from 'ioredis';
 import type { Config } from '../core/config.ts';
 import type { Sql } from '../core/db.ts';
+import type { Logger } from '../core/log.ts';
+import { signedByUs } from '../core/nostr/secp.ts';
+import { SharedRateLimit } from './rate-limits.ts';
 import type { NostrEvent } from './types.ts';
+
+/** What rate limits know of a connection: its address and whether it is one of our own. */
+export interface Client { ip: string; exempt: boolean }
 
 /** The operator's hook (RELAY_WRITE_POLICY): the module's default export. */
 export type WritePolicy = (event: NostrEvent, meta: { ip: string; authed: string[] }) => WriteDecision | Promise<WriteDecision>;
@@ -14,41 +22,38 @@ export type WriteDecision = { accept: true } | { accept: false; reason: string }
 export const listNames = ['ban_pubkey', 'allow_pubkey', 'ban_event', 'allow_kind', 'deny_kind', 'block_ip'] as const;
 export type ListName = (typeof listNames)[number];
 
-/** Token buckets keyed by IP or pubkey; `rate` per second, bursts up to twice that. */
-export class RateLimiter {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-
-  take(key: string, rate: number, now = performance.now()): boolean {
-    if (rate <= 0) return true;
-    const burst = rate * 2;
-    const b = this.#buckets.get(key) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
-    b.at = now;
-    this.#buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
-  /** Forgets buckets idle long enough to be full again, so memory follows active clients. */
-  sweep(now = performance.now(), idleMs = 60_000): void {
-    for (const [k, b] of this.#buckets) if (now - b.at > idleMs) this.#buckets.delete(k);
-  }
+export interface PolicyOptions {
+  redis: Redis;
+  log: Logger;
+  /** Public keys of the service's own bots (exempt from rate limits). */
+  botPubkeys(): Promise<string[]>;
 }
 
 export class Policy {
   readonly config: Config;
   readonly sql: Sql;
-  readonly rates = new RateLimiter();
   #lists = new Map<ListName, Map<string, string | null>>();
   #settings = new Map<string, string>();
   #hook: WritePolicy | undefined;
-  readonly #exempt: Set<string>;
+  readonly #o: PolicyOptions;
+  readonly #exemptIps: Set<string>;
+  #exemptPubkeys: Set<string>;
+  readonly #limits: Record<'ipEvents' | 'pubkeyEvents' | 'ipReads' | 'ipAuth' | 'ipConnections', SharedRateLimit>;
 
-  constructor(config: Config, sql: Sql) {
+  constructor(config: Config, sql: Sql, o: PolicyOptions) {
     this.config = config;
     this.sql = sql;
-    this.#exempt = new Set(config.RELAY_RATE_EXEMPT_IPS);
+    this.#o = o;
+    this.#exemptIps = new Set(config.RELAY_RATE_EXEMPT_IPS);
+    this.#exemptPubkeys = new Set(config.RELAY_RATE_EXEMPT_PUBKEYS);
+    const limit = (name: string, perSecond: number) => new SharedRateLimit({ redis: o.redis, prefix: config.REDIS_PREFIX, name, points: perSecond, log: o.log });
+    this.#limits = {
+      ipEvents: limit('ip-events', config.RELAY_RATE_IP_EVENTS),
+      pubkeyEvents: limit('pubkey-events', config.RELAY_RATE_PUBKEY_EVENTS),
+      ipReads: limit('ip-reads', config.RELAY_RATE_IP_REQS),
+      ipAuth: limit('ip-auth', config.RELAY_RATE_IP_AUTH),
+      ipConnections: limit('ip-connections', config.RELAY_RATE_IP_CONNECTIONS),
+    };
   }
 
   /** Loads the write-policy hook and the managed lists; call `reload` after NIP-86 changes. */
@@ -59,6 +64,12 @@ export class Policy {
       this.#hook = mod.default as WritePolicy;
     }
     await this.reload();
+    await this.reloadBots();
+  }
+
+  /** Re-reads the bots' keys (a bot started after the relay creates its key then). */
+  async reloadBots(): Promise<void> {
+    this.#exemptPubkeys = new Set([...this.config.RELAY_RATE_EXEMPT_PUBKEYS, ...await this.#o.botPubkeys()]);
   }
 
   async reload(): Promise<void> {
@@ -92,17 +103,38 @@ export class Policy {
     return undefined;
   }
 
+  /** Addresses exempt from rate limits (none by default: behind a proxy on this host every client is loopback). */
+  isExemptIp(ip: string): boolean {
+    return this.#exemptIps.has(ip);
+  }
+
+  /** One of the service's own bots, or a key the operator exempted. */
+  isExemptPubkey(pubkey: string): boolean {
+    return this.#exemptPubkeys.has(pubkey);
+  }
+
   /** Per-IP and per-pubkey event rates: the `rate-limited:` reason, if any. */
-  eventRateError(ip: string, pubkey: string): string | undefined {
-    if (this.#exempt.has(ip)) return undefined;
-    if (!this.rates.take(`ip:${ip}`, this.config.RELAY_RATE_IP_EVENTS)) return 'rate-limited: slow down, too many events from your address';
-    if (!this.rates.take(`pk:${pubkey}`, this.config.RELAY_RATE_PUBKEY_EVENTS)) return 'rate-limited: slow down, too many events from this pubkey';
-    return undefined;
+  eventRateError(client: Client, e: NostrEvent): string | undefined {
+    if (client.exempt || this.#exemptPubkeys.has(e.pubkey)) return undefined;
+    const why = !this.#limits.ipEvents.take(client.ip) ? 'rate-limited: slow down, too many events from your address'
+      : !this.#limits.pubkeyEvents.take(e.pubkey) ? 'rate-limited: slow down, too many events from this pubkey' : undefined;
+    // What a bot beside us signed passes; asked only when over the limit, as it hashes the event.
+    return why && !signedByUs(e) ? why : undefined;
   }
 
   /** Per-IP rate of REQ, COUNT and NEG-OPEN. */
-  allowsRead(ip: string): boolean {
-    return this.#exempt.has(ip) || this.rates.take(`req:${ip}`, this.config.RELAY_RATE_IP_REQS);
+  allowsRead(client: Client): boolean {
+    return client.exempt || this.#limits.ipReads.take(client.ip);
+  }
+
+  /** Per-IP rate of AUTH messages (each costs a signature check). */
+  allowsAuth(client: Client): boolean {
+    return client.exempt || this.#limits.ipAuth.take(client.ip);
+  }
+
+  /** Per-IP rate of new connections, across processes. */
+  allowsConnection(ip: string): boolean {
+    return this.#exemptIps.has(ip) || this.#limits.ipConnections.take(ip);
   }
 
   /** Allow and deny lists for authors, kinds and event ids: the `blocked:` reason, if any. */

@@ -2,6 +2,7 @@
 // the tag with the fewest values, kinds, search, or time), so that a `limit` stops the scan
 // early: lists are unnested and each value gets its own ordered index scan (LATERAL), then
 // merged. EXPLAIN output of these shapes is in docs/architecture.md.
+import { gatedKinds } from './kinds.ts';
 import { searchTerms } from './nips/nip50.ts';
 import type { Filter } from './types.ts';
 
@@ -27,6 +28,11 @@ export interface SelectOptions {
   /** Rows per filter; undefined: all (COUNT, negentropy). */
   limit?: number;
   now: number;
+  /**
+   * Set where results are not checked per event (COUNT, negentropy): rows of gated kinds
+   * (kinds.ts) count only when one of these authenticated pubkeys wrote them or is p-tagged.
+   */
+  readers?: string[];
 }
 
 /** NIP-50: how many of the newest matches are ranked by relevance. */
@@ -60,6 +66,11 @@ function conditions(f: Filter, p: Params, o: SelectOptions, skip: { ids?: boolea
   for (const tag of f.tags ?? []) {
     if (tag === skip.tag) continue;
     c.push(`exists (select 1 from relay_tags t2 where t2.event_id = e.id and t2.name = ${p.add(tag[0], 'text')} and t2.value = any(${p.add(tag[1], 'text[]')}))`);
+  }
+  if (o.readers) {
+    const gated = `e.kind <> all(${p.add([...gatedKinds], 'int4[]')})`;
+    c.push(o.readers.length === 0 ? gated
+      : `(${gated} or e.pubkey = any(${p.hexes(o.readers)}) or exists (select 1 from relay_tags tp where tp.event_id = e.id and tp.name = 'p' and tp.value = any(${p.add(o.readers, 'text[]')})))`);
   }
   if (f.search !== undefined) {
     c.push(`e.search is not null and e.search @@ websearch_to_tsquery('simple', ${p.add(searchTerms(f.search), 'text')})`);

@@ -3,6 +3,8 @@
 // challenge on connect, message dispatch, keep-alive pings, cleanup on close.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import proxyaddr from '@fastify/proxy-addr';
+import ipaddr from 'ipaddr.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Context } from '../core/context.ts';
 import { Connection } from './connection.ts';
@@ -16,6 +18,7 @@ import { handleReq } from './handlers/req.ts';
 import { notice, parseClientMessage, type ParseLimits } from './messages.ts';
 import { relayInformation } from './nips/nip11.ts';
 import { handleManagement, RPC_CONTENT_TYPE } from './nips/nip86.ts';
+import { publicUrls } from './urls.ts';
 
 const PING_EVERY_MS = 30_000;
 const MAX_RPC_BODY = 64 * 1024;
@@ -36,12 +39,18 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
   const limits: ParseLimits = { maxFilters: c.RELAY_MAX_FILTERS, maxFilterValues: c.RELAY_MAX_FILTER_VALUES, maxSubIdLength: c.RELAY_MAX_SUBID_LENGTH };
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Math.max(4 * c.RELAY_MAX_MESSAGE_BYTES, 1024 * 1024) });
 
+  // The client is the rightmost address that no trusted proxy added: the entries left of it in
+  // X-Forwarded-For are whatever the client chose to send.
+  const trusted = c.RELAY_TRUST_PROXY;
+  const trust = trusted === false ? () => false : trusted === true ? (_: string, hop: number) => hop === 0 : proxyaddr.compile(trusted);
   const clientIp = (req: http.IncomingMessage) => {
-    const forwarded = c.RELAY_TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
-    return forwarded || req.socket.remoteAddress || 'unknown';
+    const ip = proxyaddr(req, trust);
+    return ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip || 'unknown';
   };
-  /** The names this relay answers to: RELAY_URL and the Host the client used. */
-  const urlsFor = (req: http.IncomingMessage) => [c.relayUrl, ...(req.headers.host ? [`ws://${req.headers.host}${(req.url ?? '/').split('?')[0]}`] : [])];
+  /** Open connections per address (this process). */
+  const perIp = new Map<string, number>();
+  /** The names this relay answers to (relay/urls.ts), known once the port is bound. */
+  let urls: string[] = [];
 
   const server = http.createServer((req, res) => {
     if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
@@ -54,7 +63,7 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       });
       req.on('end', () => {
         if (size > MAX_RPC_BODY) return;
-        handleManagement(engine, req.headers.authorization, Buffer.concat(chunks), urlsFor(req)).then(
+        handleManagement(engine, req.headers.authorization, Buffer.concat(chunks), urls).then(
           (reply) => res.writeHead(reply.status, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(reply.body)),
           () => res.writeHead(500, cors).end(),
         );
@@ -69,19 +78,27 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
 
   server.on('upgrade', (req, socket, head) => {
     const ip = clientIp(req);
-    if (engine.policy.isIpBlocked(ip)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, urlsFor(req)));
+    const p = engine.policy;
+    const refuse = (status: string) => void socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    if (p.isIpBlocked(ip)) return refuse('403 Forbidden');
+    const exempt = p.isExemptIp(ip);
+    if (!exempt && c.RELAY_MAX_CONNECTIONS_PER_IP > 0 && (perIp.get(ip) ?? 0) >= c.RELAY_MAX_CONNECTIONS_PER_IP) return refuse('429 Too Many Requests');
+    if (!p.allowsConnection(ip)) return refuse('429 Too Many Requests');
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, exempt));
   });
 
-  function accept(ws: WebSocket, ip: string, urls: string[]): void {
-    const conn = new Connection(ws, ip, urls, c.RELAY_SEND_BUFFER, (x) => engine.forget(x));
+  function accept(ws: WebSocket, ip: string, exempt: boolean): void {
+    const conn = new Connection(ws, ip, exempt, urls, c.RELAY_SEND_BUFFER, (x) => engine.forget(x));
     engine.connections.add(conn);
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     ws.on('pong', () => { conn.alive = true; });
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => { conn.closed = true; engine.forget(conn); });
+    ws.on('close', () => {
+      conn.closed = true;
+      engine.forget(conn);
+      const n = perIp.get(ip)! - 1;
+      if (n) perIp.set(ip, n); else perIp.delete(ip);
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (conn.closed) return;
       if (isBinary) return conn.send(notice('invalid: binary messages are not supported'));
@@ -99,10 +116,10 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
       case 'REQ': return void handleReq(engine, conn, m.subId, m.filters).catch(failed);
       case 'COUNT': return void handleCount(engine, conn, m.subId, m.filters).catch(failed);
       case 'CLOSE': return handleClose(engine, conn, m.subId);
-      case 'AUTH': return handleAuth(conn, m.event);
+      case 'AUTH': return handleAuth(engine, conn, m.event);
       case 'NEG-OPEN': return void handleNegOpen(engine, conn, m.subId, m.filter, m.message).catch(failed);
-      case 'NEG-MSG': return handleNegMsg(conn, m.subId, m.message);
-      case 'NEG-CLOSE': return handleNegClose(conn, m.subId);
+      case 'NEG-MSG': return handleNegMsg(engine, conn, m.subId, m.message);
+      case 'NEG-CLOSE': return handleNegClose(engine, conn, m.subId);
     }
   }
 
@@ -120,6 +137,7 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     server.listen(c.RELAY_PORT, c.RELAY_HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  urls = publicUrls(c, port);
   const host = c.RELAY_HOST.includes(':') ? `[${c.RELAY_HOST}]` : c.RELAY_HOST;
 
   return {

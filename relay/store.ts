@@ -275,24 +275,25 @@ export class EventStore {
     return filters.some((f) => f.search !== undefined) ? out : out.sort(compareNewestFirst);
   }
 
-  async count(filters: Filter[], now: number): Promise<number> {
+  /** How many events match; `readers`: see SelectOptions (gated kinds count only for them). */
+  async count(filters: Filter[], now: number, readers: string[]): Promise<number> {
     const p = new Params(this.#bytes);
-    const inner = selectForFilters(filters, p, { columns: 'e.id as id', now }, () => undefined);
+    const inner = selectForFilters(filters, p, { columns: 'e.id as id', now, readers }, () => undefined);
     const [row] = await this.sql.unsafe<{ n: number }[]>(`select count(distinct u.id)::float8 as n from (${inner}) u`, p.values as never[], { prepare: true });
     return row!.n;
   }
 
   /** Distinct authors of the events matching `filter`, with how many each (NIP-45 HyperLogLog). */
-  async authorsOf(filter: Filter, now: number): Promise<Array<{ pubkey: string; n: number }>> {
+  async authorsOf(filter: Filter, now: number, readers: string[]): Promise<Array<{ pubkey: string; n: number }>> {
     const p = new Params(this.#bytes);
-    const inner = selectForFilters([filter], p, { columns: 'e.id as id, e.pubkey as pubkey', now }, () => undefined);
+    const inner = selectForFilters([filter], p, { columns: 'e.id as id, e.pubkey as pubkey', now, readers }, () => undefined);
     return this.sql.unsafe(`select encode(u.pubkey, 'hex') as pubkey, count(*)::float8 as n from (${inner}) u group by u.pubkey`, p.values as never[], { prepare: true });
   }
 
   /** (created_at, id) of up to `max` matching events, for NIP-77 reconciliation. */
-  async idsOf(filter: Filter, now: number, max: number): Promise<Array<{ created_at: number; id: string }>> {
+  async idsOf(filter: Filter, now: number, max: number, readers: string[]): Promise<Array<{ created_at: number; id: string }>> {
     const p = new Params(this.#bytes);
-    const inner = selectForFilters([filter], p, { columns: "e.created_at::float8 as created_at, encode(e.id, 'hex') as id", now }, () => undefined);
+    const inner = selectForFilters([filter], p, { columns: "e.created_at::float8 as created_at, encode(e.id, 'hex') as id", now, readers }, () => undefined);
     return this.sql.unsafe(`select * from (${inner}) u limit ${p.add(max, 'int4')}`, p.values as never[], { prepare: true });
   }
 

@@ -2,6 +2,7 @@
 // rounds; latency = from publishing the DM to decrypting the bot's reply. Commands: `balance`,
 // and `send 1 sat` to the next user (an internal transfer; the receiver's notice is extra
 // traffic the bot carries meanwhile). Prints JSON with p50/p99 per scheme and command.
+// The relay must exempt this machine's address (RELAY_RATE_EXEMPT_IPS=127.0.0.1): all users share it.
 //
 //   node bench/dm/roundtrip.ts --relay ws://127.0.0.1:7777 --bot <npub | hex> [--users 50]
 //     [--rounds 20] [--schemes nip04,nip17] [--commands balance,send] [--fund-sats 1000]

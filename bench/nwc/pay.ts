@@ -9,7 +9,8 @@
 //
 // Against a running service on the same DATABASE_URL/REDIS_URL/REDIS_PREFIX/MASTER_KEY (the
 // script makes its connections, funds them from the operator's equity and takes invoices from
-// the fake outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0.
+// the fake outside node, so LIGHTNING_BACKEND=fake); run the service with NWC_RATE_PER_MINUTE=0
+// and RELAY_RATE_EXEMPT_IPS=127.0.0.1 (every app shares this machine's address).
 // Usage: node bench/nwc/pay.ts --relay ws://127.0.0.1:7777 [--client lean|alby] [--connections 20] [--seconds 10] [--sequential 100]
 //   [--cpu-of 'flash.ts start,postgres: 15/main: postgres flash,redis-server']
 // `--cpu-of` names processes (substrings of their command lines, Linux /proc) whose CPU time per

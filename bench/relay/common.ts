@@ -1,5 +1,7 @@
 // Shared by the relay benchmarks: options, percentiles, a minimal socket client and fast
 // event signing (native libsecp256k1, core/nostr/secp.ts). Every benchmark takes a relay URL and prints JSON.
+// All of a benchmark's clients share one address, which no relay limit exempts by default: run
+// the relay with RELAY_RATE_EXEMPT_IPS=127.0.0.1 (rates, connection rate and cap off for it).
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';

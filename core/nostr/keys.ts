@@ -104,6 +104,12 @@ export async function loadBotKey(secrets: SecretStore, bot: string, configured?:
   return keyPair(await secrets.getOrCreate(botSecretName(bot), generateSecretKey));
 }
 
+/** Public keys of every bot: the configured keys and those kept in the secret store. */
+export async function botPubkeys(secrets: SecretStore, configured: Array<string | undefined>): Promise<string[]> {
+  const stored = await Promise.all((await secrets.names(botSecretName(''))).map((name) => secrets.get(name)));
+  return [...configured.filter((k) => k !== undefined).map(parseSecretKey), ...stored.filter((k) => k !== undefined)].map(getPublicKey);
+}
+
 /** The bot's key if it exists already (configured or stored); never creates one. */
 export async function findBotKey(secrets: SecretStore, bot: string, configured?: string): Promise<KeyPair | undefined> {
   if (configured) return keyPair(parseSecretKey(configured));

@@ -17,11 +17,11 @@ export async function handleCount(r: RelayEngine, conn: Connection, subId: strin
   try {
     const seed = filters.length === 1 && live.length === 1 ? hllSeed(live[0]!) : undefined;
     if (seed !== undefined) {
-      const authors = await r.store.authorsOf(live[0]!, now);
+      const authors = await r.store.authorsOf(live[0]!, now, [...conn.authed]);
       const count = authors.reduce((n, a) => n + a.n, 0);
       return conn.send(countMessage(subId, { count, hll: hllOf(seed, authors.map((a) => a.pubkey)) }));
     }
-    conn.send(countMessage(subId, { count: live.length ? await r.store.count(live, now) : 0 }));
+    conn.send(countMessage(subId, { count: live.length ? await r.store.count(live, now, [...conn.authed]) : 0 }));
   } catch (err) {
     r.log.error({ err, subId }, 'relay: count failed');
     conn.send(closed(subId, 'error: could not count'));

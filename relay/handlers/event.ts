@@ -40,7 +40,7 @@ async function refusal(r: RelayEngine, conn: Connection, acc: Accepted, vanish: 
 
 export async function handleEvent(r: RelayEngine, conn: Connection, input: NostrEvent): Promise<void> {
   const { event, raw } = canonicalEvent(input);
-  const early = r.policy.limitsError(event, nowSeconds()) ?? r.policy.eventRateError(conn.ip, event.pubkey);
+  const early = r.policy.limitsError(event, nowSeconds()) ?? r.policy.eventRateError(conn, event);
   if (early) return conn.send(ok(event.id, false, early));
   const vanish = isVanishRequestFor(event, conn.urls);
   const why = await refusal(r, conn, { event, raw }, vanish);

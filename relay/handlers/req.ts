@@ -16,10 +16,12 @@ import { limitOf, readRefusal } from './read.ts';
 const storedFilters = (filters: Filter[]) => filters.filter((f) => f.limit !== 0 && !matchesNothing(f) && !(f.kinds && f.kinds.every(isEphemeral)));
 
 async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Promise<Accepted[]> {
+  const limit = limitOf(r);
   const parts = filters.flatMap((f) => {
     if (matchesNothing(f) || f.limit === 0) return [];
     const kinds = (f.kinds ?? []).filter(isEphemeral);
-    return f.authors ? kinds.flatMap((kind) => f.authors!.map((author) => ({ kind, author }))) : kinds.map((kind) => ({ kind }));
+    const n = limit(f);
+    return f.authors ? kinds.flatMap((kind) => f.authors!.map((author) => ({ kind, author, limit: n }))) : kinds.map((kind) => ({ kind, limit: n }));
   });
   if (!parts.length) return [];
   const recent = await r.fanout.recentEphemeral(parts, textPrefilter(filters));
@@ -28,7 +30,7 @@ async function windowEvents(r: RelayEngine, filters: Filter[], now: number): Pro
 
 export async function handleReq(r: RelayEngine, conn: Connection, subId: string, filters: Filter[]): Promise<void> {
   const previous = conn.subs.get(subId);
-  const why = readRefusal(r, conn, filters, !previous);
+  const why = readRefusal(r, conn, filters, !previous, true);
   if (why) return conn.refuse(closed(subId, why), why);
   if (previous) r.live.remove(previous);
   const sub = new Subscription(conn, subId, filters);

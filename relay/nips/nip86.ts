@@ -1,14 +1,14 @@
 // NIP-86 relay management API: JSON-RPC-like POSTs with Content-Type
 // application/nostr+json+rpc on the relay's HTTP port, authorized by a NIP-98 event
 // (kind 27235, `u` = the relay URL, `method` POST, `payload` = sha256 of the body) signed
-// by one of RELAY_ADMIN_PUBKEYS. Lists live in relay_lists and reach every process.
+// by one of RELAY_ADMIN_PUBKEYS, each used once. Lists live in relay_lists and reach every process.
 import { z } from 'zod';
 import { nowSeconds } from '../../core/nostr/event.ts';
 import { HttpAuthError, verifyHttpAuth } from '../../core/nostr/nip98.ts';
 import type { RelayEngine } from '../engine.ts';
 import type { ListName } from '../policy.ts';
 import type { NostrEvent } from '../types.ts';
-import { normalizeRelayUrl } from './nip62.ts';
+import { normalizeRelayUrl } from '../urls.ts';
 
 export const RPC_CONTENT_TYPE = 'application/nostr+json+rpc';
 
@@ -19,16 +19,25 @@ const reason = z.string().max(1000).optional();
 const kindParam = z.number().int().min(0).max(65535);
 const request = z.object({ method: z.string().max(64), params: z.array(z.unknown()).max(10).default([]) });
 
-/** Why the Authorization header (NIP-98, core/nostr/nip98.ts) does not authorize this request, or undefined. */
-export function authorizationError(header: string | undefined, body: Buffer, urls: readonly string[], admins: readonly string[], now = nowSeconds()): string | undefined {
+/** How long (seconds) a NIP-98 authorization is fresh; its id is remembered twice as long. */
+const AUTH_WINDOW = 60;
+
+/**
+ * Why the Authorization header (NIP-98, core/nostr/nip98.ts) does not authorize this request,
+ * or undefined. Each authorization works once: a captured header cannot be replayed, as with
+ * the business API (its event id is remembered in Redis while it is fresh).
+ */
+async function authorizationError(r: RelayEngine, header: string | undefined, body: Buffer, urls: readonly string[]): Promise<string | undefined> {
   let e: NostrEvent;
   try {
-    e = verifyHttpAuth({ header, url: urls, normalizeUrl: normalizeRelayUrl, method: 'POST', body, nowSeconds: now });
+    e = verifyHttpAuth({ header, url: urls, normalizeUrl: normalizeRelayUrl, method: 'POST', body, nowSeconds: nowSeconds(), windowSeconds: AUTH_WINDOW });
   } catch (err) {
     if (err instanceof HttpAuthError) return `authorization: ${err.message}`;
     throw err;
   }
-  if (!admins.some((a) => a.toLowerCase() === e.pubkey)) return 'this pubkey is not a relay admin';
+  if (!r.config.RELAY_ADMIN_PUBKEYS.some((a) => a.toLowerCase() === e.pubkey)) return 'this pubkey is not a relay admin';
+  const fresh = await r.redis.set(`${r.config.REDIS_PREFIX}:relay:nip98:${e.id}`, '1', 'EX', AUTH_WINDOW * 2, 'NX');
+  if (fresh !== 'OK') return `authorization: ${new HttpAuthError('replayed').message}`;
   return undefined;
 }
 
@@ -92,7 +101,7 @@ const methods: Record<string, Method> = {
 };
 
 export async function handleManagement(r: RelayEngine, authorization: string | undefined, body: Buffer, urls: readonly string[]): Promise<RpcReply> {
-  const denied = authorizationError(authorization, body, urls, r.config.RELAY_ADMIN_PUBKEYS);
+  const denied = await authorizationError(r, authorization, body, urls);
   if (denied) return { status: 401, body: { error: denied } };
   let req: z.infer<typeof request>;
   try {

@@ -15,7 +15,8 @@ afterAll(async () => relay.close());
 
 async function call(method: string, params: unknown[] = [], key = admin, opts: { tamper?: boolean } = {}): Promise<{ status: number; body: { result?: unknown; error?: string } }> {
   const body = { method, params };
-  const token = await getToken(http, 'POST', (e) => finalizeEvent(e, key.sk), true, body);
+  // Each authorization works once; a nonce tag keeps two equal calls in one second apart.
+  const token = await getToken(http, 'POST', (e) => finalizeEvent({ ...e, tags: [...e.tags, ['nonce', String(Math.random())]] }, key.sk), true, body);
   const res = await fetch(http, {
     method: 'POST',
     headers: { 'content-type': 'application/nostr+json+rpc', authorization: token },
@@ -81,6 +82,16 @@ describe('NIP-86 management API', () => {
     await expect(WireClient.open(relay.url)).rejects.toThrow();
     expect((await call('unblockip', ['127.0.0.1'])).body).toEqual({ result: true });
     (await WireClient.open(relay.url)).close();
+  });
+
+  it('takes each authorization once: a captured header cannot be replayed', async () => {
+    const body = JSON.stringify({ method: 'banpubkey', params: [newKey().pk] });
+    const token = await getToken(http, 'POST', (e) => finalizeEvent(e, admin.sk), true, JSON.parse(body));
+    const post = () => fetch(http, { method: 'POST', headers: { 'content-type': 'application/nostr+json+rpc', authorization: token }, body });
+    expect((await post()).status).toBe(200);
+    const again = await post();
+    expect(again.status).toBe(401);
+    expect((await again.json() as { error: string }).error).toMatch(/used already/);
   });
 
   it('answers unknown methods and bad params with an error', async () => {

@@ -7,9 +7,12 @@ import { createTestContext, type TestContext } from './context.ts';
 
 export interface TestRelay extends RunningRelay { ctx: TestContext; close(): Promise<void> }
 
-/** Rate limits are off unless a test sets them; loopback is not exempt (0.0.0.0 is no client). */
+/** Rate limits and connection caps are off unless a test sets them. */
 export async function startTestRelay(env: Record<string, string> = {}): Promise<TestRelay> {
-  const ctx = await createTestContext({ RELAY_RATE_EXEMPT_IPS: '0.0.0.0', RELAY_RATE_IP_EVENTS: '0', RELAY_RATE_PUBKEY_EVENTS: '0', RELAY_RATE_IP_REQS: '0', RELAY_BATCH_MS: '1', ...env });
+  const ctx = await createTestContext({
+    RELAY_RATE_IP_EVENTS: '0', RELAY_RATE_PUBKEY_EVENTS: '0', RELAY_RATE_IP_REQS: '0', RELAY_RATE_IP_AUTH: '0', RELAY_RATE_IP_CONNECTIONS: '0',
+    RELAY_MAX_CONNECTIONS_PER_IP: '0', RELAY_BATCH_MS: '1', ...env,
+  });
   const relay = await startRelay(ctx);
   return { ...relay, ctx, close: async () => { await relay.stop(); await ctx.close(); } };
 }
