@@ -11,7 +11,8 @@ import { descriptionHashOf } from '../lnurl.ts';
 import { parseZapRequest, ZapRequestError } from '../nostr/nip57.ts';
 import { createInvoice } from '../lightning/invoices.ts';
 import { NOTIFY } from '../routing/send.ts';
-import { addressDomain, ownerOf, zapperKey } from './addresses.ts';
+import { addressDomain, zapperKey } from './addresses.ts';
+import { ownerOf } from './usernames.ts';
 
 /** Why a pay request or callback is refused; api/lnurl answers it in LUD-06's shape. */
 export class LnurlPayError extends CodedError<'unknown_name' | 'invalid_request'> {

@@ -5,7 +5,8 @@ import type { Context } from '../context.ts';
 import { hex32 } from '../hex.ts';
 import type { LnurlClient } from '../lnurl.ts';
 import { botRelays } from '../nostr/relays.ts';
-import { addressDomain, ownerOf } from './addresses.ts';
+import { addressDomain } from './addresses.ts';
+import { ownerOf } from './usernames.ts';
 
 /** GET /.well-known/nostr.json?name=<name>; unknown names give empty maps. */
 export async function nostrJson(ctx: Context, name: string | undefined): Promise<{ names: Record<string, string>; relays: Record<string, string[]> }> {

@@ -1,8 +1,11 @@
 // Usernames: the `<name>` of `<name>@<our domain>` (lightning address, NIP-05). Lower-case
 // a-z 0-9 . _ -, unique, one per user; reserved names and anything shaped like an npub refused.
+// `ownerOf` answers for every name here: an npub, a username, the DM bot's name.
+import { nip19 } from 'nostr-tools';
 import type { Context } from '../context.ts';
 import { isUniqueViolation, type Sql } from '../db.ts';
 import { CodedError } from '../errors.ts';
+import { findBotKey } from '../nostr/keys.ts';
 import { addressDomain } from './addresses.ts';
 
 export const USERNAME_LENGTH = { min: 3, max: 32 } as const;
@@ -62,4 +65,20 @@ export async function pubkeyOfUsername(sql: Sql, name: string): Promise<string |
 export async function usernameOf(sql: Sql, pubkey: string): Promise<string | undefined> {
   const [row] = await sql<{ name: string }[]>`select name from usernames where pubkey = ${pubkey}`;
   return row?.name;
+}
+
+/** The pubkey behind `name` here: an npub, a username, or the DM bot's name. */
+export async function ownerOf(ctx: Context, name: string): Promise<string | undefined> {
+  const lower = name.toLowerCase();
+  if (lower.startsWith('npub1')) {
+    try {
+      const d = nip19.decode(lower as `npub1${string}`);
+      return d.type === 'npub' ? d.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!/^[a-z0-9._-]{1,64}$/.test(lower)) return undefined;
+  if (lower === ctx.config.BOT_DM_USERNAME) return (await findBotKey(ctx.secrets, 'dm', ctx.config.BOT_DM_NSEC))?.pubkey;
+  return pubkeyOfUsername(ctx.sql, lower);
 }

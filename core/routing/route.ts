@@ -12,7 +12,8 @@
 // - on-chain addresses and Cashu tokens: `not_supported` until their rails exist.
 import { z } from 'zod';
 import type { Context } from '../context.ts';
-import { addressDomain, ownerOf, ownZapRelays } from '../addresses/addresses.ts';
+import { addressDomain, ownZapRelays } from '../addresses/addresses.ts';
+import { ownerOf } from '../addresses/usernames.ts';
 import { resolveNip05 } from '../addresses/nip05.ts';
 import { hex32 } from '../hex.ts';
 import { accountIdsOf } from '../ledger/account-ids.ts';
