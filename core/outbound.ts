@@ -72,6 +72,11 @@ export class Outbound {
     };
   }
 
+  /** Trusts an origin the operator's own process chose later (our relay's URL once it bound port 0). */
+  trust(url: string): void {
+    this.#trusted.add(originOf(new URL(url)));
+  }
+
   /** Whether `address` (an IP) may be contacted: public unicast, or inside OUTBOUND_ALLOW. */
   allowedAddress(address: string): boolean {
     if (!ipaddr.isValid(address)) return false;
