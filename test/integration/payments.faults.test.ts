@@ -81,7 +81,7 @@ describe('the invoice stream drops while the workers run', () => {
     const first = await createInvoice(ctx, { accountId: a, amountMsat: 1000n, idempotencyKey: newKey() });
     expect(await bob.payInvoice({ paymentRequest: first.paymentRequest!, maxFeeMsat: 100_000n, timeoutSeconds: 20 })).toMatchObject({ status: 'succeeded' });
     await expect.poll(() => balance(ctx.sql, a)).toBe(1000n);
-    expect(await ctx.sql`select 1 from lightning_cursors where name = 'invoices'`).toHaveLength(1);
+    await expect.poll(async () => (await ctx.sql`select 1 from lightning_cursors where name = 'invoices'`).length).toBe(1);
 
     alice.dropInvoiceStreams();
     expect(alice.invoiceStreamEnds.size).toBe(0);
