@@ -45,6 +45,17 @@ export class JobFailedError extends CodedError<'job_failed'> {
   }
 }
 
+/** Redis did not take a job in time (unreachable, or stalled); the add may still land later, as the same job. */
+export class QueueUnavailableError extends CodedError<'queue_unavailable'> {
+  override name = 'QueueUnavailableError';
+  constructor(jobName: string, ms: number) {
+    super('queue_unavailable', `${jobName} job not queued within ${ms} ms; Redis may be unreachable`);
+  }
+}
+
+/** How long an add waits for Redis by default: the connection retries forever, the caller must not. */
+const ADD_TIMEOUT_MS = 5000;
+
 /** Redis carries JSON: bigints travel as decimal strings and schemas coerce them back. */
 export function toWire(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
@@ -66,6 +77,8 @@ export interface BusOptions {
   redisUrl: string;
   prefix: string;
   log: Logger;
+  /** How long enqueue waits for Redis to take a job (default ADD_TIMEOUT_MS). */
+  addTimeoutMs?: number;
 }
 
 /** One per process: the queues, their event streams and workers, on shared connections. */
@@ -88,6 +101,7 @@ export class JobBus<J extends JobMap> {
     if (!q) {
       q = new Queue(name, { connection: this.#conn, prefix: this.opts.prefix });
       q.setMaxListeners(0); // each concurrent add waits on the same queue
+      q.on('error', (err) => this.opts.log.warn({ err, queue: name }, 'queue connection error'));
       this.#queues.set(name, q);
     }
     return q;
@@ -98,6 +112,7 @@ export class JobBus<J extends JobMap> {
     if (!ev) {
       const qe = new QueueEvents(name, { connection: this.#conn, prefix: this.opts.prefix });
       qe.setMaxListeners(0); // every waiting `call` listens here; hundreds at once is normal
+      qe.on('error', (err) => this.opts.log.warn({ err, queue: name }, 'queue events connection error'));
       ev = qe.waitUntilReady().then(() => qe);
       this.#events.set(name, ev);
     }
@@ -123,28 +138,44 @@ export class JobBus<J extends JobMap> {
 
   /** Validates and enqueues; returns the job id. The same id enqueued again is the same job. */
   async enqueue<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; delayMs?: number }): Promise<string> {
-    return (await this.#add(name, payload, opts)).id!;
+    const ms = this.opts.addTimeoutMs ?? ADD_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(name, ms)), ms);
+    });
+    try {
+      return (await Promise.race([this.#add(name, payload, opts), timeout])).id!;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
    * Enqueues and waits for the result. A timeout means "unknown", never "failed". The job
    * `add` returns is awaited by its id (BullMQ checks whether it finished already, then
-   * listens), so no second read of the job is needed.
+   * listens), so no second read of the job is needed. The timeout counts from the call, so
+   * that a Redis that does not answer (the connection retries forever) is a timeout too.
    */
   async call<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; timeoutMs: number }): Promise<z.infer<J[K]['result']>> {
     const def = this.jobs[name]!;
-    const events = await this.#queueEvents(def.queue);
-    const job = await this.#add(name, payload, opts);
+    const jobId = jobIdFor(`${name}|${opts.id}`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueTimeoutError(name, job.id!, opts.timeoutMs)), opts.timeoutMs);
+      timer = setTimeout(() => reject(new QueueTimeoutError(name, jobId, opts.timeoutMs)), opts.timeoutMs);
     });
+    let added = false;
+    const finished = (async () => {
+      const events = await this.#queueEvents(def.queue);
+      const job = await this.#add(name, payload, opts);
+      added = true;
+      return job.waitUntilFinished(events);
+    })();
     try {
-      const result = await Promise.race([job.waitUntilFinished(events), timeout]);
+      const result = await Promise.race([finished, timeout]);
       return def.result.parse(result) as z.infer<J[K]['result']>;
     } catch (err) {
-      if (err instanceof QueueTimeoutError) throw err;
-      throw new JobFailedError(name, job.id!, (err as Error).message);
+      if (err instanceof QueueTimeoutError || !added) throw err;
+      throw new JobFailedError(name, jobId, (err as Error).message);
     } finally {
       clearTimeout(timer);
     }

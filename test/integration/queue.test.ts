@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../../core/log.ts';
-import { defineJob, JobBus, JobFailedError, QueueTimeoutError } from '../../core/queue.ts';
+import { defineJob, JobBus, JobFailedError, QueueTimeoutError, QueueUnavailableError } from '../../core/queue.ts';
+import { freePort } from '../support/process.ts';
 import { redisUrl, uniqueName } from '../support/db.ts';
 
 const msat = z.coerce.bigint();
@@ -75,5 +76,13 @@ describe('job bus', () => {
   it('hashes ids BullMQ would refuse', async () => {
     const r = await bus.call('math.double', { amountMsat: 1n, tag: 'colon' }, { id: 'nwc:event:abc', timeoutMs: 5000 });
     expect(r.doubled).toBe(2n);
+  });
+
+  it('gives up on an unreachable Redis instead of waiting for ever: enqueue and call alike', async () => {
+    const dead = new JobBus(jobs, { redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: uniqueName('t'), log: createLogger({ level: 'silent', pretty: false }), addTimeoutMs: 200 });
+    await expect(dead.enqueue('math.double', { amountMsat: 1n, tag: 'dead' }, { id: 'dead-1' })).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(dead.call('math.double', { amountMsat: 1n, tag: 'dead' }, { id: 'dead-2', timeoutMs: 200 })).rejects.toBeInstanceOf(QueueTimeoutError);
+    // Not awaited: closing waits for a connection that never comes.
+    void dead.close().catch(() => {});
   });
 });

@@ -20,6 +20,8 @@ export const lndErrors = {
   macaroonUnreadable: (reason: string) => plain(`unmarshal v2: ${reason}`),
   macaroonInvalidId: () => plain('invalid ID'),
   permissionDenied: () => plain('permission denied'),
+  /** What a client sees of a stream when lnd's server goes away (grpc-go on shutdown). */
+  unavailable: () => new RpcError(status.UNAVAILABLE, 'transport is closing'),
   caveatNotSatisfied: (condition: string, why: string) => plain(`caveat ${JSON.stringify(condition)} not satisfied: ${why}`),
   invoiceNotFound: (code: status = status.UNKNOWN) => new RpcError(code, 'unable to locate invoice'),
   duplicateInvoice: () => plain('invoice with payment hash already exists'),

@@ -27,6 +27,7 @@ export const permissions: Record<string, string[]> = {
   '/lnrpc.Lightning/ListInvoices': ['invoices:read'],
   '/lnrpc.Lightning/SubscribeInvoices': ['invoices:read'],
   '/lnrpc.Lightning/DecodePayReq': ['offchain:read'],
+  '/lnrpc.Lightning/ListPayments': ['offchain:read'],
   '/lnrpc.Lightning/ChannelBalance': ['offchain:read'],
   '/lnrpc.Lightning/ListPayments': ['offchain:read'],
   '/lnrpc.Lightning/WalletBalance': ['onchain:read'],

@@ -144,6 +144,10 @@ export class SimNode {
   readonly payments = new Map<string, SimPayment>();
   readonly invoiceListeners = new Set<(invoice: SimInvoice) => void>();
   readonly paymentListeners = new Set<(payment: SimPayment) => void>();
+  /** Ends each open SubscribeInvoices stream (server.ts registers one per stream). */
+  readonly invoiceStreamEnds = new Set<() => void>();
+  /** While true, SubscribeInvoices is refused as by an lnd that is restarting. */
+  invoiceStreamsDown = false;
   private addIndex = 0n;
   private settleIndex = 0n;
   private paymentIndex = 0n;
@@ -445,6 +449,19 @@ export class SimNode {
   /** The next outgoing payment fails at once with `reason` (lnd's PaymentFailureReason). */
   failNextPayment(reason: FailureReason = 'FAILURE_REASON_ERROR'): void {
     this.faults.push({ kind: 'fail', reason });
+  }
+
+  /**
+   * Drops every invoice stream (UNAVAILABLE, as when lnd restarts) and refuses new ones until
+   * resumeInvoiceStreams; the node itself keeps running, settling invoices paid meanwhile.
+   */
+  dropInvoiceStreams(): void {
+    this.invoiceStreamsDown = true;
+    for (const end of [...this.invoiceStreamEnds]) end();
+  }
+
+  resumeInvoiceStreams(): void {
+    this.invoiceStreamsDown = false;
   }
 
   /** The next outgoing payment sends its HTLC and stays IN_FLIGHT until releasePayment. */

@@ -127,10 +127,18 @@ export function createNodeServer(node: SimNode): grpc.Server {
       };
     }),
     SubscribeInvoices: stream((call) => {
+      if (node.invoiceStreamsDown) throw lndErrors.unavailable();
       // the backlog first (adds, then settles), then live adds and settles, as lnd sends them
       for (const i of node.invoicesAddedSince(int(call.request.add_index))) call.write(invoiceMessage(i));
       for (const i of node.invoicesSettledSince(int(call.request.settle_index))) call.write(invoiceMessage(i));
-      followInvoices(call, (i) => i.state === 'OPEN' || i.state === 'SETTLED', false);
+      const send = followInvoices(call, (i) => i.state === 'OPEN' || i.state === 'SETTLED', false);
+      const end = () => {
+        node.invoiceListeners.delete(send);
+        node.invoiceStreamEnds.delete(end);
+        call.emit('error', lndErrors.unavailable());
+      };
+      node.invoiceStreamEnds.add(end);
+      call.on('cancelled', () => node.invoiceStreamEnds.delete(end));
     }),
     DecodePayReq: unary((req) => {
       let p;
