@@ -29,7 +29,6 @@ export const permissions: Record<string, string[]> = {
   '/lnrpc.Lightning/DecodePayReq': ['offchain:read'],
   '/lnrpc.Lightning/ListPayments': ['offchain:read'],
   '/lnrpc.Lightning/ChannelBalance': ['offchain:read'],
-  '/lnrpc.Lightning/ListPayments': ['offchain:read'],
   '/lnrpc.Lightning/WalletBalance': ['onchain:read'],
   '/invoicesrpc.Invoices/AddHoldInvoice': ['invoices:write'],
   '/invoicesrpc.Invoices/SettleInvoice': ['invoices:write'],
