@@ -32,6 +32,8 @@ export interface FakeFaults {
   failPayments?: PaymentFailureReason;
   /** Every call throws `unavailable`, as a node that is down. */
   unavailable?: boolean;
+  /** Every call throws a plain Error with this text, as a node's (or its database's) internal failure. */
+  internalError?: string;
   /** Awaited before the node takes a send (records the payment), as a slow link delays it. */
   beforeSend?: (paymentHash: string) => Promise<void>;
 }
@@ -106,6 +108,7 @@ export class FakeLightningNode implements LightningBackend {
 
   #guard(): void {
     if (this.faults.unavailable) throw new LightningError('unavailable', `fake node ${this.name} is unavailable (injected fault)`);
+    if (this.faults.internalError) throw new Error(this.faults.internalError);
   }
 
   async getInfo(): Promise<NodeInfo> {
