@@ -34,6 +34,8 @@ export interface FakeFaults {
   unavailable?: boolean;
   /** Every call throws a plain Error with this text, as a node's (or its database's) internal failure. */
   internalError?: string;
+  /** Awaited before the node issues an invoice, as a slow node delays it. */
+  beforeIssue?: () => Promise<void>;
   /** Awaited before the node takes a send (records the payment), as a slow link delays it. */
   beforeSend?: (paymentHash: string) => Promise<void>;
 }
@@ -118,6 +120,7 @@ export class FakeLightningNode implements LightningBackend {
 
   async #issue(req: CreateInvoiceRequest, paymentHash: string, preimage: string | null): Promise<Invoice> {
     this.#guard();
+    await this.faults.beforeIssue?.();
     if (req.description !== undefined && req.descriptionHash) throw new LightningError('invalid_request', 'description and description hash are exclusive');
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const paymentRequest = encodeBolt11({
