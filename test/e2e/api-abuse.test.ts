@@ -35,6 +35,10 @@ describe('HTTP rate limits', () => {
     } finally {
       await other.close();
     }
+    // The business API, on the same count, answers in its own shape.
+    const business = await fetch(`${svc.apiUrl}/api/v1/zaps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(business.status).toBe(429);
+    expect(await business.json()).toMatchObject({ error: 'rate_limited', reason: expect.stringMatching(/too many requests/) });
     expect((await fetch(`${svc.apiUrl}/healthz`)).status).toBe(200);
   });
 });
