@@ -20,7 +20,6 @@ beforeAll(async () => {
   app = await buildApi(h.wallet.ctx, routeModules);
   await app.listen({ host: '127.0.0.1', port: 0 });
   apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  h.wallet.node.faults.internalError = SECRET_TEXT;
 }, 60_000);
 afterAll(async () => {
   await app?.close();
@@ -28,6 +27,9 @@ afterAll(async () => {
 });
 
 describe('while the node fails with an internal error', () => {
+  beforeAll(() => { h.wallet.node.faults.internalError = SECRET_TEXT; });
+  afterAll(() => { delete h.wallet.node.faults.internalError; });
+
   it('an LNURL callback answers a LUD-06 error without the node\'s text', async () => {
     const npub = nip19.npubEncode(getPublicKey(generateSecretKey()));
     const res = await fetch(`${apiUrl}/lnurlp/${npub}/callback?amount=5000`);
@@ -46,4 +48,18 @@ describe('while the node fails with an internal error', () => {
     expect(err?.message).not.toContain('10.1.2.3');
     expect(err?.message).not.toContain('fake_ln_invoices');
   });
+});
+
+it('an NWC pay_invoice the node refuses answers PAYMENT_FAILED with the reason, not the node\'s text', async () => {
+  const nwc = await h.connect();
+  await h.fund(nwc.accountId, 1_000_000n);
+  h.wallet.node.faults.refuseSends = `lnd: ${SECRET_TEXT}`;
+  try {
+    const err = await nwc.client.payInvoice({ invoice: await h.wallet.externalInvoice(10_000n) }).then(() => undefined, (e: { code?: string; message?: string }) => e);
+    expect(err?.code).toBe('PAYMENT_FAILED');
+    expect(err?.message).toMatch(/invalid_request/);
+    expect(err?.message).not.toContain('10.1.2.3');
+  } finally {
+    delete h.wallet.node.faults.refuseSends;
+  }
 });

@@ -32,6 +32,8 @@ export interface FakeFaults {
   failPayments?: PaymentFailureReason;
   /** Every call throws `unavailable`, as a node that is down. */
   unavailable?: boolean;
+  /** Every outgoing payment is refused (`invalid_request`) with this text, as lnd refuses a send. */
+  refuseSends?: string;
   /** Every call throws a plain Error with this text, as a node's (or its database's) internal failure. */
   internalError?: string;
   /** Awaited before the node issues an invoice, as a slow node delays it. */
@@ -250,6 +252,7 @@ export class FakeLightningNode implements LightningBackend {
 
   async payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus> {
     this.#guard();
+    if (this.faults.refuseSends) throw new LightningError('invalid_request', this.faults.refuseSends);
     const inv = decodeForNode(req.paymentRequest, 'regtest');
     if (inv.expiresAt.getTime() <= Date.now()) throw new LightningError('expired', 'the invoice has expired');
     if (inv.amountMsat !== undefined && req.amountMsat !== undefined && inv.amountMsat !== req.amountMsat) {
