@@ -12,6 +12,9 @@ export async function buildApi(ctx: Context, routes: RouteModule[] = []): Promis
     loggerInstance: ctx.log.child({ role: 'api' }) as FastifyBaseLogger,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'].slice(0, 64) : randomUUID()),
     bodyLimit: 1024 * 1024,
+    // Behind N proxies the client is the entry N hops from the right of X-Forwarded-For (the
+    // left ones are the client's to forge); rate limits key on it.
+    trustProxy: (_addr: string, hop: number) => hop < ctx.config.API_TRUST_PROXY_HOPS,
     // Per-request lines would drown the log at payment rates; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
   });

@@ -30,6 +30,8 @@ export const variables = {
   // Wallet: payment limits and timings.
   LIGHTNING_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50)
     .describe('Jobs each workers process runs at once on the lightning queue.'),
+  LIGHTNING_INVOICE_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10)
+    .describe('Invoices each workers process issues at once (the lightning-invoices queue, apart from payments).'),
   LIGHTNING_FAKE_PAY_DELAY_MS: z.coerce.number().int().min(0).default(0)
     .describe('Fake backend: how long an outgoing payment stays in flight before it settles (fault injection for tests).'),
   PAYMENT_MAX_MSAT: z.coerce.bigint().min(1n).default(1_000_000_000n)
@@ -70,6 +72,13 @@ export const variables = {
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional()
     .describe('If set, GET /metrics is also served on the API port to `Authorization: Bearer <token>` (for scrapers that only reach that port).'),
   PUBLIC_URL: z.url().optional().describe('Public base URL of the HTTP API (default http://API_HOST:API_PORT).'),
+  API_RATE_LIMIT: z.coerce.number().int().min(1).default(600)
+    .describe('Requests one client IP may make to the HTTP API feature routes per API_RATE_LIMIT_WINDOW_SECONDS (counted in Redis, across instances).'),
+  API_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60).describe('Window of API_RATE_LIMIT, in seconds.'),
+  API_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
+    .describe('Reverse proxies in front of the HTTP API: the client IP is the X-Forwarded-For entry this many hops from the right (0: the socket peer).'),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(30)
+    .describe('Days kept of wallet-connect requests without a payment, DM ids seen and DM notices sent (pruned hourly by the workers).'),
   RELAY_HOST: z.string().default('127.0.0.1').describe('Relay listen address.'),
   RELAY_PORT: port.default(7777).describe('Relay listen port; 0 takes any free one (printed when ready).'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()

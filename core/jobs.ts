@@ -24,11 +24,14 @@ const reconcilePayload = z.object({ olderThanSeconds: z.number().int().min(0) })
 const reconcileResult = z.object({ checked: z.number(), finished: z.number() });
 const reconcileJob = (queue: string) => defineJob({ queue, payload: reconcilePayload, result: reconcileResult });
 
-// Wallet: the `lightning` queue (workers/lightning/processors.ts). Bigints travel as strings.
+// Wallet: the `lightning` and `lightning-invoices` queues (workers/lightning/processors.ts). Bigints travel as strings.
 const lightningJobs = {
-  /** Issues an invoice (a hold invoice when paymentHash is given) and records it for the account. */
+  /**
+   * Issues an invoice (a hold invoice when paymentHash is given) and records it for the account.
+   * Anyone can ask for invoices (LNURL callbacks): their own queue keeps them from starving payments.
+   */
   'lightning.createInvoice': defineJob({
-    queue: 'lightning',
+    queue: 'lightning-invoices',
     payload: z.object({
       accountId: z.uuid(),
       idempotencyKey: z.string(),

@@ -2,6 +2,7 @@
 // talks to money backends), plus the domain-event re-publisher.
 import { flushEvents, pruneEvents, republishIfLost } from '../core/events.ts';
 import type { Context } from '../core/context.ts';
+import { pruneOldRows } from '../core/retention.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { lightningWorkers } from './lightning/module.ts';
 import type { RailWorkers, RunningRail } from './module.ts';
@@ -25,7 +26,11 @@ export async function startWorkers(ctx: Context, rails: RailWorkers[]): Promise<
   const publishTimer = setInterval(() => void republishIfLost(events, ctx.config.EVENT_REPLAY_SECONDS)
     .catch((err: unknown) => log.warn({ err }, 'checking the event stream failed'))
     .then(() => flushEvents(events)), 1000);
-  const pruneTimer = setInterval(() => void pruneEvents(ctx.sql).catch((err: unknown) => log.warn({ err }, 'pruning events failed')), 3600_000);
+  const prune = async () => {
+    await pruneEvents(ctx.sql);
+    log.info(await pruneOldRows(ctx.sql, ctx.config), 'pruned old rows');
+  };
+  const pruneTimer = setInterval(() => void prune().catch((err: unknown) => log.warn({ err }, 'pruning failed')), 3600_000);
 
   return {
     describe: running.flatMap((r) => r.describe),

@@ -43,6 +43,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       // The request checks here.
       if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
       if (err instanceof KeyError) return fail(reply, 400, 'invalid_request', err.message);
+      if (err.statusCode === 429) return reply.code(429).send(err); // the rate limit's own body (api/rate-limit.ts)
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
       ctx.log.error({ err }, 'business API request failed');
       return fail(reply, 500, 'internal', 'internal error');

@@ -1,6 +1,7 @@
 // LNURL-pay callback benchmark: GET /lnurlp/<name>/callback?amount=… against a running
 // service, N requests at concurrency C. Prints latency percentiles (ms) and invoices/s.
 //   node bench/zaps/callback.ts --url http://127.0.0.1:8080 [--requests 2000] [--concurrency 16] [--name npub1…]
+// All requests come from one IP: start the service with API_RATE_LIMIT above --requests.
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { nip19 } from 'nostr-tools';
 import { options, percentiles } from '../relay/common.ts';

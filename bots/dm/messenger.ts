@@ -1,6 +1,7 @@
 // Outgoing DMs and the relay lookups they need. NIP-04 goes to the bot's relays (where such
 // clients read); NIP-17 is gift-wrapped to the user's DM relays (kind 10050), falling back to
 // ours. Lookups are one-shot subscriptions, batched, that end at EOSE from every relay or a timeout.
+import { LRUCache } from 'lru-cache';
 import { DirectMessageRelaysList } from 'nostr-tools/kinds';
 import type { Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/pure';
@@ -31,6 +32,8 @@ export function fetchEvents(pool: RelayPool, filter: Filter, timeoutMs: number):
 
 const WS_URL = /^wss?:\/\/[^\s]+$/;
 const CACHE_MS = 10 * 60_000;
+/** Relay lists kept at most (any stranger can make us look one up by writing to us). */
+const CACHE_MAX = 10_000;
 /** Lookups asked within this window share one subscription (relays cap subscriptions per connection). */
 const BATCH_MS = 5;
 const BATCH_MAX = 500;
@@ -40,23 +43,26 @@ export interface MessengerOptions {
   secretKey: Uint8Array;
   log: Logger;
   lookupTimeoutMs: number;
+  /** Relay lists cached at most (default CACHE_MAX); the least recently used go first. */
+  cacheMax?: number;
 }
 
 export class Messenger {
   readonly #o: MessengerOptions;
-  readonly #dmRelays = new Map<string, { relays: string[]; until: number }>();
+  readonly #dmRelays: LRUCache<string, string[]>;
   readonly #inflight = new Map<string, Promise<string[]>>();
   #queue: Array<{ pubkey: string; resolve: (relays: string[]) => void }> = [];
   #timer?: NodeJS.Timeout;
 
   constructor(o: MessengerOptions) {
     this.#o = o;
+    this.#dmRelays = new LRUCache({ max: o.cacheMax ?? CACHE_MAX, ttl: CACHE_MS });
   }
 
   /** The user's NIP-17 inbox relays (kind 10050), cached for a while; [] when they list none. */
   dmRelays(pubkey: string): Promise<string[]> {
     const cached = this.#dmRelays.get(pubkey);
-    if (cached && cached.until > Date.now()) return Promise.resolve(cached.relays);
+    if (cached) return Promise.resolve(cached);
     let lookup = this.#inflight.get(pubkey);
     if (!lookup) {
       lookup = new Promise<string[]>((resolve) => this.#queue.push({ pubkey, resolve }));
@@ -78,7 +84,7 @@ export class Messenger {
     for (const { pubkey, resolve } of batch) {
       const event = newest.get(pubkey);
       const relays = event ? tagValues(event, 'relay').filter((r) => WS_URL.test(r)).slice(0, 10) : [];
-      this.#dmRelays.set(pubkey, { relays, until: Date.now() + CACHE_MS });
+      this.#dmRelays.set(pubkey, relays);
       this.#inflight.delete(pubkey);
       resolve(relays);
     }

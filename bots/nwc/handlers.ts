@@ -27,10 +27,13 @@ export type HandlerResult = Record<string, unknown> | typeof later;
 
 const keyOf = (r: Request) => `nwc:${r.eventId}`;
 
-/** The pay_* answer for a finished payment; throws PAYMENT_FAILED for a failed one. */
+/**
+ * The pay_* answer for a finished payment; throws PAYMENT_FAILED for a failed one, naming only
+ * its reason: the node's own message (kept on the transaction) is not for the app.
+ */
 export function payAnswer(p: PaymentResult): HandlerResult {
   if (p.status === 'pending') return later;
-  if (p.status === 'failed') throw new Nip47Error('PAYMENT_FAILED', `payment failed: ${p.message ?? p.reason}`);
+  if (p.status === 'failed') throw new Nip47Error('PAYMENT_FAILED', `payment failed: ${p.reason}`);
   return { preimage: p.preimage, fees_paid: p.feeMsat };
 }
 

@@ -97,6 +97,8 @@ const answersOf = groupCommitPer((sql: Sql) => new GroupCommit<{ event_id: strin
   return returned(items, stored);
 }, oneInFlight));
 
+interface AnswerTo { connection: LiveConnection; client: Peer; scheme: Encryption; event: { id: string; pubkey: string } }
+
 const errorAnswer = (resultType: string, code: ErrorCode, message: string): Answer => ({ result_type: resultType, result: null, error: { code, message } });
 
 /** The request's method and params, or the error answer when it cannot be read. */
@@ -253,6 +255,10 @@ export class NwcService {
     // An answer in a scheme the client did not name would not open: unsupported ones get NIP-44.
     const reply = { connection, client, scheme: scheme ?? 'nip44_v2', event };
     const request = readRequest(event, scheme, client);
+    // A stranger's request is answered but writes no row: anyone may send them, without limit.
+    if (event.pubkey !== connection.clientPubkey) {
+      return this.#publish(reply, errorAnswer('method' in request ? request.method : '', 'UNAUTHORIZED', 'this public key has no wallet connected'));
+    }
     const state = await this.#claim(event, connection, 'method' in request ? request.method : '', reply.scheme);
     if (!state) return;
     // An unreadable request is answered with its error; a readable one is run.
@@ -318,14 +324,27 @@ export class NwcService {
   }
 
   /** Stores the signed answer (once: a second finisher finds it done) and publishes it. */
-  async #finish(to: { connection: LiveConnection; client: Peer; scheme: Encryption; event: { id: string; pubkey: string } }, answer: Answer): Promise<void> {
-    const response = finalizeEvent({
+  async #finish(to: AnswerTo, answer: Answer): Promise<void> {
+    const response = this.#sign(to, answer);
+    if (!(await answersOf(this.ctx.sql).submit({ event_id: to.event.id, response }))) return;
+    await this.#send(to, response);
+  }
+
+  /** Publishes an answer that is not recorded (to a request that has no row). */
+  async #publish(to: AnswerTo, answer: Answer): Promise<void> {
+    await this.#send(to, this.#sign(to, answer));
+  }
+
+  #sign(to: AnswerTo, answer: Answer): NostrEvent {
+    return finalizeEvent({
       kind: kinds.response,
       created_at: nowSeconds(),
       tags: [['p', to.event.pubkey], ['e', to.event.id]],
       content: encrypt(to.scheme, to.client, stringifyJson(answer)),
     }, to.connection.secretKey);
-    if (!(await answersOf(this.ctx.sql).submit({ event_id: to.event.id, response }))) return;
+  }
+
+  async #send(to: AnswerTo, response: NostrEvent): Promise<void> {
     const results = await this.pool.publish(response);
     if (!results.some((r) => r.ok)) this.log.warn({ event: to.event.id, results }, 'wallet-connect answer not accepted by any relay');
   }

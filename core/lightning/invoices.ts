@@ -18,13 +18,17 @@ import { findByKey, getTransaction, recordTransactionEvents, toTransaction, type
 
 const CALL_MS = 10_000;
 
-/** Calls a lightning job and maps queue failures to `unavailable` (retry with the same key). */
+/**
+ * Calls a lightning job and maps queue failures to `unavailable` (retry with the same key). The
+ * node's or database's own text goes to the log only: these messages reach anonymous callers.
+ */
 async function callLightning<K extends keyof Jobs & string>(ctx: Context, name: K, payload: z.input<Jobs[K]['payload']>, id: string): Promise<z.infer<Jobs[K]['result']>> {
   try {
     return await ctx.bus.call(name, payload, { id, timeoutMs: CALL_MS });
   } catch (err) {
     if (err instanceof QueueTimeoutError) throw new PaymentError('unavailable', 'the Lightning node did not answer in time; retry with the same idempotency key');
-    throw new PaymentError('unavailable', `the Lightning node refused: ${(err as Error).message}`);
+    ctx.log.error({ err, job: name }, 'lightning call failed');
+    throw new PaymentError('unavailable', 'the Lightning node could not do this now; retry later with the same idempotency key');
   }
 }
 

@@ -32,6 +32,12 @@ export interface FakeFaults {
   failPayments?: PaymentFailureReason;
   /** Every call throws `unavailable`, as a node that is down. */
   unavailable?: boolean;
+  /** Every outgoing payment is refused (`invalid_request`) with this text, as lnd refuses a send. */
+  refuseSends?: string;
+  /** Every call throws a plain Error with this text, as a node's (or its database's) internal failure. */
+  internalError?: string;
+  /** Awaited before the node issues an invoice, as a slow node delays it. */
+  beforeIssue?: () => Promise<void>;
   /** Awaited before the node takes a send (records the payment), as a slow link delays it. */
   beforeSend?: (paymentHash: string) => Promise<void>;
 }
@@ -106,6 +112,7 @@ export class FakeLightningNode implements LightningBackend {
 
   #guard(): void {
     if (this.faults.unavailable) throw new LightningError('unavailable', `fake node ${this.name} is unavailable (injected fault)`);
+    if (this.faults.internalError) throw new Error(this.faults.internalError);
   }
 
   async getInfo(): Promise<NodeInfo> {
@@ -115,6 +122,7 @@ export class FakeLightningNode implements LightningBackend {
 
   async #issue(req: CreateInvoiceRequest, paymentHash: string, preimage: string | null): Promise<Invoice> {
     this.#guard();
+    await this.faults.beforeIssue?.();
     if (req.description !== undefined && req.descriptionHash) throw new LightningError('invalid_request', 'description and description hash are exclusive');
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const paymentRequest = encodeBolt11({
@@ -244,6 +252,7 @@ export class FakeLightningNode implements LightningBackend {
 
   async payInvoice(req: PayInvoiceRequest): Promise<PaymentStatus> {
     this.#guard();
+    if (this.faults.refuseSends) throw new LightningError('invalid_request', this.faults.refuseSends);
     const inv = decodeForNode(req.paymentRequest, 'regtest');
     if (inv.expiresAt.getTime() <= Date.now()) throw new LightningError('expired', 'the invoice has expired');
     if (inv.amountMsat !== undefined && req.amountMsat !== undefined && inv.amountMsat !== req.amountMsat) {

@@ -1,5 +1,6 @@
-// The Lightning rail in the workers role: the `lightning` queue's processors on a node (LND or
-// the embedded fake), the invoice watcher, and reconciliation at start-up and on a schedule.
+// The Lightning rail in the workers role: the `lightning` and `lightning-invoices` queues'
+// processors on a node (LND or the embedded fake), the invoice watcher, and reconciliation at
+// start-up and on a schedule.
 import type { Context } from '../../core/context.ts';
 import { lightningRail } from '../../core/lightning/rail.ts';
 import type { Logger } from '../../core/log.ts';
@@ -21,17 +22,21 @@ export function lightningWorkers(node?: LightningBackend): RailWorkers {
         await backend.close();
         throw new Error(`the ${backend.kind} Lightning node ${info.pubkey} is on ${info.network}, but NETWORK=${ctx.config.NETWORK}`);
       }
-      const worker = ctx.bus.process('lightning', lightningHandlers(ctx, backend), { concurrency: ctx.config.LIGHTNING_CONCURRENCY });
+      const handlers = lightningHandlers(ctx, backend);
+      const workers = [
+        ctx.bus.process('lightning', handlers, { concurrency: ctx.config.LIGHTNING_CONCURRENCY }),
+        ctx.bus.process('lightning-invoices', handlers, { concurrency: ctx.config.LIGHTNING_INVOICE_CONCURRENCY }),
+      ];
       const watcher = watchInvoices(ctx, backend);
       // What a previous run left pending (this may be the process that crashed) is finished now.
       const startup = reconcile(ctx, backend, 0).catch((err: unknown) => log.error({ err }, 'start-up reconciliation failed'));
       const stopSchedule = scheduleReconciliation(ctx, lightningRail, log);
       return {
-        describe: [`workers: lightning queue on the ${backend.kind} node ${info.pubkey} (concurrency ${ctx.config.LIGHTNING_CONCURRENCY})`],
+        describe: [`workers: lightning queues on the ${backend.kind} node ${info.pubkey} (concurrency ${ctx.config.LIGHTNING_CONCURRENCY}, invoices ${ctx.config.LIGHTNING_INVOICE_CONCURRENCY})`],
         stop: async () => {
           stopSchedule();
           await watcher.stop();
-          await worker.close();
+          await Promise.all(workers.map((w) => w.close()));
           await startup;
           await backend.close();
         },
