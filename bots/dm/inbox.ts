@@ -127,16 +127,22 @@ export class DmInbox {
     const { ctx, messenger } = this.#d;
     const log = this.#o.log;
     const ids = dm.scheme === 'nip17' ? [dm.event.id, dm.id] : [dm.id];
+    // The rate limit comes before anything is written: a flood of DMs from one key costs no rows
+    // (but the one claim that tells the sender, once per window, in their language).
+    const rate = this.#o.limiter.take(dm.sender, Date.now());
+    if (!rate.allowed && !rate.notify) {
+      log.info({ sender: dm.sender, dm: dm.id }, 'DM rate-limited; dropped');
+      return;
+    }
     const user = await store.claimMessage(ctx.sql, ids, dm.sender, dm.scheme);
     if (!user) {
       log.debug({ ids, sender: dm.sender }, 'DM already taken; skipped');
       return;
     }
     const lang = user.lang ?? ctx.config.DM_DEFAULT_LANG;
-    const rate = this.#o.limiter.take(dm.sender, Date.now());
     if (!rate.allowed) {
       log.info({ sender: dm.sender, dm: dm.id }, 'DM rate-limited; dropped');
-      if (rate.notify) await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
+      await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
       return;
     }
     const accountId = await this.#d.accounts.forPubkey(dm.sender);

@@ -140,11 +140,14 @@ describe('limits and bad input', () => {
     const ids: string[] = [];
     for (let i = 0; i < BURST + 4; i++) ids.push(await flood.send('balance', 'nip04'));
     await flood.waitFor(/^Too many messages\. Try again in \d+ s\.$/);
-    await expect.poll(async () => (await sql()`select 1 from dm_messages where sender = ${flood.pk}`).length).toBe(BURST + 4);
+    // Refused before anything is written: the burst and the one message that got the notice.
+    const rows = async () => (await sql()`select 1 from dm_messages where sender = ${flood.pk}`).length;
+    await expect.poll(rows).toBe(BURST + 1);
     expect(flood.inbox.filter((m) => m.text === 'Balance: 0 sats')).toHaveLength(BURST);
     expect(flood.inbox).toHaveLength(BURST + 1);
     const other = await svc.user();
     expect(await other.ask('balance', 'nip17')).toBe('Balance: 0 sats');
+    expect(await rows()).toBe(BURST + 1);
   });
 
   it('drops undecryptable messages with a log line and answers the next one', async () => {
