@@ -4,7 +4,7 @@
 // pays twice. Invoices are checked by the payment engine when paid, not here.
 import * as nip19 from 'nostr-tools/nip19';
 import { z } from 'zod';
-import { defaultFeeReserve } from '../../core/lightning/rail.ts';
+import { lightningRail } from '../../core/lightning/rail.ts';
 import type { PaymentResult } from '../../core/payments/outgoing.ts';
 import { getTransaction, type Transaction } from '../../core/payments/transactions.ts';
 import type { Recipient } from '../../core/routing/recipient.ts';
@@ -87,7 +87,7 @@ async function prepare(d: DmDeps, s: Session, cmd: Extract<Command, { type: 'pay
 
 function confirmationText(d: DmDeps, lang: Lang, p: PreparedPayment, amount: bigint): string {
   if (p.type === 'zap') return t(lang, 'confirm.zap', { msat: amount, target: p.to });
-  if (p.route.rail === 'invoice') return t(lang, 'confirm.pay', { msat: amount, maxFeeMsat: defaultFeeReserve(d.ctx.config, amount), memo: p.route.description });
+  if (p.route.rail === 'invoice') return t(lang, 'confirm.pay', { msat: amount, maxFeeMsat: lightningRail.feeReserve(d.ctx.config, amount), memo: p.route.description });
   return t(lang, 'confirm.send', { msat: amount, to: p.to });
 }
 
@@ -114,11 +114,11 @@ export async function confirm(d: DmDeps, s: Session, yes: boolean): Promise<Repl
 /** What a refusal of this payment may name. */
 function refused(d: DmDeps, p: PreparedPayment): Refused {
   const amount = amountOf(p) ?? 0n;
-  if (p.type === 'zap') return { to: p.to, stage: 'pay', neededMsat: amount + defaultFeeReserve(d.ctx.config, amount) };
+  if (p.type === 'zap') return { to: p.to, stage: 'pay', neededMsat: amount + lightningRail.feeReserve(d.ctx.config, amount) };
   const { route } = p;
   return {
     to: p.to, stage: 'pay',
-    neededMsat: route.rail === 'internal' ? amount : amount + defaultFeeReserve(d.ctx.config, amount),
+    neededMsat: route.rail === 'internal' ? amount : amount + lightningRail.feeReserve(d.ctx.config, amount),
     ...(route.rail === 'invoice' ? { invoiceMsat: route.amountMsat, network: route.network } : {}),
   };
 }

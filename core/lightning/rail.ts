@@ -5,7 +5,7 @@ import { paymentEvents } from '../payments/events.ts';
 import type { Rail } from '../payments/rails.ts';
 
 /** What a payment reserves for routing fees when the caller names no maximum. */
-export function defaultFeeReserve(config: Config, amountMsat: bigint): bigint {
+function defaultFeeReserve(config: Config, amountMsat: bigint): bigint {
   const proportional = (amountMsat * BigInt(config.PAYMENT_FEE_RESERVE_PPM) + 999_999n) / 1_000_000n;
   return proportional > config.PAYMENT_FEE_RESERVE_MIN_MSAT ? proportional : config.PAYMENT_FEE_RESERVE_MIN_MSAT;
 }
