@@ -21,7 +21,8 @@ interface Pending { event: NostrEvent; raw: string; resolve(r: Result): void }
 /** Largest tick's worth of events checked on the calling thread. */
 const INLINE_MAX = 4;
 
-interface Slot { worker: Worker; load: number; batches: Map<number, Pending[]> }
+/** `loaded`: the thread has loaded its modules (or exited); see close. */
+interface Slot { worker: Worker; loaded: Promise<void>; load: number; batches: Map<number, Pending[]> }
 
 export class VerifyPool {
   readonly #workers: Slot[] = [];
@@ -46,7 +47,10 @@ export class VerifyPool {
   #start(slot: Slot): void {
     const worker = new Worker(new URL('./verify-worker.ts', import.meta.url));
     slot.worker = worker;
-    worker.on('message', (m: { seq: number; results: Array<string | null> }) => {
+    let loaded!: () => void;
+    slot.loaded = new Promise((resolve) => { loaded = resolve; });
+    worker.on('message', (m: 'loaded' | { seq: number; results: Array<string | null> }) => {
+      if (m === 'loaded') return loaded();
       const batch = slot.batches.get(m.seq)!;
       slot.batches.delete(m.seq);
       slot.load -= batch.length;
@@ -54,6 +58,7 @@ export class VerifyPool {
     });
     worker.on('error', () => {}); // followed by 'exit', which recovers
     worker.on('exit', () => {
+      loaded();
       for (const batch of slot.batches.values()) for (const p of batch) p.resolve(verifyError(p.event));
       slot.batches.clear();
       slot.load = 0;
@@ -96,6 +101,8 @@ export class VerifyPool {
 
   async close(): Promise<void> {
     this.#closing = true;
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+    // Terminated while loading libsecp256k1's native binding, a thread aborts the whole process
+    // (bcrypto asserts its exports were set): stop each one only once it has loaded.
+    await Promise.all(this.#workers.map(async (w) => { await w.loaded; await w.worker.terminate(); }));
   }
 }

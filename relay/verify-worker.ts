@@ -7,3 +7,5 @@ parentPort!.on('message', (batch: { seq: number; events: string }) => {
   const events = JSON.parse(batch.events) as NostrEvent[];
   parentPort!.postMessage({ seq: batch.seq, results: events.map((e) => verifyError(e) ?? null) });
 });
+// Loaded (the native binding included): the pool may now stop this thread safely.
+parentPort!.postMessage('loaded');
