@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
 import { CodedError } from './errors.ts';
+import { withDeadline } from './deadline.ts';
 
 export interface JobDef<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   queue: string;
@@ -55,6 +56,7 @@ export class QueueUnavailableError extends CodedError<'queue_unavailable'> {
 
 /** How long an add waits for Redis by default: the connection retries forever, the caller must not. */
 const ADD_TIMEOUT_MS = 5000;
+const CLOSE_GRACE_MS = 10_000;
 
 /** Redis carries JSON: bigints travel as decimal strings and schemas coerce them back. */
 export function toWire(value: unknown): unknown {
@@ -139,15 +141,7 @@ export class JobBus<J extends JobMap> {
   /** Validates and enqueues; returns the job id. The same id enqueued again is the same job. */
   async enqueue<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; delayMs?: number }): Promise<string> {
     const ms = this.opts.addTimeoutMs ?? ADD_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueUnavailableError(name, ms)), ms);
-    });
-    try {
-      return (await Promise.race([this.#add(name, payload, opts), timeout])).id!;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await withDeadline(this.#add(name, payload, opts), ms, () => new QueueUnavailableError(name, ms))).id!;
   }
 
   /**
@@ -159,10 +153,6 @@ export class JobBus<J extends JobMap> {
   async call<K extends keyof J & string>(name: K, payload: z.input<J[K]['payload']>, opts: { id: string; timeoutMs: number }): Promise<z.infer<J[K]['result']>> {
     const def = this.jobs[name]!;
     const jobId = jobIdFor(`${name}|${opts.id}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueTimeoutError(name, jobId, opts.timeoutMs)), opts.timeoutMs);
-    });
     let added = false;
     const finished = (async () => {
       const events = await this.#queueEvents(def.queue);
@@ -171,13 +161,11 @@ export class JobBus<J extends JobMap> {
       return job.waitUntilFinished(events);
     })();
     try {
-      const result = await Promise.race([finished, timeout]);
+      const result = await withDeadline(finished, opts.timeoutMs, () => new QueueTimeoutError(name, jobId, opts.timeoutMs));
       return def.result.parse(result) as z.infer<J[K]['result']>;
     } catch (err) {
       if (err instanceof QueueTimeoutError || !added) throw err;
       throw new JobFailedError(name, jobId, (err as Error).message);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -210,9 +198,14 @@ export class JobBus<J extends JobMap> {
     return this.#queue(this.jobs[name]!.queue).getJob(jobIdFor(`${name}|${id}`));
   }
 
-  /** Stops taking jobs, lets running ones finish, then closes every connection. */
+  /**
+   * Stops taking jobs, lets running ones finish, then closes every connection. A worker whose
+   * close hangs (its Redis stopped answering mid-command) is left after CLOSE_GRACE_MS: its
+   * jobs' locks run out and another worker runs them again.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.close()));
+    await Promise.all(this.#workers.map((w) => withDeadline(w.close(), CLOSE_GRACE_MS, () => new CodedError('queue_close_timeout', `the ${w.name} worker did not close within ${CLOSE_GRACE_MS} ms`))
+      .catch((err: unknown) => this.opts.log.error({ err, queue: w.name }, 'a worker did not close in time; leaving it'))));
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
     await Promise.all([...this.#events.values()].map(async (e) => (await e).close()));
   }

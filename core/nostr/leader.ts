@@ -3,6 +3,8 @@
 // the lease's remaining life and try again the moment a dead leader's lease runs out.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { withDeadline } from '../deadline.ts';
+import { CodedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 // Acquire: the lease and the next fencing number, atomically; when someone holds it, minus
@@ -24,6 +26,13 @@ return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0`;
 
+export class LeaseCallTimeoutError extends CodedError<'lease_timeout'> {
+  override name = 'LeaseCallTimeoutError';
+  constructor(ms: number, what = 'Redis did not answer a leader lease call') {
+    super('lease_timeout', `${what} within ${ms} ms`);
+  }
+}
+
 export interface Lease {
   /** Grows with every new leader: stamp writes with it so a deposed leader's are refused. */
   fence: number;
@@ -44,6 +53,8 @@ export interface LeaderOptions {
   ttlMs?: number;
   /** Starts the work this instance does while leader. */
   lead: (lease: Lease) => Promise<Leadership>;
+  /** How long stepping down waits for that work to stop (default 10 s). */
+  stopGraceMs?: number;
 }
 
 export class LeaderElection {
@@ -102,9 +113,9 @@ export class LeaderElection {
 
   /** Tries to take the lease; as standby, returns how long the holder's lease has left (ms). */
   async #campaign(): Promise<number> {
-    const { redis, key, log } = this.#opts;
+    const { key, log } = this.#opts;
     const sentAt = Date.now();
-    const fence = Number(await redis.eval(ACQUIRE, 2, key, `${key}:fence`, this.#instance, this.#ttl));
+    const fence = await this.#eval(ACQUIRE, 2, key, `${key}:fence`, this.#instance, this.#ttl);
     if (fence < 0) return -fence + 5;
     this.#token = `${this.#instance}:${fence}`;
     this.#fence = fence;
@@ -123,9 +134,9 @@ export class LeaderElection {
   }
 
   async #renew(token: string): Promise<void> {
-    const { redis, key, log } = this.#opts;
+    const { key, log } = this.#opts;
     const sentAt = Date.now();
-    const kept = Number(await redis.eval(RENEW, 1, key, token, this.#ttl));
+    const kept = await this.#eval(RENEW, 1, key, token, this.#ttl);
     if (this.#token !== token) return; // the watchdog stepped down meanwhile
     if (kept) {
       this.renewals++;
@@ -156,13 +167,27 @@ export class LeaderElection {
     const leading = this.#leading;
     this.#leading = undefined;
     const work = await leading;
-    await work?.stop().catch((err: unknown) => this.#opts.log.error({ err }, 'stopping leader work failed'));
+    // Work whose stop hangs (a BullMQ worker on a Redis that stopped answering) must not hold
+    // the campaign or `stop` forever; what it may still do is refused by its aborted signal and
+    // stale fence.
+    const grace = this.#opts.stopGraceMs ?? 10_000;
+    await (work && withDeadline(work.stop(), grace, () => new LeaseCallTimeoutError(grace, 'the leader\'s work did not stop')))
+      ?.catch((err: unknown) => this.#opts.log.error({ err, key: this.#opts.key }, 'stopping leader work failed; carrying on without it'));
   }
 
   async #resign(): Promise<void> {
     const token = this.#token;
     await this.#stepDown();
-    if (token) await this.#opts.redis.eval(RELEASE, 1, this.#opts.key, token).catch(() => {});
+    if (token) await this.#eval(RELEASE, 1, this.#opts.key, token).catch(() => {});
+  }
+
+  /**
+   * A lease script, given up after one lease length: an answer that late is worthless, and a
+   * Redis that never answers (a replaced server, a dead socket) must not hold the tick chain,
+   * and with it `stop`, forever. An acquire given up on may still land; its lease runs out.
+   */
+  async #eval(script: string, keys: number, ...args: Array<string | number>): Promise<number> {
+    return Number(await withDeadline(this.#opts.redis.eval(script, keys, ...args), this.#ttl, () => new LeaseCallTimeoutError(this.#ttl)));
   }
 
   /** Stops the leader's work (if leading), releases the lease for a standby, stops campaigning. */

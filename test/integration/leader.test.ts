@@ -1,4 +1,5 @@
 // Leader lease on a real Redis, with competing instances on their own connections.
+import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
@@ -113,4 +114,44 @@ describe('leader election', () => {
     expect(all.filter((c) => c.election.isLeader)).toHaveLength(1);
     expect(timeline).toHaveLength(1);
   });
+
+  it('a Redis that takes commands and never answers holds neither the campaign nor stop', async () => {
+    // As a replaced or wedged server looks to ioredis: connected, commands written, no reply.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    cleanup.push(() => { for (const s of sockets) s.destroy(); silent.close(); });
+    const redis = new Redis({ host: '127.0.0.1', port, enableReadyCheck: false, maxRetriesPerRequest: null });
+    cleanup.push(() => redis.disconnect());
+    const timeline: string[] = [];
+    const election = new LeaderElection({
+      redis, key: leaseKey(), log, ttlMs: TTL,
+      lead: async () => { timeline.push('leads'); return { stop: async () => {} }; },
+    });
+    await election.start();
+    expect(election.isLeader).toBe(false);
+    await election.stop();
+    expect(timeline).toEqual([]);
+    expect(sockets.length).toBeGreaterThan(0);
+  });
+
+  it('steps down and stops even when its work never finishes stopping', async () => {
+    const key = leaseKey();
+    const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+    cleanup.push(() => redis.disconnect());
+    let stopping = 0;
+    const election = new LeaderElection({
+      redis, key, log, ttlMs: TTL, stopGraceMs: 200,
+      lead: async () => ({ stop: () => { stopping++; return new Promise<void>(() => {}); } }),
+    });
+    await election.start();
+    await expect.poll(() => election.isLeader).toBe(true);
+    await redis.set(key, 'someone-else:99', 'PX', 60_000);
+    await expect.poll(() => stopping).toBe(1);
+    await election.stop();
+    expect(election.isLeader).toBe(false);
+    expect(await redis.get(key)).toBe('someone-else:99');
+  });
 });
+
