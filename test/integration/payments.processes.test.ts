@@ -6,10 +6,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { npubEncode } from 'nostr-tools/nip19';
 import { getPublicKey, generateSecretKey } from 'nostr-tools/pure';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { usedBudget } from '../../bots/nwc/budget.ts';
 import { createConnection } from '../../bots/nwc/connections.ts';
+import { batchRequest, submitBatch } from '../../core/business/batches.ts';
+import { createBusiness, setSigningKey } from '../../core/business/business.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
@@ -83,5 +86,47 @@ it('four processes spending one balance, two of them under one wallet-connect bu
   expect(await usedBudget(w.ctx.sql, connection.id, undefined)).toBe(BigInt(ok(byBudgeted)) * UNIT);
   const [{ rows }] = await w.ctx.sql<[{ rows: number }]>`select count(*)::int as rows from transactions where account_id = ${a} and status = 'succeeded'`;
   expect(rows).toBe(30);
+  expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
+}, 120_000);
+
+it('two business batches, one of them run by two processes at once, and transfers, from one business balance: each line paid at most once, exactly what fits', async () => {
+  const business = await createBusiness(w.ctx, { pubkey: getPublicKey(generateSecretKey()), name: 'Racing shop' });
+  await setSigningKey(w.ctx, business.accountId, generateSecretKey());
+  // Internal zaps cost no fee: each line and each transfer is one unit of AMOUNT.
+  await fund(w.ctx.sql, business.accountId, 30n * AMOUNT);
+  const customers = await Promise.all(Array.from({ length: 20 }, async () => {
+    const pk = getPublicKey(generateSecretKey());
+    return { pk, id: (await accounts.forPubkey(w.ctx.sql, pk)).id };
+  }));
+  const submit = (name: string) => submitBatch(w.ctx, { ...business, hasSigningKey: true }, batchRequest(1000).parse({
+    idempotencyKey: name, amountMsat: AMOUNT.toString(), recipients: customers.map((c) => npubEncode(c.pk)),
+  }));
+  const [a, b] = [await submit('rewards-a'), await submit('rewards-b')];
+  const b2 = await w.user();
+  const transfers: RaceItem[] = Array.from({ length: 20 }, () => ({ kind: 'transfer', accountId: business.accountId, to: b2, amountMsat: AMOUNT.toString(), key: newKey() }));
+
+  const [byA1, byA2, byB, byTransfers] = await race([
+    [{ kind: 'batch', batchId: a.id, key: 'a1' }], [{ kind: 'batch', batchId: a.id, key: 'a2' }],
+    [{ kind: 'batch', batchId: b.id, key: 'b' }], transfers,
+  ].map((items) => ({ env: env(), items: items as RaceItem[] })));
+  for (const o of [...byA1!, ...byA2!, ...byB!]) expect(o).toEqual({ key: o.key, status: expect.stringMatching(/^paid \d+, failed \d+, pending 0$/) });
+  for (const o of byTransfers!) if (!('status' in o && o.status === 'succeeded')) expect(o).toEqual({ key: o.key, error: 'insufficient_balance' });
+
+  // Every line's outcome matches its payment: paid lines have exactly one succeeded payment,
+  // failed ones none, whichever of the two runs of batch A wrote it.
+  const lines = await w.ctx.sql<{ batch_id: string; status: string; payments: number }[]>`
+    select l.batch_id, l.status, (select count(*)::int from transactions t where t.account_id = ${business.accountId}
+      and t.idempotency_key = 'batch:' || l.batch_id || ':' || l.idempotency_key and t.status = 'succeeded') as payments
+    from zap_batch_lines l where l.batch_id = any(${[a.id, b.id]}::uuid[])`;
+  expect(lines).toHaveLength(40);
+  for (const l of lines) expect([l.status, l.payments]).toEqual(l.status === 'paid' ? ['paid', 1] : ['failed', 0]);
+  const paidLines = lines.filter((l) => l.status === 'paid').length;
+  const transferred = byTransfers!.filter((o) => 'status' in o && o.status === 'succeeded').length;
+  expect(paidLines + transferred).toBe(30);
+  expect(await balance(w.ctx.sql, business.accountId)).toBe(0n);
+  expect(await balance(w.ctx.sql, b2)).toBe(BigInt(transferred) * AMOUNT);
+  let received = 0n;
+  for (const c of customers) received += await balance(w.ctx.sql, c.id);
+  expect(received).toBe(BigInt(paidLines) * AMOUNT);
   expect(await check(w.ctx.sql, { ...ledgerRules, ...paymentRules })).toEqual([]);
 }, 120_000);

@@ -5,6 +5,7 @@
 // outcomes as one JSON line and exits.
 import { createInterface } from 'node:readline';
 import { budgetGuard } from '../../bots/nwc/budget.ts';
+import { runBatch } from '../../core/business/batches.ts';
 import { parseConfig } from '../../core/config.ts';
 import { closeContext, createContext } from '../../core/context.ts';
 import { payInvoice } from '../../core/lightning/pay.ts';
@@ -13,14 +14,20 @@ import { transfer } from '../../core/payments/transfer.ts';
 
 export type RaceItem =
   | { kind: 'pay'; accountId: string; paymentRequest: string; maxFeeMsat: string; key: string; budget?: { connectionId: string; eventId: string } }
-  | { kind: 'transfer'; accountId: string; to: string; amountMsat: string; key: string };
+  | { kind: 'transfer'; accountId: string; to: string; amountMsat: string; key: string }
+  /** Runs a business zap batch's job (as a worker would; the same batch may run in two racers). */
+  | { kind: 'batch'; batchId: string; key: string };
 export interface RaceJob { env: Record<string, string>; items: RaceItem[] }
 export type RaceOutcome = { key: string; status: string } | { key: string; error: string };
 
 const job = JSON.parse(process.argv[2]!) as RaceJob;
 const ctx = await createContext(parseConfig(job.env), { log: createLogger({ level: 'silent', pretty: false }), migrate: false });
 
-function run(item: RaceItem): Promise<{ status: string }> {
+async function run(item: RaceItem): Promise<{ status: string }> {
+  if (item.kind === 'batch') {
+    const { paid, failed, pending } = await runBatch(ctx, item.batchId);
+    return { status: `paid ${paid}, failed ${failed}, pending ${pending}` };
+  }
   if (item.kind === 'transfer') {
     return transfer(ctx, { fromAccountId: item.accountId, toAccountId: item.to, amountMsat: BigInt(item.amountMsat), idempotencyKey: item.key });
   }
