@@ -111,7 +111,7 @@ export const variables = {
   RELAY_RATE_IP_REQS: z.coerce.number().min(0).default(50).describe('REQ/COUNT/NEG-OPEN messages per second per IP, all relay processes together; 0: unlimited.'),
   RELAY_RATE_IP_AUTH: z.coerce.number().min(0).default(5).describe('AUTH messages per second per IP; 0: unlimited.'),
   RELAY_RATE_IP_CONNECTIONS: z.coerce.number().min(0).default(10).describe('New WebSocket connections per second per IP, all relay processes together; 0: unlimited.'),
-  RELAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100).describe('Open WebSocket connections per IP on one relay process; 0: unlimited.'),
+  RELAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100).describe('Open WebSocket connections per IP, across every relay process (counted in Redis); 0: unlimited.'),
   RELAY_RATE_EXEMPT_IPS: list.default([]).describe('Comma-separated IPs exempt from rate limits and connection caps (none by default: behind a proxy on the same host every client would be loopback).'),
   RELAY_RATE_EXEMPT_PUBKEYS: list.pipe(z.array(hex32)).default([]).describe('Comma-separated hex pubkeys exempt from rate limits (events they sign; connections that AUTH as them), besides the service\'s own bots.'),
   RELAY_TRUST_PROXY: z.string().default('false').transform((v, ctx) => {

@@ -19,6 +19,7 @@ import { notice, parseClientMessage, type ParseLimits } from './messages.ts';
 import { relayInformation } from './nips/nip11.ts';
 import { handleManagement, RPC_CONTENT_TYPE } from './nips/nip86.ts';
 import { publicUrls } from './urls.ts';
+import { SharedConnectionCounts } from './connection-counts.ts';
 
 const PING_EVERY_MS = 30_000;
 const MAX_RPC_BODY = 64 * 1024;
@@ -47,8 +48,8 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     const ip = proxyaddr(req, trust);
     return ipaddr.isValid(ip) ? ipaddr.process(ip).toString() : ip || 'unknown';
   };
-  /** Open connections per address (this process). */
-  const perIp = new Map<string, number>();
+  const perIp = new SharedConnectionCounts({ redis: engine.redis, prefix: c.REDIS_PREFIX, max: c.RELAY_MAX_CONNECTIONS_PER_IP, log: engine.log });
+  perIp.start();
   /** The names this relay answers to (relay/urls.ts), known once the port is bound. */
   let urls: string[] = [];
 
@@ -82,22 +83,25 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     const refuse = (status: string) => void socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     if (p.isIpBlocked(ip)) return refuse('403 Forbidden');
     const exempt = p.isExemptIp(ip);
-    if (!exempt && c.RELAY_MAX_CONNECTIONS_PER_IP > 0 && (perIp.get(ip) ?? 0) >= c.RELAY_MAX_CONNECTIONS_PER_IP) return refuse('429 Too Many Requests');
     if (!p.allowsConnection(ip)) return refuse('429 Too Many Requests');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, exempt));
+    if (exempt || !perIp.limited) return wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, exempt, false));
+    perIp.open(ip).then((ok) => {
+      if (!ok) return refuse('429 Too Many Requests');
+      if (socket.destroyed) return perIp.close(ip);
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip, exempt, true));
+    }, () => refuse('503 Service Unavailable'));
   });
 
-  function accept(ws: WebSocket, ip: string, exempt: boolean): void {
+  /** `counted`: the connection holds one of its address's slots (SharedConnectionCounts). */
+  function accept(ws: WebSocket, ip: string, exempt: boolean, counted: boolean): void {
     const conn = new Connection(ws, ip, exempt, urls, c.RELAY_SEND_BUFFER, (x) => engine.forget(x));
     engine.connections.add(conn);
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     ws.on('pong', () => { conn.alive = true; });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       conn.closed = true;
       engine.forget(conn);
-      const n = perIp.get(ip)! - 1;
-      if (n) perIp.set(ip, n); else perIp.delete(ip);
+      if (counted) perIp.close(ip);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (conn.closed) return;
@@ -146,6 +150,7 @@ export async function startRelay(ctx: Context): Promise<RunningRelay> {
     url: `ws://${host}:${port}`,
     async stop() {
       clearInterval(pinger);
+      await perIp.stop();
       server.close();
       for (const conn of engine.connections) conn.ws.close(1001, 'relay shutting down');
       await engine.stop();

@@ -90,6 +90,23 @@ describe('relay rate limits', () => {
     for (const c of [...open, again]) c.close();
   });
 
+  it('caps open connections per address across relay processes, and forgets a process that stops', async () => {
+    const env = { RELAY_MAX_CONNECTIONS_PER_IP: '3', REDIS_PREFIX: uniqueName('t') };
+    const a = await startTestRelay(env);
+    const b = await relayWith(env);
+    const onA = await Promise.all([1, 2].map(() => WireClient.open(a.url)));
+    const onB = await WireClient.open(b.url);
+    await expect(WireClient.open(b.url)).rejects.toThrow(/429/);
+    await expect(WireClient.open(a.url)).rejects.toThrow(/429/);
+    // A's connections end with A: B takes their slots.
+    const gone = Promise.all(onA.map((c) => new Promise((resolve) => c.ws.once('close', resolve))));
+    await a.close();
+    await gone;
+    const more = await Promise.all([1, 2].map(() => WireClient.open(b.url)));
+    await expect(WireClient.open(b.url)).rejects.toThrow(/429/);
+    for (const c of [onB, ...more]) c.close();
+  });
+
   it('rate-limits AUTH before checking its signature', async () => {
     const relay = await relayWith({ RELAY_RATE_IP_AUTH: '2' });
     const c = await WireClient.open(relay.url);
