@@ -35,3 +35,12 @@ create table card_taps (
   created_at timestamptz not null default now()
 );
 create index card_taps_spent on card_taps (card_id, created_at) where transaction_id is not null;
+
+-- What a card spent today (UTC): its payments pending or succeeded, by when they were made.
+-- The daily limit's one definition, read by the tap and by the reserve guard.
+create function card_spent_today(p_card uuid) returns int8 language sql stable as $$
+  select coalesce(sum(t.amount_msat), 0)::int8
+  from card_taps k join transactions t on t.id = k.transaction_id
+  where k.card_id = p_card and k.transaction_id is not null and t.status in ('pending', 'succeeded')
+    and t.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc'
+$$;

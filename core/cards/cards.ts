@@ -38,14 +38,9 @@ export const lnurlwBase = (ctx: Context, cardId: string) => `${ctx.config.public
 
 const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
-/** Amounts spent today (UTC) per card: its payments pending or succeeded, by when they were made. */
+/** What each card spent today (UTC), by card_spent_today (migrations/0028_cards.sql). */
 export async function spentToday(db: Db, cardIds: string[]): Promise<Map<string, bigint>> {
-  const rows = await db<{ id: string; spent: bigint }[]>`
-    select k.card_id as id, coalesce(sum(t.amount_msat), 0)::int8 as spent
-    from card_taps k join transactions t on t.id = k.transaction_id
-    where k.card_id = any(${cardIds}::uuid[]) and k.transaction_id is not null
-      and t.created_at >= date_trunc('day', now() at time zone 'utc') at time zone 'utc' and t.status in ('pending', 'succeeded')
-    group by k.card_id`;
+  const rows = await db<{ id: string; spent: bigint }[]>`select id, card_spent_today(id) as spent from unnest(${cardIds}::uuid[]) as c (id)`;
   return new Map(rows.map((r) => [r.id, r.spent]));
 }
 

@@ -41,17 +41,21 @@ export async function tap(ctx: Context, cardId: string, query: unknown): Promise
   }
   if (!card.enabled) throw fail('disabled', 'this card is disabled');
   const k1 = randomBytes(32).toString('hex');
-  // One statement: the counter only rises (a replayed or older tap matches no row), and the k1 exists only if it rose.
-  const [accepted] = await ctx.sql<{ k1: string }[]>`
+  // One statement: the counter only rises (a replayed or older tap matches no row), the k1
+  // exists only if it rose, and today's spending comes back with it.
+  const [accepted] = await ctx.sql<{ k1: string; spent: bigint }[]>`
     with c as (
       update cards set counter = ${picc.counter}, uid = ${uid!}
       where id = ${card.id} and counter < ${picc.counter} and enabled and wiped_at is null and (uid is null or uid = ${uid!})
-      returning id)
-    insert into card_taps (k1, card_id, counter, expires_at)
-    select ${k1}, id, ${picc.counter}, now() + make_interval(secs => ${ctx.config.CARD_K1_SECONDS}) from c
-    returning k1`;
+      returning id),
+    k as (
+      insert into card_taps (k1, card_id, counter, expires_at)
+      select ${k1}, id, ${picc.counter}, now() + make_interval(secs => ${ctx.config.CARD_K1_SECONDS}) from c
+      returning k1)
+    select k.k1, card_spent_today(${card.id}) as spent
+    from k`;
   if (!accepted) throw fail('replayed', 'this tap was seen already (its counter is not higher than the last one)');
-  const left = card.day_limit_msat - ((await spentToday(ctx.sql, [card.id])).get(card.id) ?? 0n);
+  const left = card.day_limit_msat - accepted.spent;
   if (left < 1000n) throw fail('over_day_limit', 'the daily limit of this card is reached');
   return {
     tag: 'withdrawRequest',
