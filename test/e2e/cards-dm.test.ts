@@ -3,10 +3,12 @@
 // holder's DM with what is left today; `card off`, `card limit`, `card wipe` by DM; and
 // `flash card create` for the operator.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import * as nip19 from 'nostr-tools/nip19';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { encodeBolt11 } from '../../core/lightning/bolt11.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
@@ -48,6 +50,19 @@ it('card new by DM → program → tap → pays a `flash dev invoice` → balanc
   expect(notice.text).toBe('💳 Card "Coffee" paid 21,000 sats to "Corner café". Left today: 179,000 sats.');
   expect(await balance(svc.wallet.ctx.sql, accountId)).toBe(100_000_000n - 21_000_000n - fakeRoutingFeeMsat(21_000_000n));
   expect(await u.ask('card', 'nip17')).toBe('Your cards (newest first; commands act on the first):\n• Coffee: on, 50,000 sats per payment, 21,000 sats of 200,000 sats spent today');
+});
+
+it('a payment the network refuses: the POS gets an error, the holder a DM, the balance is whole', async () => {
+  const { u, accountId, sim } = await holderWithCard(10_000n);
+  const tapped = await tapCard(svc, sim);
+  // A well-formed regtest invoice of a node nobody can route to.
+  const unroutable = encodeBolt11({
+    privateKey: randomBytes(32), network: 'regtest', paymentHash: randomBytes(32).toString('hex'), paymentSecret: randomBytes(32).toString('hex'),
+    amountMsat: 2_000_000n, description: 'nowhere', createdAt: new Date(), expirySeconds: 600, cltvDelta: 40,
+  });
+  expect((await submitInvoice(svc, tapped.body, unroutable)).body).toMatchObject({ status: 'ERROR', reason: expect.stringMatching(/^the payment failed/) });
+  expect((await u.waitFor(/💳/)).text).toBe('💳 A payment of 2,000 sats with card "Coffee" failed. Nothing was taken from your balance.');
+  expect(await balance(svc.wallet.ctx.sql, accountId)).toBe(10_000_000n);
 });
 
 it('card off by DM → taps refused; card on → they pay again; card limit tap and day by DM', async () => {
