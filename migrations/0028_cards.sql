@@ -35,6 +35,8 @@ create table card_taps (
   created_at timestamptz not null default now()
 );
 create index card_taps_spent on card_taps (card_id, created_at) where transaction_id is not null;
+-- Taps never paid are pruned after RETENTION_DAYS (core/retention.ts).
+create index card_taps_unpaid on card_taps (created_at) where transaction_id is null;
 
 -- What a card spent today (UTC): its payments pending or succeeded, by when they were made.
 -- The daily limit's one definition, read by the tap and by the reserve guard.
