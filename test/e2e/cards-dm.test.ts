@@ -40,7 +40,7 @@ async function holderWithCard(sats: bigint): Promise<{ u: DmUser; accountId: str
   return { u, accountId, sim: SimulatedCard.program(json.body as unknown as ProgrammingJson) };
 }
 
-it('card new by DM → program → tap → pays a `flash dev invoice` → balance and a DM to the holder', async () => {
+it('card new by DM → program → tap → pays a `flash dev invoice` → balance and a DM to the holder', { timeout: 90_000 }, async () => {
   const { u, accountId, sim } = await holderWithCard(100_000n);
   const tapped = await tapCard(svc, sim);
   expect(tapped.body.tag).toBe('withdrawRequest');
@@ -91,7 +91,7 @@ it('card wipe by DM retires the card and gives reset data that blanks the card',
   expect(await u.ask('card', 'nip17')).toBe('You have no card. Get one with: card new');
 });
 
-it('flash card create and list, for the operator', async () => {
+it('flash card create and list, for the operator', { timeout: 90_000 }, async () => {
   const u = await svc.user();
   const npub = nip19.npubEncode(u.pk);
   const created = JSON.parse(await flash('card', 'create', '--user', npub, '--name', 'Shop card', '--tap-limit-sats', '1000', '--json')) as { id: string; programUrl: string };
