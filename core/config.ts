@@ -223,6 +223,18 @@ export const variables = {
   DM_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000)
     .describe('How long the DM bot waits for its relays to answer a lookup (a user\'s DM relays, kind 10050).'),
   // --- end DM bot ---
+  // --- cards (core/cards, api/cards) ---
+  CARD_TAP_LIMIT_MSAT: z.coerce.bigint().min(1n).default(50_000_000n)
+    .describe('Per-tap limit of a new card (msat); its holder can change it by DM or CLI.'),
+  CARD_DAY_LIMIT_MSAT: z.coerce.bigint().min(1n).default(200_000_000n)
+    .describe('Per-day limit (UTC calendar day) of a new card (msat); its holder can change it by DM or CLI.'),
+  CARD_K1_SECONDS: z.coerce.number().int().min(10).max(3600).default(120)
+    .describe('How long the single-use k1 of a card tap (LNURL-withdraw) stays good.'),
+  CARD_PROGRAM_SECONDS: z.coerce.number().int().min(60).default(86_400)
+    .describe('How long a card\'s one-time programming link stays good.'),
+  CARD_PAY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000)
+    .describe('How long a card\'s LNURL-withdraw callback waits for the payment\'s outcome before answering OK with it in flight.'),
+  // --- end cards ---
 } as const;
 
 /** Variables whose values are never printed. */

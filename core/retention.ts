@@ -3,11 +3,12 @@
 import type { Config } from './config.ts';
 import type { Sql } from './db.ts';
 
-export interface Pruned { nwcRequests: number; dmMessages: number; dmNotices: number }
+export interface Pruned { nwcRequests: number; dmMessages: number; dmNotices: number; cardTaps: number }
 
 /**
  * Deletes what is older than RETENTION_DAYS (never less than twice the ages a repeat could still
  * be accepted at). Wallet-connect requests that made a payment stay: budgets sum over them.
+ * Card taps that made a payment stay likewise.
  */
 export async function pruneOldRows(sql: Sql, config: Pick<Config, 'RETENTION_DAYS' | 'NWC_REQUEST_MAX_AGE_SECONDS' | 'DM_MAX_AGE_SECONDS'>): Promise<Pruned> {
   const seconds = Math.max(config.RETENTION_DAYS * 86_400, 2 * config.NWC_REQUEST_MAX_AGE_SECONDS, 2 * config.DM_MAX_AGE_SECONDS);
@@ -15,5 +16,7 @@ export async function pruneOldRows(sql: Sql, config: Pick<Config, 'RETENTION_DAY
     where created_at < now() - make_interval(secs => ${seconds}) and status = 'done' and transaction_id is null`;
   const messages = await sql`delete from dm_messages where received_at < now() - make_interval(secs => ${seconds})`;
   const notices = await sql`delete from dm_notices where sent_at < now() - make_interval(secs => ${seconds})`;
-  return { nwcRequests: nwc.count, dmMessages: messages.count, dmNotices: notices.count };
+  // Card taps never paid (their k1 long expired); paid ones stay: the daily limit sums over them.
+  const taps = await sql`delete from card_taps where created_at < now() - make_interval(secs => ${seconds}) and transaction_id is null`;
+  return { nwcRequests: nwc.count, dmMessages: messages.count, dmNotices: notices.count, cardTaps: taps.count };
 }

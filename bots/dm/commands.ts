@@ -33,9 +33,15 @@ export type Command =
   | { type: 'lang'; lang: Lang }
   | { type: 'confirm'; yes: boolean }
   | { type: 'username'; name: string }
-  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string };
+  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string }
+  | { type: 'card'; action: CardAction };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap';
+/** What `card …` asks of the holder's card (the newest one not wiped). */
+export type CardAction =
+  | { do: 'show' } | { do: 'new'; name?: string } | { do: 'on' } | { do: 'off' } | { do: 'wipe' }
+  | { do: 'limit'; which: 'tap' | 'day'; msat: bigint };
+
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'card';
 
 export type ParseError =
   | { type: 'empty' }
@@ -49,7 +55,8 @@ export type ParseError =
   | { type: 'id'; input: string }
   | { type: 'lang'; input: string }
   | { type: 'username'; input: string; min: number; max: number }
-  | { type: 'text-too-long'; max: number };
+  | { type: 'text-too-long'; max: number }
+  | { type: 'card' };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseError };
 
@@ -74,6 +81,7 @@ export const ALIASES: Record<CommandName, string[]> = {
   no: ['no', 'n', 'cancel', 'cancelar', 'いいえ'],
   username: ['username', 'name', 'usuario', 'ユーザー名'],
   zap: ['zap', 'ザップ'],
+  card: ['card', 'cards', 'tarjeta', 'カード'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -90,6 +98,11 @@ const PERIOD_WORDS: Record<string, BudgetPeriod> = {
   yearly: 'yearly', year: 'yearly', anual: 'yearly', 毎年: 'yearly',
   never: 'never', nunca: 'never', なし: 'never',
 };
+const CARD_WORDS: Record<string, 'new' | 'on' | 'off' | 'wipe' | 'limit'> = {
+  new: 'new', nueva: 'new', 新規: 'new', on: 'on', enable: 'on', activar: 'on', オン: 'on', off: 'off', disable: 'off', desactivar: 'off', オフ: 'off',
+  wipe: 'wipe', borrar: 'wipe', 消去: 'wipe', limit: 'limit', limite: 'limit', límite: 'limit', 上限: 'limit',
+};
+const LIMIT_WORDS: Record<string, 'tap' | 'day'> = { tap: 'tap', pago: 'tap', '1回': 'tap', day: 'day', daily: 'day', dia: 'day', día: 'day', '1日': 'day' };
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -280,7 +293,26 @@ const PARSERS: Record<CommandName, Parser> = {
     const tooLong = memoOrError(comment);
     return tooLong ? fail(tooLong) : ok({ type: 'zap', target, msat: amount.result.msat, comment });
   },
+
+  card: parseCard,
 };
+
+/** `card`, `card new [name]`, `card on`, `card off`, `card wipe`, `card limit tap|day <amount>`. */
+function parseCard(text: string, args: Token[]): ParseResult {
+  if (!args[0]) return ok({ type: 'card', action: { do: 'show' } });
+  const word = CARD_WORDS[args[0].text.toLowerCase()];
+  if (word === 'new') {
+    const name = rest(text, args, 1);
+    return name && name.length > 100 ? fail({ type: 'text-too-long', max: 100 }) : ok({ type: 'card', action: { do: 'new', name } });
+  }
+  if ((word === 'on' || word === 'off' || word === 'wipe') && !args[1]) return ok({ type: 'card', action: { do: word } });
+  const which = args[1] && LIMIT_WORDS[args[1].text.toLowerCase()];
+  if (word !== 'limit' || !which) return fail({ type: 'card' });
+  const amount = takeAmount(args, 2);
+  if (!amount) return fail({ type: 'missing', command: 'card', argument: 'amount' });
+  if (!amount.result.ok) return fail({ type: 'amount', command: 'card', input: amount.input, reason: amount.result.error });
+  return args[amount.next] ? fail({ type: 'card' }) : ok({ type: 'card', action: { do: 'limit', which, msat: amount.result.msat } });
+}
 
 /** Upper bound on a DM we parse at all: longer texts are refused before any work. */
 export const MAX_TEXT = 4000;

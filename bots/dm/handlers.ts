@@ -3,6 +3,7 @@
 import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
 import { history } from '../../core/payments/transactions.ts';
+import { cardCommand } from './cards.ts';
 import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
 import { errorText } from './errors.ts';
@@ -76,6 +77,7 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   revoke,
   username,
   zap: requestPayment,
+  card: cardCommand,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

@@ -9,6 +9,7 @@ import { consumeEvents } from '../../core/events.ts';
 import { paymentFailed, paymentReceived, paymentSent, type PaymentEvent } from '../../core/payments/events.ts';
 import type { Logger } from '../../core/log.ts';
 import { parseZapRequest, ZapRequestError } from '../../core/nostr/nip57.ts';
+import { cardNotice } from './cards.ts';
 import { t, type Lang } from './i18n/index.ts';
 import { tellOutcome } from './payments.ts';
 import type { DmDeps } from './session.ts';
@@ -53,6 +54,7 @@ async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
  */
 async function finished(d: DmDeps, e: PaymentEvent): Promise<void> {
   if (e.kind === 'transfer') return;
+  if (typeof e.metadata?.card === 'string') return cardNotice(d, e, e.metadata.card);
   return tellOutcome(d, {
     id: e.transactionId, status: e.type === 'payment.sent' ? 'succeeded' : 'failed', amountMsat: e.amountMsat,
     feeMsat: e.feeMsat, preimage: e.preimage, failureReason: e.reason,

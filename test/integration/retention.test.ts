@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as accounts from '../../core/ledger/accounts.ts';
+import { createCard } from '../../core/cards/cards.ts';
 import { pruneOldRows } from '../../core/retention.ts';
 import { createConnection } from '../../bots/nwc/connections.ts';
 import { generateSecretKey, getPublicKey } from '../../core/nostr/keys.ts';
@@ -32,13 +33,22 @@ it('deletes rows past RETENTION_DAYS only, keeping requests that made a payment 
   const [oldDm, newDm] = [id(), id()];
   await ctx.sql`insert into dm_messages (id, sender, received_at) values (${oldDm}, ${user}, ${daysAgo(31)}), (${newDm}, ${user}, ${daysAgo(29)})`;
   await ctx.sql`insert into dm_notices (key, sent_at) values ('old', ${daysAgo(31)}), ('new', ${daysAgo(29)})`;
+  const { card } = await createCard(ctx, { accountId: account.id });
+  const tap = async (ageDays: number, transactionId: string | null = null) => {
+    const k1 = id();
+    await ctx.sql`insert into card_taps (k1, card_id, counter, expires_at, transaction_id, created_at) values (${k1}, ${card.id}, 1, ${daysAgo(ageDays)}, ${transactionId}, ${daysAgo(ageDays)})`;
+    return k1;
+  };
+  await tap(31);
+  const keptTaps = [await tap(29), await tap(31, tx!.id)];
 
-  expect(await pruneOldRows(ctx.sql, ctx.config)).toEqual({ nwcRequests: 1, dmMessages: 1, dmNotices: 1 });
+  expect(await pruneOldRows(ctx.sql, ctx.config)).toEqual({ nwcRequests: 1, dmMessages: 1, dmNotices: 1, cardTaps: 1 });
   const requests = await ctx.sql<{ event_id: string }[]>`select event_id from nwc_requests`;
   expect(requests.map((r) => r.event_id).sort()).toEqual([...keep].sort());
   expect(requests.map((r) => r.event_id)).not.toContain(oldDone);
   expect((await ctx.sql`select id from dm_messages`).map((r) => r.id)).toEqual([newDm]);
   expect((await ctx.sql`select key from dm_notices`).map((r) => r.key)).toEqual(['new']);
+  expect((await ctx.sql`select k1 from card_taps`).map((r) => r.k1).sort()).toEqual(keptTaps.sort());
 });
 
 it('never prunes inside twice the age a repeat is still accepted at', async () => {

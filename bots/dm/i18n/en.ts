@@ -9,6 +9,7 @@ const amt = (msat: bigint) => formatAmount(msat, 'en');
 export interface HistoryItem { at: number; direction: 'in' | 'out'; msat: bigint; memo?: string; status?: 'pending' | 'failed' }
 /** Why the Lightning network refused a payment (the node's failure reasons). */
 export type FailureReason = PaymentFailureReason;
+export interface CardItem { name: string; enabled: boolean; programmed: boolean; tapMsat: bigint; dayMsat: bigint; spentMsat: bigint }
 export interface ConnectionItem { id: string; app: string; budgetMsat?: bigint; usedMsat: bigint; period?: BudgetPeriod }
 
 /** "2024-05-01 13:45 UTC" from unix seconds: the same in every language. */
@@ -33,6 +34,7 @@ export const en = {
 • connect [app] [budget] [period] — link an app (Nostr Wallet Connect)
 • connections, revoke <id> — your linked apps
 • username <name> — your lightning address
+• card — your tap-to-pay NFC card (card new, on, off, limit, wipe)
 • lang <en | es | ja> — language
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
@@ -47,6 +49,7 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.confirm': () => 'yes / no — confirms or cancels the payment I just asked about.',
   'help.username': () => 'username <name> — picks your lightning address name (3–32 letters, digits, . _ -).\nExample: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <amount> [comment] — zaps a profile or a post (NIP-57).\nExample: zap note1… 21 great post',
+  'help.card': () => 'card — your Flash Card (a Boltcard NFC card that pays from your balance at any Lightning point of sale).\ncard new [name] — a new card and its one-time programming link · card on / card off · card limit tap <amount> · card limit day <amount> · card wipe — retire it and get its reset data.\nExample: card limit tap 20k',
 
   'balance': (p: { msat: bigint; pendingMsat?: bigint }) =>
     `Balance: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} on hold for pending payments)` : ''}`,
@@ -86,6 +89,20 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'connection.none': () => 'No linked apps. Link one with: connect <app>',
   'connection.revoked': (p: { id: string }) => `Unlinked ${p.id}; it can no longer spend.`,
   'connection.not-found': (p: { id: string }) => `You have no linked app with id ${p.id}. See: connections`,
+
+  'card.list': (p: { items: CardItem[] }) =>
+    `Your cards (newest first; commands act on the first):\n${lines(p.items, (c) => `• ${c.name}: ${c.enabled ? 'on' : 'off'}, ${amt(c.tapMsat)} per payment, ${amt(c.spentMsat)} of ${amt(c.dayMsat)} spent today${c.programmed ? '' : ' (not programmed yet)'}`)}`,
+  'card.none': () => 'You have no card. Get one with: card new',
+  'card.created': (p: { name: string; url: string }) =>
+    `Your card "${p.name}" is ready. Open this link once with the Boltcard NFC Programmer app (Create Bolt Card), then hold a blank NTAG 424 card to the phone. Keep the link private:\n\n${p.url}`,
+  'card.on': (p: { name: string }) => `Card "${p.name}" is on: it pays again.`,
+  'card.off': (p: { name: string }) => `Card "${p.name}" is off: taps are refused until you send "card on".`,
+  'card.limit': (p: { name: string; which: 'tap' | 'day'; msat: bigint }) => `Card "${p.name}" now pays at most ${amt(p.msat)} ${p.which === 'tap' ? 'per payment' : 'per day (UTC)'}.`,
+  'card.wiped': (p: { name: string; data: string }) =>
+    `Card "${p.name}" is retired and pays no more. To make it blank again, scan this reset data with the Boltcard NFC Programmer app (Reset Bolt Card) and tap the card:\n\n${p.data}`,
+  'card.paid': (p: { msat: bigint; name: string; description?: string; leftMsat: bigint }) =>
+    `💳 Card "${p.name}" paid ${amt(p.msat)}${p.description ? ` to "${p.description}"` : ''}. Left today: ${amt(p.leftMsat)}.`,
+  'card.failed': (p: { msat: bigint; name: string }) => `💳 A payment of ${amt(p.msat)} with card "${p.name}" failed. Nothing was taken from your balance.`,
 
   'lang.set': () => 'I will answer in English.',
   'username.set': (p: { name: string; address: string }) => `Your username is now ${p.name}: pay you at ${p.address}.`,
@@ -132,6 +149,7 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'error.payment.self_payment': () => 'That is your own invoice or account: nothing to do.',
   'error.payment.unavailable': () => 'The Lightning node is not answering right now. Nothing was sent; try again in a moment.',
   'error.payment.not_supported': () => 'That kind of invoice cannot be paid from this wallet.',
+  'error.card': () => 'Card commands: card · card new [name] · card on · card off · card limit tap <amount> · card limit day <amount> · card wipe',
   'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
 };
 

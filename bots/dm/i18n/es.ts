@@ -23,6 +23,7 @@ export const es: Catalog = {
 • conectar [app] [presupuesto] [periodo] — vincula una app (Nostr Wallet Connect)
 • conexiones, revocar <id> — tus apps vinculadas
 • usuario <nombre> — tu dirección lightning
+• tarjeta — tu tarjeta NFC para pagar (tarjeta nueva, on, off, limite, borrar)
 • idioma <en | es | ja> — idioma
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
@@ -37,6 +38,7 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'help.confirm': () => 'sí / no — confirma o cancela el pago que te acabo de preguntar.',
   'help.username': () => 'usuario <nombre> — elige el nombre de tu dirección lightning (3–32 letras, cifras, . _ -).\nEjemplo: usuario alicia',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <cantidad> [comentario] — envía un zap a un perfil o una publicación (NIP-57).\nEjemplo: zap note1… 21 gran post',
+  'help.card': () => 'tarjeta — tu Flash Card (una tarjeta NFC Boltcard que paga desde tu saldo en cualquier punto de venta Lightning).\ntarjeta nueva [nombre] — una tarjeta nueva y su enlace de programación de un solo uso · tarjeta on / tarjeta off · tarjeta limite pago <cantidad> · tarjeta limite dia <cantidad> · tarjeta borrar — la retira y te da sus datos de reinicio.\nEjemplo: tarjeta limite pago 20k',
 
   'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,
   'invoice.created': (p) => `Aquí tienes tu factura de ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,
@@ -71,6 +73,19 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'connection.none': () => 'No tienes apps vinculadas. Vincula una con: conectar <app>',
   'connection.revoked': (p) => `${p.id} desvinculada; ya no puede gastar.`,
   'connection.not-found': (p) => `No tienes ninguna app vinculada con el id ${p.id}. Mira: conexiones`,
+
+  'card.list': (p) =>
+    `Tus tarjetas (la más nueva primero; los comandos actúan sobre ella):\n${lines(p.items, (c) => `• ${c.name}: ${c.enabled ? 'activa' : 'desactivada'}, ${amt(c.tapMsat)} por pago, ${amt(c.spentMsat)} de ${amt(c.dayMsat)} gastados hoy${c.programmed ? '' : ' (sin programar)'}`)}`,
+  'card.none': () => 'No tienes tarjeta. Pide una con: tarjeta nueva',
+  'card.created': (p) =>
+    `Tu tarjeta "${p.name}" está lista. Abre este enlace una vez con la app Boltcard NFC Programmer (Create Bolt Card) y acerca una tarjeta NTAG 424 en blanco al teléfono. No compartas el enlace:\n\n${p.url}`,
+  'card.on': (p) => `La tarjeta "${p.name}" está activa: vuelve a pagar.`,
+  'card.off': (p) => `La tarjeta "${p.name}" está desactivada: se rechaza hasta que envíes "tarjeta on".`,
+  'card.limit': (p) => `La tarjeta "${p.name}" paga como máximo ${amt(p.msat)} ${p.which === 'tap' ? 'por pago' : 'al día (UTC)'}.`,
+  'card.wiped': (p) =>
+    `La tarjeta "${p.name}" queda retirada y no paga más. Para dejarla en blanco, escanea estos datos con la app Boltcard NFC Programmer (Reset Bolt Card) y acerca la tarjeta:\n\n${p.data}`,
+  'card.paid': (p) => `💳 La tarjeta "${p.name}" pagó ${amt(p.msat)}${p.description ? ` a "${p.description}"` : ''}. Disponible hoy: ${amt(p.leftMsat)}.`,
+  'card.failed': (p) => `💳 Falló un pago de ${amt(p.msat)} con la tarjeta "${p.name}". No se descontó nada de tu saldo.`,
 
   'lang.set': () => 'Te responderé en español.',
   'username.set': (p) => `Tu usuario ahora es ${p.name}: pueden pagarte en ${p.address}.`,
@@ -115,5 +130,6 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'error.payment.self_payment': () => 'Es tu propia factura o cuenta: no hay nada que hacer.',
   'error.payment.unavailable': () => 'El nodo Lightning no responde ahora mismo. No se envió nada; inténtalo de nuevo en un momento.',
   'error.payment.not_supported': () => 'Ese tipo de factura no se puede pagar desde esta cartera.',
+  'error.card': () => 'Comandos de tarjeta: tarjeta · tarjeta nueva [nombre] · tarjeta on · tarjeta off · tarjeta limite pago <cantidad> · tarjeta limite dia <cantidad> · tarjeta borrar',
   'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
 };

@@ -5,7 +5,7 @@ import { en, type Catalog } from './en.ts';
 import { es } from './es.ts';
 import { ja } from './ja.ts';
 
-export type { Catalog, ConnectionItem, FailureReason, HistoryItem } from './en.ts';
+export type { CardItem, Catalog, ConnectionItem, FailureReason, HistoryItem } from './en.ts';
 export type { Lang };
 
 export const catalogs: Record<Lang, Catalog> = { en, es, ja };
@@ -21,7 +21,7 @@ export function t<K extends MessageKey>(lang: Lang, key: K, ...params: MessagePa
 const HELP: Record<CommandName, MessageKey> = {
   help: 'help', balance: 'help.balance', invoice: 'help.invoice', pay: 'help.pay', send: 'help.send', history: 'help.history',
   connect: 'help.connect', connections: 'help.connections', revoke: 'help.revoke', lang: 'help.lang', yes: 'help.confirm',
-  no: 'help.confirm', username: 'help.username', zap: 'help.zap',
+  no: 'help.confirm', username: 'help.username', zap: 'help.zap', card: 'help.card',
 };
 
 /** The help text for `topic`, or the general one. */
@@ -43,5 +43,6 @@ export function parseErrorText(lang: Lang, error: ParseError): string {
     case 'lang': return t(lang, 'error.lang', { input: error.input });
     case 'username': return t(lang, 'error.username', { min: error.min, max: error.max });
     case 'text-too-long': return t(lang, 'error.text-too-long', { max: error.max });
+    case 'card': return t(lang, 'error.card');
   }
 }

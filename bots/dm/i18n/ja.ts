@@ -23,6 +23,7 @@ export const ja: Catalog = {
 • connect [アプリ] [予算] [期間] — アプリを接続（Nostr Wallet Connect）
 • connections, revoke <id> — 接続中のアプリ
 • username <名前> — あなたのライトニングアドレス
+• card（カード）— タップで払える NFC カード（card new, on, off, limit, wipe）
 • lang <en | es | ja>（言語）— 表示言語
 金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
   'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
@@ -37,6 +38,7 @@ export const ja: Catalog = {
   'help.confirm': () => 'yes / no（はい / いいえ）— 確認中の支払いを実行またはキャンセルします。',
   'help.username': () => 'username <名前> — ライトニングアドレスの名前を決めます（3〜32 文字の英小文字・数字・. _ -）。\n例: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <金額> [コメント] — プロフィールや投稿に zap します（NIP-57）。\n例: zap note1… 21 いい投稿',
+  'help.card': () => 'card — あなたの Flash Card（残高から支払う Boltcard NFC カード。ライトニング対応のレジで使えます）。\ncard new [名前] — 新しいカードと一度だけ使える書き込みリンク · card on / card off · card limit tap <金額> · card limit day <金額> · card wipe — 廃止してリセットデータを受け取る。\n例: card limit tap 20k',
 
   'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
   'invoice.created': (p) => `${amt(p.msat)} の請求書です${p.memo ? `（${p.memo}）` : ''}:\n\n${p.bolt11}`,
@@ -71,6 +73,19 @@ export const ja: Catalog = {
   'connection.none': () => '接続中のアプリはありません。接続するには: connect <アプリ>',
   'connection.revoked': (p) => `${p.id} の接続を解除しました。もう支払いはできません。`,
   'connection.not-found': (p) => `id ${p.id} の接続は見つかりません。確認: connections`,
+
+  'card.list': (p) =>
+    `あなたのカード（新しい順。コマンドは先頭のカードに働きます）:\n${lines(p.items, (c) => `• ${c.name}: ${c.enabled ? 'オン' : 'オフ'}、1回 ${amt(c.tapMsat)} まで、本日 ${amt(c.spentMsat)} / ${amt(c.dayMsat)}${c.programmed ? '' : '（未書き込み）'}`)}`,
+  'card.none': () => 'カードがありません。「card new」で作成できます。',
+  'card.created': (p) =>
+    `カード「${p.name}」の準備ができました。このリンクを Boltcard NFC Programmer アプリ（Create Bolt Card）で一度だけ開き、空の NTAG 424 カードをスマートフォンにかざしてください。リンクは他人に見せないでください:\n\n${p.url}`,
+  'card.on': (p) => `カード「${p.name}」をオンにしました。再び支払えます。`,
+  'card.off': (p) => `カード「${p.name}」をオフにしました。「card on」を送るまで支払いは拒否されます。`,
+  'card.limit': (p) => `カード「${p.name}」の上限: ${p.which === 'tap' ? '1回' : '1日（UTC）'} ${amt(p.msat)}。`,
+  'card.wiped': (p) =>
+    `カード「${p.name}」を廃止しました。もう支払えません。空のカードに戻すには、このリセットデータを Boltcard NFC Programmer アプリ（Reset Bolt Card）で読み取り、カードをかざしてください:\n\n${p.data}`,
+  'card.paid': (p) => `💳 カード「${p.name}」で ${amt(p.msat)} を支払いました${p.description ? `（${p.description}）` : ''}。本日の残り: ${amt(p.leftMsat)}。`,
+  'card.failed': (p) => `💳 カード「${p.name}」での ${amt(p.msat)} の支払いに失敗しました。残高からは何も引かれていません。`,
 
   'lang.set': () => '日本語で返信します。',
   'username.set': (p) => `ユーザー名を ${p.name} にしました。${p.address} で支払いを受け取れます。`,
@@ -115,5 +130,6 @@ export const ja: Catalog = {
   'error.payment.self_payment': () => 'それはあなた自身の請求書またはアカウントです。',
   'error.payment.unavailable': () => 'ライトニングノードが応答していません。何も送られていません。少し待ってからもう一度お試しください。',
   'error.payment.not_supported': () => 'その種類の請求書はこのウォレットから支払えません。',
+  'error.card': () => 'カードのコマンド: card · card new [名前] · card on · card off · card limit tap <金額> · card limit day <金額> · card wipe',
   'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
 };

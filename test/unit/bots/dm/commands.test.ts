@@ -25,7 +25,7 @@ describe('parseCommand', () => {
   it('knows every command by any alias, in any case, with an optional slash', () => {
     const expected: Record<CommandName, string> = {
       help: 'help', balance: 'balance', invoice: 'invoice', pay: 'pay', send: 'send', history: 'history', connect: 'connect',
-      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap',
+      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', card: 'card',
     };
     const args: Partial<Record<CommandName, string>> = {
       invoice: ' 1000', pay: ` ${bolt11}`, send: ` 1000 ${npub}`, revoke: ' abc', lang: ' es', username: ' alice', zap: ` ${npub} 21`,
@@ -128,6 +128,23 @@ describe('parseCommand', () => {
     expect(error('zap alice@example.com 21')).toEqual({ type: 'target', input: 'alice@example.com' });
     expect(error(`zap ${nip19.nsecEncode(sk)} 21`)).toMatchObject({ type: 'target' });
     expect(error(`zap ${npub} 0`)).toMatchObject({ type: 'amount', reason: 'zero' });
+  });
+
+  it('parses card commands, and refuses a card command it does not know with its usage', () => {
+    expect(command('card')).toEqual({ type: 'card', action: { do: 'show' } });
+    expect(command('card new')).toEqual({ type: 'card', action: { do: 'new' } });
+    expect(command('tarjeta nueva  Coffee card ')).toEqual({ type: 'card', action: { do: 'new', name: 'Coffee card' } });
+    expect(command('card off')).toEqual({ type: 'card', action: { do: 'off' } });
+    expect(command('CARD On')).toEqual({ type: 'card', action: { do: 'on' } });
+    expect(command('card wipe')).toEqual({ type: 'card', action: { do: 'wipe' } });
+    expect(command('card limit tap 20k')).toEqual({ type: 'card', action: { do: 'limit', which: 'tap', msat: 20_000_000n } });
+    expect(command('card limit day 100k sats')).toEqual({ type: 'card', action: { do: 'limit', which: 'day', msat: 100_000_000n } });
+    expect(error('card limit week 1k')).toEqual({ type: 'card' });
+    expect(error('card off now')).toEqual({ type: 'card' });
+    expect(error('card explode')).toEqual({ type: 'card' });
+    expect(error('card limit tap')).toEqual({ type: 'missing', command: 'card', argument: 'amount' });
+    expect(error('card limit day -5')).toMatchObject({ type: 'amount', command: 'card' });
+    expect(error('card limit tap 1k extra')).toEqual({ type: 'card' });
   });
 
   it('answers anything else with "unknown" and the closest command', () => {

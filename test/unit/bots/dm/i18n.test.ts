@@ -6,7 +6,7 @@ const at = 1_714_571_100;
 /** One set of parameters per key: typed, so a key added to English must be added here too. */
 const samples: { [K in MessageKey]: MessageParams<K> } = {
   'help': [], 'help.balance': [], 'help.invoice': [], 'help.pay': [], 'help.send': [], 'help.history': [], 'help.connect': [],
-  'help.connections': [], 'help.revoke': [], 'help.lang': [], 'help.confirm': [], 'help.username': [], 'help.zap': [],
+  'help.connections': [], 'help.revoke': [], 'help.lang': [], 'help.confirm': [], 'help.username': [], 'help.zap': [], 'help.card': [],
   'balance': [{ msat: 1_234_000n, pendingMsat: 21_000n }],
   'invoice.created': [{ msat: 1000n, memo: 'coffee', bolt11: 'lnbcrt10n1xyz' }],
   'invoice.paid': [{ msat: 1000n, memo: 'coffee' }],
@@ -32,6 +32,12 @@ const samples: { [K in MessageKey]: MessageParams<K> } = {
   'connection.none': [],
   'connection.revoked': [{ id: 'c1' }],
   'connection.not-found': [{ id: 'c9' }],
+  'card.list': [{ items: [{ name: 'card 1', enabled: true, programmed: true, tapMsat: 20_000_000n, dayMsat: 100_000_000n, spentMsat: 21_000n }, { name: 'old', enabled: false, programmed: false, tapMsat: 1000n, dayMsat: 2000n, spentMsat: 0n }] }],
+  'card.none': [], 'card.created': [{ name: 'card 1', url: 'https://pay.example.com/cards/program/abc' }],
+  'card.on': [{ name: 'card 1' }], 'card.off': [{ name: 'card 1' }], 'card.limit': [{ name: 'card 1', which: 'day', msat: 100_000_000n }],
+  'card.wiped': [{ name: 'card 1', data: '{"action":"wipe"}' }],
+  'card.paid': [{ msat: 21_000n, name: 'card 1', description: 'coffee', leftMsat: 79_000_000n }], 'card.failed': [{ msat: 21_000n, name: 'card 1' }],
+  'error.card': [],
   'lang.set': [],
   'username.set': [{ name: 'alice', address: 'alice@pay.example.com' }],
   'username.taken': [{ name: 'alice' }],
