@@ -2,7 +2,7 @@
 // operator's command (a KMS CLI), or keys wrapped by an HSM. Each gives a list, the current key
 // first and retired ones after it. Key material never appears in an error or a log line.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Config } from './config.ts';
@@ -77,6 +77,7 @@ export function writeKeyFile(file: string, keys: Uint8Array[]): void {
 }
 
 function writeAtomically(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);
