@@ -78,6 +78,10 @@ export const variables = {
   PKCS11_TOKEN: z.string().default('flash').describe('Label of the HSM token holding the wrapping key.'),
   PKCS11_PIN: z.string().optional().describe('User PIN of PKCS11_TOKEN.'),
   PKCS11_KEY_LABEL: z.string().default('flash-master-wrap').describe('Label of the wrapping key on the token.'),
+  BOT_DM_SIGNER: z.string().regex(/^bunker:\/\//, 'must be a bunker:// URL').optional()
+    .describe('A NIP-46 signer holding the DM bot\'s key instead of the database: bunker://<signer pubkey>?relay=wss://…&secret=… . Every DM opened or answered is then a few round trips to it (docs/operations.md, Key custody).'),
+  BOT_DM_SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000)
+    .describe('How long a call to BOT_DM_SIGNER may go unanswered before it is asked again (three tries).'),
   // --- end key custody ---
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   LOG_PRETTY: bool.optional().describe('Human-readable logs; default: when stdout is a terminal.'),
@@ -242,7 +246,7 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'PKCS11_PIN', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'PKCS11_PIN', 'BOT_DM_SIGNER', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
