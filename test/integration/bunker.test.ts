@@ -1,12 +1,11 @@
 // A bot key held by a NIP-46 signer: NDK's NIP-46 backend (a bunker) started here, talking over
 // our relay; DMs opened and written through it; the signer restarted mid-way.
-import NDK, { NDKNip46Backend, NDKPrivateKeySigner } from '@nostr-dev-kit/ndk';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../core/log.ts';
 import { connectBunker, parseBunkerUrl, type BunkerKey } from '../../core/nostr/bunker.ts';
 import { createDm, createDmVia, openDm, openDmVia } from '../../core/nostr/dm.ts';
+import { startBunker } from '../support/bunker.ts';
 import { startTestRelay, type TestRelay } from '../support/relay.ts';
 
 let relay: TestRelay;
@@ -14,15 +13,6 @@ beforeAll(async () => { relay = await startTestRelay(); });
 afterAll(async () => { await relay.close(); });
 
 const log = createLogger({ level: 'silent' });
-
-/** A bunker holding `secretKey` on `relayUrl`; `stop` drops its connection as a dying process would. */
-async function startBunker(secretKey: Uint8Array, relayUrl: string) {
-  const ndk = new NDK({ explicitRelayUrls: [relayUrl] });
-  await ndk.connect(5000);
-  const backend = new NDKNip46Backend(ndk, new NDKPrivateKeySigner(bytesToHex(secretKey)), async () => true);
-  await backend.start();
-  return { stop: () => { for (const r of ndk.pool.relays.values()) r.disconnect(); } };
-}
 
 describe('NIP-46 bot key', { timeout: 60_000 }, () => {
   it('parses bunker URLs and refuses bad ones', () => {
@@ -39,7 +29,7 @@ describe('NIP-46 bot key', { timeout: 60_000 }, () => {
     const userKey = generateSecretKey();
     const userPubkey = getPublicKey(userKey);
     let bunker = await startBunker(botKey, relay.url);
-    const remote: BunkerKey = await connectBunker({ url: `bunker://${botPubkey}?relay=${encodeURIComponent(relay.url)}`, clientKey: generateSecretKey(), timeoutMs: 2000, log });
+    const remote: BunkerKey = await connectBunker({ url: `bunker://${botPubkey}?relay=${encodeURIComponent(relay.url)}`, clientKey: generateSecretKey(), timeoutMs: 2000, attempts: 10, log });
     try {
       expect(remote.pubkey).toBe(botPubkey);
       for (const scheme of ['nip04', 'nip17'] as const) {
