@@ -35,7 +35,7 @@ const botNpub = async (flash: ReturnType<typeof flashOn>) => {
 const keyIds = (out: string) => ({ current: /^current +(\S+)/m.exec(out)?.[1], retired: /^retired +(.+)$/m.exec(out)?.[1] });
 const sealedKeyIds = async () => new Set((await db.sql<{ id: string }[]>`select split_part(sealed, ':', 2) as id from secrets`).map((r) => r.id));
 
-describe('master key in an HSM', { timeout: 120_000 }, () => {
+describe('master key in an HSM', { timeout: 300_000 }, () => {
   it('opens stored secrets only with the token that wrapped the key: the database and the wrapped-key file alone open nothing', async () => {
     const token = newToken();
     const dir = dataDir();
