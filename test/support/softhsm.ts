@@ -14,9 +14,10 @@ export function softHsmModule(): string {
     if (process.getuid?.() !== 0 || !existsSync('/etc/debian_version')) {
       throw new Error('SoftHSM2 is missing: install it (`apt-get install softhsm2`) to run the key-custody tests');
     }
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'softhsm2'], { env, stdio: 'ignore' });
+    // Test files run in parallel: one installs while the others wait on the lock, then find it there.
+    execFileSync('flock', [path.join(tmpdir(), 'flash-softhsm-install.lock'), 'sh', '-c',
+      'test -x /usr/bin/softhsm2-util || { apt-get update -qq && apt-get install -y -qq --no-install-recommends softhsm2; }'],
+    { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'ignore' });
   }
   const found = findModule();
   if (!found) throw new Error(`softhsm2 is installed but none of ${modules.join(', ')} exists`);
