@@ -4,13 +4,13 @@ import type { Config } from '../core/config.ts';
 import type { Context } from '../core/context.ts';
 import type { Logger } from '../core/log.ts';
 import type { Lease } from '../core/nostr/leader.ts';
-import type { KeyPair } from '../core/nostr/keys.ts';
+import type { BotKey } from '../core/nostr/bot-key.ts';
 import type { RelayPool } from '../core/nostr/pool.ts';
 import type { BotProfile } from './identity.ts';
 
 export interface BotRuntime {
   ctx: Context;
-  key: KeyPair;
+  key: BotKey;
   /** Connected to `relays`, answering NIP-42 AUTH as `key`. */
   pool: RelayPool;
   relays: string[];
@@ -26,6 +26,8 @@ export interface BotModule {
   title: string;
   /** The key set in configuration (nsec or hex), if any; otherwise one is generated once. */
   configuredKey(config: Config): string | undefined;
+  /** A NIP-46 signer (`bunker://…`) holding the key instead, if configured. */
+  remoteSigner?(config: Config): string | undefined;
   profile(config: Config): BotProfile;
   /** Starts the bot's own work while this instance leads for its key. */
   start(runtime: BotRuntime): Promise<{ stop(): Promise<void> }>;

@@ -1,7 +1,8 @@
 // A bot's public identity on Nostr: its profile (kind 0), where to DM it (kind 10050, NIP-17)
 // and its relays (kind 10002, NIP-65), published each time an instance starts leading for it.
 import { DirectMessageRelaysList, Metadata, RelayList } from 'nostr-tools/kinds';
-import { finalizeEvent, type NostrEvent } from 'nostr-tools/pure';
+import type { NostrEvent } from 'nostr-tools/pure';
+import type { Signer } from 'nostr-tools/signer';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/log.ts';
 import { nowSeconds } from '../core/nostr/event.ts';
@@ -37,17 +38,23 @@ export function publicAddress(config: Config, user: string): string | undefined 
 }
 
 /** Kind 0, 10050 and 10002 events for a bot, signed with its key. */
-export function identityEvents(profile: BotProfile, relays: string[], secretKey: Uint8Array, createdAt = nowSeconds()): NostrEvent[] {
+export function identityEvents(profile: BotProfile, relays: string[], signer: Signer, createdAt = nowSeconds()): Promise<NostrEvent[]> {
   const content = JSON.stringify(Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)));
-  return [
+  return Promise.all([
     { kind: Metadata, tags: [], content },
     { kind: DirectMessageRelaysList, tags: relays.map((r) => ['relay', r]), content: '' },
     { kind: RelayList, tags: relays.map((r) => ['r', r]), content: '' },
-  ].map((template) => finalizeEvent({ ...template, created_at: createdAt }, secretKey));
+  ].map((template) => signer.signEvent({ ...template, created_at: createdAt })));
 }
 
 /** Publishes the identity to the pool's relays and logs what each relay said. */
-export async function publishIdentity(pool: RelayPool, events: NostrEvent[], log: Logger): Promise<void> {
+export async function publishIdentity(pool: RelayPool, signing: Promise<NostrEvent[]>, log: Logger): Promise<void> {
+  let events: NostrEvent[];
+  try {
+    events = await signing;
+  } catch (err) {
+    return log.warn({ err }, 'bot identity not signed');
+  }
   const results = (await Promise.all(events.map((e) => pool.publish(e)))).flat();
   const failed = results.filter((r) => !r.ok);
   if (failed.length) log.warn({ failed }, 'bot identity not accepted everywhere');

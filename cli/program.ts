@@ -4,13 +4,14 @@ import { ConfigError, describeConfig, loadConfig, type Config } from '../core/co
 import { prepareDatabase } from '../core/migrate.ts';
 import { backup } from './backup.ts';
 import { roles, start } from './start.ts';
-import { botModules } from '../bots/role.ts';
+import { botKey, botModules } from '../bots/role.ts';
 import { botRelays } from '../core/nostr/relays.ts';
-import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
+import { parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
 import { cardCommands } from './cards.ts';
+import { keysCommands } from './keys.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -81,7 +82,8 @@ program.command('bots')
     const relays = botRelays(ctx.config);
     const bots = [];
     for (const bot of botModules) {
-      const key = await loadBotKey(ctx.secrets, bot.name, bot.configuredKey(ctx.config));
+      const key = await botKey(ctx, bot);
+      key.close();
       bots.push({ name: bot.name, title: bot.title, npub: key.npub, pubkey: key.pubkey, profile: bot.profile(ctx.config) });
     }
     if (opts.json) return console.log(JSON.stringify({ relays, bots }, null, 2));
@@ -120,3 +122,4 @@ program.command('business')
 walletCommands(program, config);
 nwcCommands(program, config);
 cardCommands(program, config);
+keysCommands(program, config);

@@ -63,6 +63,26 @@ export const variables = {
     .describe('Key that encrypts secrets at rest (hex, 32 bytes). Required unless NETWORK=regtest, where one is generated into DATA_DIR/master.key.'),
   MASTER_KEYS_RETIRED: list.default([])
     .describe('Comma-separated earlier master keys, still accepted for decryption until `flash secrets rotate` re-encrypts.'),
+  // --- key custody ---
+  MASTER_KEY_PROVIDER: z.enum(['env', 'file', 'pkcs11', 'command']).default('env')
+    .describe('Where the master key comes from: `env` (MASTER_KEY), `file` (MASTER_KEY_FILE), `pkcs11` (MASTER_KEY_WRAPPED_FILE unwrapped by a key in an HSM), `command` (MASTER_KEY_COMMAND prints it). See docs/operations.md, Key custody.'),
+  MASTER_KEY_FILE: z.string().optional()
+    .describe('With MASTER_KEY_PROVIDER=file: a file of master keys in hex, one per line, the current one first, then retired ones.'),
+  MASTER_KEY_COMMAND: z.string().optional()
+    .describe('With MASTER_KEY_PROVIDER=command: a shell command (e.g. a KMS CLI) that prints the master keys in hex, one per line, current first. Its output is never logged.'),
+  MASTER_KEY_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000)
+    .describe('How long MASTER_KEY_COMMAND may take.'),
+  MASTER_KEY_WRAPPED_FILE: z.string().optional()
+    .describe('With MASTER_KEY_PROVIDER=pkcs11: the master keys wrapped by the HSM (written by `flash keys wrap`). Default: DATA_DIR/master.key.wrapped.'),
+  PKCS11_MODULE: z.string().optional().describe("The HSM vendor's PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so."),
+  PKCS11_TOKEN: z.string().default('flash').describe('Label of the HSM token holding the wrapping key.'),
+  PKCS11_PIN: z.string().optional().describe('User PIN of PKCS11_TOKEN.'),
+  PKCS11_KEY_LABEL: z.string().default('flash-master-wrap').describe('Label of the wrapping key on the token.'),
+  BOT_DM_SIGNER: z.string().regex(/^bunker:\/\//, 'must be a bunker:// URL').optional()
+    .describe('A NIP-46 signer holding the DM bot\'s key instead of the database: bunker://<signer pubkey>?relay=wss://…&secret=… . Every DM opened or answered is then a few round trips to it (docs/operations.md, Key custody).'),
+  BOT_DM_SIGNER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000)
+    .describe('How long a call to BOT_DM_SIGNER may go unanswered before it is asked again (three tries).'),
+  // --- end key custody ---
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   LOG_PRETTY: bool.optional().describe('Human-readable logs; default: when stdout is a terminal.'),
   API_HOST: z.string().default('127.0.0.1').describe('HTTP API listen address.'),
@@ -238,7 +258,7 @@ export const variables = {
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'PKCS11_PIN', 'BOT_DM_SIGNER', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
@@ -275,9 +295,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     }));
   }
   const c = parsed.data;
-  if (c.NETWORK !== 'regtest' && !c.MASTER_KEY) {
-    throw new ConfigError([`MASTER_KEY: required when NETWORK=${c.NETWORK} (generate one with \`openssl rand -hex 32\`)`]);
+  if (c.NETWORK !== 'regtest' && c.MASTER_KEY_PROVIDER === 'env' && !c.MASTER_KEY) {
+    throw new ConfigError([`MASTER_KEY: required when NETWORK=${c.NETWORK} (generate one with \`openssl rand -hex 32\`, or choose another MASTER_KEY_PROVIDER)`]);
   }
+  const needs = { file: ['MASTER_KEY_FILE'], command: ['MASTER_KEY_COMMAND'], pkcs11: ['PKCS11_MODULE', 'PKCS11_PIN'], env: [] } as const;
+  const missing = needs[c.MASTER_KEY_PROVIDER].filter((name) => !c[name]);
+  if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required when MASTER_KEY_PROVIDER=${c.MASTER_KEY_PROVIDER}`));
   return {
     ...c,
     DATA_DIR: c.DATA_DIR ?? defaultDataDir(env),

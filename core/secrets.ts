@@ -9,6 +9,7 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Config } from './config.ts';
 import type { Sql, Tx } from './db.ts';
 import { CodedError } from './errors.ts';
+import { keysFromCommand, keysFromFile, keysFromHsm, wrappedKeyFile } from './master-keys.ts';
 
 const VERSION = 'v1';
 
@@ -35,6 +36,11 @@ export class Keyring {
     for (const key of [current, ...retired]) this.#keys.set(Keyring.keyId(key), key);
   }
 
+  /** Ids of the keys kept only to open what they sealed. */
+  get retiredIds(): string[] {
+    return [...this.#keys.keys()].filter((id) => id !== this.currentId);
+  }
+
   /** Key ids are a hash prefix, never the key itself. */
   static keyId(key: Uint8Array): string {
     return bytesToHex(sha256(key)).slice(0, 8);
@@ -52,7 +58,7 @@ export class Keyring {
     const [version, id, nonce, ct] = sealed.split(':');
     if (version !== VERSION || !id || !nonce || !ct) throw new SecretError('not a sealed secret');
     const key = this.#keys.get(id);
-    if (!key) throw new SecretError(`secret sealed with master key ${id}, which is neither MASTER_KEY nor in MASTER_KEYS_RETIRED (ours is ${this.currentId}). ${this.#recovery}`);
+    if (!key) throw new SecretError(`secret sealed with master key ${id}, which is not one of our master keys (the current one is ${this.currentId}). ${this.#recovery}`);
     try {
       return xchacha20poly1305(key, hexToBytes(nonce), utf8ToBytes(context)).decrypt(hexToBytes(ct));
     } catch {
@@ -66,9 +72,24 @@ export class Keyring {
   }
 }
 
-/** The keyring from config; on regtest without MASTER_KEY, a key generated once into DATA_DIR. */
+/**
+ * The keyring from MASTER_KEY_PROVIDER: `file`, `command` and `pkcs11` give a list of keys,
+ * the current one first; `env` reads MASTER_KEY, and on regtest without it uses a key
+ * generated once into DATA_DIR. MASTER_KEYS_RETIRED adds retired keys to any of them.
+ */
 export function keyringFromConfig(config: Config): Keyring {
   const retired = config.MASTER_KEYS_RETIRED.map((k) => hexToBytes(k));
+  const listed = (keys: Uint8Array[], recovery: string) => new Keyring(keys[0]!, [...keys.slice(1), ...retired], recovery);
+  switch (config.MASTER_KEY_PROVIDER) {
+    case 'file':
+      return listed(keysFromFile(config.MASTER_KEY_FILE!), `Add the key that sealed it to MASTER_KEY_FILE ${config.MASTER_KEY_FILE}, after the current one.`);
+    case 'command':
+      return listed(keysFromCommand(config.MASTER_KEY_COMMAND!, config.MASTER_KEY_COMMAND_TIMEOUT_MS),
+        'Have MASTER_KEY_COMMAND print the key that sealed it on a line after the current one.');
+    case 'pkcs11':
+      return listed(keysFromHsm(config), `Restore the wrapped-key file (${wrappedKeyFile(config)}) that held the key that sealed it, or list that key in MASTER_KEYS_RETIRED.`);
+    case 'env':
+  }
   if (config.MASTER_KEY) return new Keyring(hexToBytes(config.MASTER_KEY), retired);
   if (config.NETWORK !== 'regtest') throw new SecretError('MASTER_KEY is required off regtest');
   const file = path.join(config.DATA_DIR, 'master.key');

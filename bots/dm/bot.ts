@@ -22,7 +22,7 @@ const shortNpub = (pubkey: string): string => {
 async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const { ctx, pool, key, log } = rt;
   const config = ctx.config;
-  const messenger = new Messenger({ pool, secretKey: key.secretKey, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
+  const messenger = new Messenger({ pool, key, log, lookupTimeoutMs: config.DM_LOOKUP_TIMEOUT_MS });
   const deps: DmDeps = {
     ctx, pool, messenger,
     accounts: accountIdsOf(ctx.sql),
@@ -34,7 +34,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
     labelOf: shortNpub,
   };
   const limiter = new RateLimiter({ burst: config.DM_RATE_BURST, perMinute: config.DM_RATE_PER_MINUTE });
-  const inbox = new DmInbox(deps, { secretKey: key.secretKey, pubkey: key.pubkey, limiter, log });
+  const inbox = new DmInbox(deps, { key, limiter, log });
   const notices = await startNotices(deps, { botPubkey: key.pubkey, log });
   inbox.start();
   const stop = async () => {
@@ -50,6 +50,7 @@ export const dmBot: BotModule = {
   name: 'dm',
   title: 'DM bot',
   configuredKey: (config) => config.BOT_DM_NSEC,
+  remoteSigner: (config) => config.BOT_DM_SIGNER,
   profile: (config) => ({
     name: config.BOT_DM_NAME,
     about: config.BOT_DM_ABOUT,

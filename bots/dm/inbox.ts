@@ -7,7 +7,8 @@
 import { EncryptedDirectMessage, GiftWrap } from 'nostr-tools/kinds';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { Logger } from '../../core/log.ts';
-import { DmError, openDm, type IncomingDm } from '../../core/nostr/dm.ts';
+import type { BotKey } from '../../core/nostr/bot-key.ts';
+import { DmError, type IncomingDm } from '../../core/nostr/dm.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
 import { parseCommand } from './commands.ts';
 import { handle } from './handlers.ts';
@@ -20,8 +21,7 @@ import * as store from './store.ts';
 const WRAP_SKEW_SEC = 2 * 86_400;
 
 export interface InboxOptions {
-  secretKey: Uint8Array;
-  pubkey: string;
+  key: Pick<BotKey, 'pubkey' | 'openDm'>;
   limiter: RateLimiter;
   log: Logger;
 }
@@ -44,7 +44,7 @@ export class DmInbox {
   start(): void {
     const { pool, ctx } = this.#d;
     const since = nowSeconds() - ctx.config.DM_MAX_AGE_SECONDS;
-    const p = [this.#o.pubkey];
+    const p = [this.#o.key.pubkey];
     const onEvent = (event: NostrEvent, _relay: string, stored: boolean) => this.receive(event, stored);
     this.#subs = [
       pool.subscribe([{ kinds: [EncryptedDirectMessage], '#p': p, since }], onEvent),
@@ -72,7 +72,7 @@ export class DmInbox {
     // is what keeps it from being acted on twice in any case.
     const seen = stored && this.#seen(event.id);
     this.#intake = this.#intake.then(async () => {
-      if (!(await seen)) this.#open(event);
+      if (!(await seen)) await this.#open(event);
     }).catch((err: unknown) => this.#o.log.error({ err, event: event.id }, 'DM could not be taken'));
   }
 
@@ -97,11 +97,11 @@ export class DmInbox {
     return answer.promise;
   }
 
-  #open(event: NostrEvent): void {
+  async #open(event: NostrEvent): Promise<void> {
     const log = this.#o.log;
     let dm: IncomingDm;
     try {
-      dm = openDm(event, this.#o.secretKey);
+      dm = await this.#o.key.openDm(event);
     } catch (err) {
       if (err instanceof DmError) log.warn({ event: event.id, kind: event.kind, code: err.code, reason: err.message }, 'DM dropped');
       else log.error({ err, event: event.id }, 'DM could not be opened');

@@ -6,7 +6,8 @@ import { DirectMessageRelaysList } from 'nostr-tools/kinds';
 import type { Filter } from 'nostr-tools/filter';
 import type { NostrEvent } from 'nostr-tools/pure';
 import type { Logger } from '../../core/log.ts';
-import { createDm, type DmScheme } from '../../core/nostr/dm.ts';
+import type { BotKey } from '../../core/nostr/bot-key.ts';
+import type { DmScheme } from '../../core/nostr/dm.ts';
 import { tagValues } from '../../core/nostr/event.ts';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 
@@ -40,7 +41,7 @@ const BATCH_MAX = 500;
 
 export interface MessengerOptions {
   pool: RelayPool;
-  secretKey: Uint8Array;
+  key: Pick<BotKey, 'createDm'>;
   log: Logger;
   lookupTimeoutMs: number;
   /** Relay lists cached at most (default CACHE_MAX); the least recently used go first. */
@@ -97,8 +98,8 @@ export class Messenger {
 
   /** Sends `text` to `pubkey`; true when at least one relay accepted it. */
   async send(pubkey: string, scheme: DmScheme, text: string, replyTo?: string): Promise<boolean> {
-    const { pool, secretKey, log } = this.#o;
-    const event = createDm(scheme, secretKey, pubkey, text, replyTo);
+    const { pool, key, log } = this.#o;
+    const event = await key.createDm(scheme, pubkey, text, replyTo);
     const relays = scheme === 'nip17' ? await this.dmRelays(pubkey).then((r) => (r.length ? r : pool.urls)) : pool.urls;
     const results = await pool.publish(event, relays);
     const ok = results.some((r) => r.ok);

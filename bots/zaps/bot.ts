@@ -6,7 +6,7 @@ import type { Context } from '../../core/context.ts';
 import { consumeEvents } from '../../core/events.ts';
 import { paymentReceived } from '../../core/payments/events.ts';
 import type { Logger } from '../../core/log.ts';
-import type { KeyPair } from '../../core/nostr/keys.ts';
+import type { Signer } from 'nostr-tools/signer';
 import type { RelayPool } from '../../core/nostr/pool.ts';
 import type { BotModule } from '../bot.ts';
 import { addressDomain } from '../../core/addresses/addresses.ts';
@@ -18,7 +18,7 @@ const QUEUE_CONCURRENCY = 64;
 export interface Zapper { stop(): Promise<void> }
 
 /** Starts receipt issuing and the `zaps` queue; receipts reach relays through `pool`, one relay per attempt. */
-export async function startZapper(ctx: Context, opts: { key: KeyPair; pool: Pick<RelayPool, 'publish'>; log: Logger }): Promise<Zapper> {
+export async function startZapper(ctx: Context, opts: { key: { signer: Signer }; pool: Pick<RelayPool, 'publish'>; log: Logger }): Promise<Zapper> {
   const publish: PublishTo = async (event, relay) => (await opts.pool.publish(event, [relay]))[0]!;
   const worker = ctx.bus.process('zaps', {
     'zaps.publishReceipt': async (job) => ({ status: await publishReceipt(ctx, publish, job) }),

@@ -5,13 +5,12 @@ import type { NostrEvent } from 'nostr-tools/pure';
 import { normalizeURL } from 'nostr-tools/utils';
 import type { Context } from '../../core/context.ts';
 import type { PaymentEvent } from '../../core/payments/events.ts';
-import type { KeyPair } from '../../core/nostr/keys.ts';
+import type { Signer } from 'nostr-tools/signer';
 import type { PublishResult } from '../../core/nostr/pool.ts';
 import { ownZapRelays } from '../../core/addresses/addresses.ts';
 import { zapMetadata } from '../../core/addresses/lnurl-pay.ts';
 import { buildZapReceipt, parseZapRequest, ZapRequestError, type ZapRequest } from '../../core/nostr/nip57.ts';
 import { isOutboundRefusal } from '../../core/outbound.ts';
-import { finalizeEvent } from '../../core/nostr/secp.ts';
 
 /** Publishes one event to one relay (the zapper's relay pool in production). */
 export type PublishTo = (event: NostrEvent, relay: string) => Promise<PublishResult>;
@@ -37,12 +36,12 @@ function zapRequestOf(ctx: Context, event: PaymentEvent): ZapRequest | undefined
  * On payment.received of a zap invoice: sign and store its receipt (once, whatever the
  * number of deliveries of the event), record its deliveries and enqueue their next attempts.
  */
-export async function onZapPaid(ctx: Context, key: KeyPair, event: PaymentEvent): Promise<NostrEvent | undefined> {
+export async function onZapPaid(ctx: Context, key: { signer: Signer }, event: PaymentEvent): Promise<NostrEvent | undefined> {
   if (event.type !== 'payment.received' || !event.paymentHash || !event.paymentRequest) return undefined;
   const request = zapRequestOf(ctx, event);
   if (!request) return undefined;
   const paymentHash = event.paymentHash;
-  const signed = finalizeEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }), key.secretKey);
+  const signed = await key.signer.signEvent(buildZapReceipt(request, { bolt11: event.paymentRequest, preimage: event.preimage, paidAt: event.occurredAt }));
   const relays = [...new Set([...ctx.outbound.capRelays(request.relays), ...ownZapRelays(ctx.config)].map(normalizeURL))];
   // Each statement returns what is stored (the first receipt, the deliveries as they stand), on a
   // repeated event too; a crash between them is repaired by the event's redelivery.

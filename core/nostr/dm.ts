@@ -4,8 +4,9 @@ import { EncryptedDirectMessage, GiftWrap, PrivateDirectMessage } from 'nostr-to
 import type { NostrEvent } from 'nostr-tools/pure';
 import { CodedError } from '../errors.ts';
 import { nowSeconds, tagValues } from './event.ts';
+import type { EventTemplate, VerifiedEvent } from 'nostr-tools/pure';
 import { unwrapPrivateDm, wrapPrivateDm } from './nip17.ts';
-import { GiftWrapError, MAX_WRAP_CONTENT, type GiftWrapErrorCode } from './nip59.ts';
+import { createRumor, giftWrap, GiftWrapError, MAX_WRAP_CONTENT, sealTemplate, unwrapGiftWrapVia, type GiftWrapErrorCode } from './nip59.ts';
 import { nip04Decrypt, nip04Encrypt } from './nip04.ts';
 import { finalizeEvent, publicKeyOf, verifyEvent } from './secp.ts';
 import { nip04Key } from './shared-keys.ts';
@@ -36,10 +37,14 @@ export function replyScheme(kind: number): DmScheme {
   throw new DmError('unsupported-kind', `kind ${kind} is not a direct message`);
 }
 
-function openNip04(event: NostrEvent, secretKey: Uint8Array): IncomingDm {
+function checkNip04(event: NostrEvent, pubkey: string): void {
   if (!verifyEvent(event)) throw new DmError('bad-signature', 'event signature is invalid');
-  if (!tagValues(event, 'p').includes(publicKeyOf(secretKey))) throw new DmError('not-for-us', 'message is addressed to someone else');
+  if (!tagValues(event, 'p').includes(pubkey)) throw new DmError('not-for-us', 'message is addressed to someone else');
   if (event.content.length > MAX_WRAP_CONTENT) throw new DmError('too-large', 'message too large');
+}
+
+function openNip04(event: NostrEvent, secretKey: Uint8Array): IncomingDm {
+  checkNip04(event, publicKeyOf(secretKey));
   let text: string;
   try {
     text = nip04Decrypt(nip04Key(secretKey, event.pubkey), event.content);
@@ -74,4 +79,47 @@ export function createDm(scheme: DmScheme, senderKey: Uint8Array, recipient: str
 /** The reply to `incoming`, in the scheme it came in. */
 export function replyTo(incoming: IncomingDm, senderKey: Uint8Array, text: string): NostrEvent {
   return createDm(incoming.scheme, senderKey, incoming.sender, text, incoming.id);
+}
+
+/** What a key held elsewhere (a NIP-46 signer) does for us; `refused` tells its refusals from its absence. */
+export interface RemoteKey {
+  pubkey: string;
+  sign(template: EventTemplate): Promise<VerifiedEvent>;
+  encrypt(peer: string, text: string, scheme: 'nip04' | 'nip44'): Promise<string>;
+  decrypt(peer: string, content: string, scheme: 'nip04' | 'nip44'): Promise<string>;
+  refused(err: unknown): boolean;
+}
+
+/** `openDm` with the key held by `remote`: the same checks, decryption by the signer. */
+export async function openDmVia(event: NostrEvent, remote: RemoteKey): Promise<IncomingDm> {
+  if (replyScheme(event.kind) === 'nip04') {
+    checkNip04(event, remote.pubkey);
+    let text: string;
+    try {
+      text = await remote.decrypt(event.pubkey, event.content, 'nip04');
+    } catch (err) {
+      if (!remote.refused(err)) throw err;
+      throw new DmError('undecryptable', `message does not decrypt: ${(err as Error).message}`);
+    }
+    return { scheme: 'nip04', sender: event.pubkey, text, id: event.id, createdAt: event.created_at, event };
+  }
+  try {
+    const { sender, rumor } = await unwrapGiftWrapVia(event, remote.pubkey, (peer, content) => remote.decrypt(peer, content, 'nip44'), remote.refused);
+    if (rumor.kind !== PrivateDirectMessage) throw new DmError('malformed', `rumor kind ${rumor.kind} is not a private DM (${PrivateDirectMessage})`);
+    return { scheme: 'nip17', sender, text: rumor.content, id: rumor.id, createdAt: rumor.created_at, event };
+  } catch (err) {
+    if (err instanceof GiftWrapError) throw new DmError(err.code, err.message);
+    throw err;
+  }
+}
+
+/** `createDm` with the key held by `remote`: it encrypts and signs; NIP-17's outer wrap is ours (an ephemeral key). */
+export async function createDmVia(scheme: DmScheme, remote: RemoteKey, recipient: string, text: string, replyTo?: string): Promise<NostrEvent> {
+  const tags = [['p', recipient], ...(replyTo ? [['e', replyTo, '', 'reply']] : [])];
+  if (scheme === 'nip04') {
+    return remote.sign({ kind: EncryptedDirectMessage, created_at: nowSeconds(), tags, content: await remote.encrypt(recipient, text, 'nip04') });
+  }
+  const rumor = createRumor({ kind: PrivateDirectMessage, created_at: nowSeconds(), tags, content: text }, remote.pubkey);
+  const seal = await remote.sign(sealTemplate(await remote.encrypt(recipient, JSON.stringify(rumor), 'nip44')));
+  return giftWrap(seal, recipient);
 }

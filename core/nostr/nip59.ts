@@ -33,14 +33,13 @@ export interface Unwrapped {
   wrap: NostrEvent;
 }
 
-function decryptJson(content: string, key: () => Uint8Array, what: string): unknown {
+function checkSize(content: string, what: string): void {
   if (content.length > MAX_WRAP_CONTENT) throw new GiftWrapError('too-large', `${what} content over ${MAX_WRAP_CONTENT} bytes`);
-  let plain: string;
-  try {
-    plain = nip44Decrypt(content, key());
-  } catch (err) {
-    throw new GiftWrapError('undecryptable', `${what} does not decrypt: ${(err as Error).message}`);
-  }
+}
+
+const undecryptable = (what: string, err: unknown) => new GiftWrapError('undecryptable', `${what} does not decrypt: ${(err as Error).message}`);
+
+function parseJson(plain: string, what: string): unknown {
   try {
     return JSON.parse(plain);
   } catch {
@@ -48,24 +47,69 @@ function decryptJson(content: string, key: () => Uint8Array, what: string): unkn
   }
 }
 
-/** Opens a kind-1059 wrap addressed to `secretKey`'s owner; throws GiftWrapError on anything off. */
-export function unwrapGiftWrap(wrap: NostrEvent, secretKey: Uint8Array): Unwrapped {
+function decryptJson(content: string, key: () => Uint8Array, what: string): unknown {
+  checkSize(content, what);
+  let plain: string;
+  try {
+    plain = nip44Decrypt(content, key());
+  } catch (err) {
+    throw undecryptable(what, err);
+  }
+  return parseJson(plain, what);
+}
+
+function checkWrap(wrap: NostrEvent, pubkey: string): void {
   if (wrap.kind !== GiftWrap) throw new GiftWrapError('not-gift-wrap', `kind ${wrap.kind} is not a gift wrap`);
   if (!verifyEvent(wrap)) throw new GiftWrapError('bad-signature', 'gift wrap signature is invalid');
-  if (!tagValues(wrap, 'p').includes(publicKeyOf(secretKey))) throw new GiftWrapError('not-for-us', 'gift wrap is addressed to someone else');
+  if (!tagValues(wrap, 'p').includes(pubkey)) throw new GiftWrapError('not-for-us', 'gift wrap is addressed to someone else');
+}
 
-  const parsedSeal = eventSchema.safeParse(decryptJson(wrap.content, () => nip44ConversationKey(secretKey, wrap.pubkey), 'gift wrap'));
+function sealOf(value: unknown): NostrEvent {
+  const parsedSeal = eventSchema.safeParse(value);
   if (!parsedSeal.success) throw new GiftWrapError('malformed', 'seal is not an event');
   const seal: NostrEvent = parsedSeal.data;
   if (seal.kind !== Seal) throw new GiftWrapError('malformed', `seal has kind ${seal.kind}, expected ${Seal}`);
   if (seal.tags.length) throw new GiftWrapError('malformed', 'seal tags must be empty');
   if (!verifyEvent(seal)) throw new GiftWrapError('bad-signature', 'seal signature is invalid');
+  return seal;
+}
 
-  const parsedRumor = rumorSchema.safeParse(decryptJson(seal.content, () => conversationKey(secretKey, seal.pubkey), 'seal'));
+function rumorOf(value: unknown, seal: NostrEvent): Rumor {
+  const parsedRumor = rumorSchema.safeParse(value);
   if (!parsedRumor.success) throw new GiftWrapError('malformed', 'rumor is not an unsigned event');
   const rumor = parsedRumor.data;
   if (rumor.pubkey !== seal.pubkey) throw new GiftWrapError('forged-seal', 'rumor author differs from the seal signer');
   if (eventHash(rumor) !== rumor.id) throw new GiftWrapError('bad-rumor-id', 'rumor id does not match its content');
+  return rumor;
+}
+
+/** Opens a kind-1059 wrap addressed to `secretKey`'s owner; throws GiftWrapError on anything off. */
+export function unwrapGiftWrap(wrap: NostrEvent, secretKey: Uint8Array): Unwrapped {
+  checkWrap(wrap, publicKeyOf(secretKey));
+  const seal = sealOf(decryptJson(wrap.content, () => nip44ConversationKey(secretKey, wrap.pubkey), 'gift wrap'));
+  const rumor = rumorOf(decryptJson(seal.content, () => conversationKey(secretKey, seal.pubkey), 'seal'), seal);
+  return { sender: seal.pubkey, rumor, seal, wrap };
+}
+
+/** NIP-44 decryption done by whoever holds the key (a NIP-46 signer): the plaintext from `peer`. */
+export type RemoteDecrypt = (peer: string, content: string) => Promise<string>;
+
+/**
+ * `unwrapGiftWrap` for a key held elsewhere, with the same checks. Only the signer's own
+ * refusal to decrypt reads as `undecryptable`; a signer that cannot be reached throws its own error.
+ */
+export async function unwrapGiftWrapVia(wrap: NostrEvent, pubkey: string, decrypt: RemoteDecrypt, refused: (err: unknown) => boolean): Promise<Unwrapped> {
+  checkWrap(wrap, pubkey);
+  const open = async (peer: string, content: string, what: string) => {
+    checkSize(content, what);
+    try {
+      return parseJson(await decrypt(peer, content), what);
+    } catch (err) {
+      throw refused(err) ? undecryptable(what, err) : err;
+    }
+  };
+  const seal = sealOf(await open(wrap.pubkey, wrap.content, 'gift wrap'));
+  const rumor = rumorOf(await open(seal.pubkey, seal.content, 'seal'), seal);
   return { sender: seal.pubkey, rumor, seal, wrap };
 }
 
@@ -73,18 +117,25 @@ const TWO_DAYS = 2 * 24 * 60 * 60;
 /** Seal and wrap times are randomised up to two days back so they reveal nothing (NIP-59). */
 const randomPast = () => nowSeconds() - Math.floor(Math.random() * TWO_DAYS);
 
-/** The rumor (unsigned, with id) of `template` by `senderKey`'s owner. */
-export function createRumor(template: EventTemplate, senderKey: Uint8Array): Rumor {
-  const unsigned = { ...template, pubkey: publicKeyOf(senderKey) };
+/** The rumor (unsigned, with id) of `template` by `author` (a secret key's owner, or a pubkey). */
+export function createRumor(template: EventTemplate, author: Uint8Array | string): Rumor {
+  const unsigned = { ...template, pubkey: typeof author === 'string' ? author : publicKeyOf(author) };
   return { ...unsigned, id: eventHash(unsigned) };
 }
 
 /** Seals `rumor` for `recipient` and gift-wraps it under a fresh ephemeral key. */
 export function wrapRumor(rumor: Rumor, senderKey: Uint8Array, recipient: string): NostrEvent {
-  const seal = finalizeEvent({
-    kind: Seal, created_at: randomPast(), tags: [],
-    content: nip44Encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient)),
-  }, senderKey);
+  const seal = finalizeEvent(sealTemplate(nip44Encrypt(JSON.stringify(rumor), conversationKey(senderKey, recipient))), senderKey);
+  return giftWrap(seal, recipient);
+}
+
+/** The kind-13 seal around a rumor already encrypted to the recipient. */
+export function sealTemplate(encryptedRumor: string): EventTemplate {
+  return { kind: Seal, created_at: randomPast(), tags: [], content: encryptedRumor };
+}
+
+/** Wraps a signed seal for `recipient` under a fresh ephemeral key. */
+export function giftWrap(seal: NostrEvent, recipient: string): NostrEvent {
   const ephemeral = ephemeralConversation(recipient);
   return finalizeEvent({
     kind: GiftWrap, created_at: randomPast(), tags: [['p', recipient]],

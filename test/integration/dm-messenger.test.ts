@@ -5,6 +5,8 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Messenger } from '../../bots/dm/messenger.ts';
 import { createLogger } from '../../core/log.ts';
+import { localBotKey } from '../../core/nostr/bot-key.ts';
+import { keyPair } from '../../core/nostr/keys.ts';
 import { RelayPool } from '../../core/nostr/pool.ts';
 import { Outbound } from '../../core/outbound.ts';
 import { MiniRelay } from '../support/mini-relay.ts';
@@ -29,7 +31,7 @@ const announce = async (secret: Uint8Array, url: string, at: number) => {
 
 it('keeps at most cacheMax relay lists, the least recently used dropped first', async () => {
   await expect.poll(() => pool.status()[0]?.connected).toBe(true);
-  const messenger = new Messenger({ pool, secretKey: generateSecretKey(), log, lookupTimeoutMs: 2000, cacheMax: 2 });
+  const messenger = new Messenger({ pool, key: localBotKey(keyPair(generateSecretKey())), log, lookupTimeoutMs: 2000, cacheMax: 2 });
   const [a, b, c] = [generateSecretKey(), generateSecretKey(), generateSecretKey()];
   const now = Math.floor(Date.now() / 1000);
   await announce(a, 'wss://one.example', now - 10);

@@ -5,6 +5,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { finalizeEvent, type VerifiedEvent } from 'nostr-tools/pure';
 import { NWCClient } from '@getalby/sdk/nwc';
 import { createLogger } from '../../core/log.ts';
+import { localBotKey } from '../../core/nostr/bot-key.ts';
 import { generateSecretKey, getPublicKey, keyPair } from '../../core/nostr/keys.ts';
 import { RelayPool } from '../../core/nostr/pool.ts';
 import { startNwcService } from '../../bots/nwc/bot.ts';
@@ -45,7 +46,7 @@ export async function startNwcHarness(opts: { relays?: number; env?: Record<stri
   const clients: NWCClient[] = [];
   const start = async () => {
     const pool = new RelayPool({ relays: urls, signer: key.signer, log, outbound: wallet.ctx.outbound });
-    const running = await startNwcService({ ctx: wallet.ctx, key, pool, relays: urls, lease: { fence: 1, signal: new AbortController().signal }, log });
+    const running = await startNwcService({ ctx: wallet.ctx, key: localBotKey(key), pool, relays: urls, lease: { fence: 1, signal: new AbortController().signal }, log });
     return { ...running, pool };
   };
   let running = await start();

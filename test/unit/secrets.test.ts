@@ -31,7 +31,7 @@ describe('keyring', () => {
     expect(new TextDecoder().decode(rotated.open(sealed, 'c'))).toBe('x');
     expect(rotated.isStale(sealed)).toBe(true);
     expect(rotated.isStale(rotated.seal(text('x'), 'c'))).toBe(false);
-    expect(() => new Keyring(key(2)).open(sealed, 'c')).toThrow(/sealed with master key [0-9a-f]{8}, which is neither MASTER_KEY/);
+    expect(() => new Keyring(key(2)).open(sealed, 'c')).toThrow(/sealed with master key [0-9a-f]{8}, which is not one of our master keys/);
   });
 
   it('says how to recover when the database was sealed under another DATA_DIR\'s key', () => {
@@ -40,7 +40,7 @@ describe('keyring', () => {
     const sealed = keyringFromConfig(parseConfig({ DATA_DIR: first })).seal(text('x'), 'c');
     const other = keyringFromConfig(parseConfig({ DATA_DIR: second }));
     const message = (() => { try { other.open(sealed, 'c'); } catch (err) { return (err as Error).message; } })();
-    expect(message).toMatch(/sealed with master key [0-9a-f]{8}, which is neither MASTER_KEY/);
+    expect(message).toMatch(/sealed with master key [0-9a-f]{8}, which is not one of our master keys/);
     expect(message).toContain(path.join(second, 'master.key'));
     expect(message).toMatch(/Point DATA_DIR at the directory whose master\.key sealed it.*or set MASTER_KEY/);
     expect(message).toMatch(/dropped instead/);

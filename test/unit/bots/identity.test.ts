@@ -4,6 +4,8 @@ import { parseConfig } from '../../../core/config.ts';
 import { dmBot } from '../../../bots/dm/bot.ts';
 import { botRelays } from '../../../core/nostr/relays.ts';
 import { identityEvents, trustedRelays } from '../../../bots/identity.ts';
+import { localBotKey } from '../../../core/nostr/bot-key.ts';
+import { keyPair } from '../../../core/nostr/keys.ts';
 
 describe('bot identity', () => {
   it('uses our own relay unless NOSTR_RELAYS says otherwise', () => {
@@ -29,9 +31,9 @@ describe('bot identity', () => {
       .toMatchObject({ nip05: 'wallet@pay.example.com', lud16: 'wallet@pay.example.com', picture: 'https://pay.example.com/bot.png' });
   });
 
-  it('signs a profile, a DM relay list and a relay list', () => {
+  it('signs a profile, a DM relay list and a relay list', async () => {
     const sk = generateSecretKey();
-    const events = identityEvents({ name: 'Flash', about: 'hi', picture: undefined }, ['wss://a.example', 'ws://127.0.0.1:7777'], sk, 1_700_000_000);
+    const events = await identityEvents({ name: 'Flash', about: 'hi', picture: undefined }, ['wss://a.example', 'ws://127.0.0.1:7777'], localBotKey(keyPair(sk)).signer, 1_700_000_000);
     expect(events.map((e) => e.kind)).toEqual([0, 10050, 10002]);
     expect(events.every((e) => verifyEvent(JSON.parse(JSON.stringify(e))) && e.pubkey === getPublicKey(sk) && e.created_at === 1_700_000_000)).toBe(true);
     expect(JSON.parse(events[0]!.content)).toEqual({ name: 'Flash', about: 'hi' });
