@@ -79,9 +79,16 @@ const zapJobs = {
   }),
 } satisfies JobMap;
 
+// The Cashu mint: the `mint` queue (workers/mint/): eCash issued from balances, melts finished.
+const mintJobs = {
+  'mint.issue': attemptJob('mint'),
+  'mint.reconcile': reconcileJob('mint'),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
   ...zapJobs,
+  ...mintJobs,
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;
