@@ -117,7 +117,7 @@ export async function melt(ctx: Context, body: unknown): Promise<MeltQuote> {
   if (quote.expires_at.getTime() <= Date.now()) throw new MintError(20007);
   const keys = await mintKeys(ctx);
   const blanks = req.outputs ?? [];
-  const outputs = verifyOutputs(ctx.config, keys, blanks);
+  const outputs = verifyOutputs(ctx.config, keys, blanks, true);
   const inputs = verifyInputs(ctx.config, keys, req.inputs, blanks);
   if (inputs.unit !== quote.unit || (outputs.unit && outputs.unit !== quote.unit)) throw new MintError(11010);
   const needed = quote.amount + quote.fee_reserve + inputs.fee;
@@ -134,7 +134,7 @@ export async function melt(ctx: Context, body: unknown): Promise<MeltQuote> {
       const q = (await readQuote(tx, quote.id, true))!;
       if (q.state !== 'UNPAID') throw new MintError(q.state === 'PENDING' ? 20005 : 20006);
       await tx`select mint_spend(${json(tx, inputs.spends)}, 'pending', ${q.id})`;
-      if (blanks.length) await tx`select mint_sign(${json(tx, blanks.map((o) => ({ b_: o.B_, id: o.id, amount: o.amount })))}, ${q.id})`;
+      if (blanks.length) await tx`select mint_sign(${json(tx, blanks.map((o) => ({ b_: o.B_, id: o.id, amount: 1 })))}, ${q.id})`;
       const t = await reserveIn(tx, lightningRail, {
         account_id: systemAccounts.mint, kind: 'lightning', idempotency_key: `melt:${q.id}:${q.attempts + 1}`,
         amount_msat: invoice.amountMsat!, fee_reserve_msat: q.fee_reserve * 1000n, payment_hash: invoice.paymentHash,
@@ -224,7 +224,7 @@ async function meltInternal(ctx: Context, quote: MeltRow, keys: MintKeys, inputs
       const inv = await ownInvoice(tx, q.request, true);
       if (!inv || inv.status !== 'open') throw new MintError(20006);
       await tx`select mint_spend(${json(tx, inputs.spends)}, 'spent', ${q.id})`;
-      if (blanks.length) await tx`select mint_sign(${json(tx, blanks.map((o) => ({ b_: o.B_, id: o.id, amount: o.amount })))}, ${q.id})`;
+      if (blanks.length) await tx`select mint_sign(${json(tx, blanks.map((o) => ({ b_: o.B_, id: o.id, amount: 1 })))}, ${q.id})`;
       await writeChange(tx, q.id, signed);
       const amountMsat = inv.amount_msat ?? q.amount * 1000n;
       const [paid] = await tx<TransactionRow[]>`

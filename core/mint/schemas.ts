@@ -18,6 +18,8 @@ export const proof = z.object({
 export type Proof = z.infer<typeof proof>;
 
 export const blindedMessage = z.object({ amount, id: keysetId, B_: point, witness: z.unknown().optional() });
+/** NUT-08: a blank output for a melt's change; its amount (usually 0) is the mint's to choose. */
+const blankOutput = blindedMessage.extend({ amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 export type BlindedMessage = z.infer<typeof blindedMessage>;
 
 export interface BlindSignature { amount: number; id: string; C_: string; dleq?: { e: string; s: string } }
@@ -34,7 +36,7 @@ export const mintRequest = z.object({ quote: z.string().max(100), outputs: outpu
 export const meltQuoteRequest = z.object({
   request: z.string().min(1).max(7100), unit: z.string().max(16), options: z.record(z.string(), z.unknown()).optional(),
 });
-export const meltRequest = z.object({ quote: z.string().max(100), inputs, outputs: outputs.optional(), prefer_async: z.boolean().optional() });
+export const meltRequest = z.object({ quote: z.string().max(100), inputs, outputs: z.array(blankOutput).max(10_000).optional(), prefer_async: z.boolean().optional() });
 export const checkStateRequest = z.object({ Ys: z.array(point).min(1).max(10_000) });
 export const restoreRequest = z.object({ outputs: outputs.min(1) });
 

@@ -1,0 +1,72 @@
+// The mint end to end with @cashu/cashu-ts as the only client: mint quote → paid from outside
+// (fake node) → mint → send → receive → melt to an outside invoice, with change; then the
+// ledger's mint account equals the eCash outstanding.
+import { getEncodedToken, hasValidDleq, MintQuoteState, Wallet, type Proof } from '@cashu/cashu-ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check, ledgerRules } from '../../core/ledger/check.ts';
+import { balance } from '../../core/ledger/ledger.ts';
+import { systemAccounts } from '../../core/ledger/accounts.ts';
+import { mintRules } from '../../core/mint/check.ts';
+import { paymentRules } from '../../core/payments/check.ts';
+import { startTestMint, type TestMint } from '../support/mint.ts';
+
+let m: TestMint;
+beforeAll(async () => { m = await startTestMint(); });
+afterAll(async () => { await m?.close(); });
+
+const sum = (ps: Proof[]) => ps.reduce((s, p) => s + BigInt(p.amount.toString()), 0n);
+
+async function newWallet(): Promise<Wallet> {
+  const w = new Wallet(m.url);
+  await w.loadMint();
+  return w;
+}
+
+/** Mints `amount` sats into a new wallet, paying the quote from the outside node. */
+async function funded(amount: number): Promise<{ wallet: Wallet; proofs: Proof[] }> {
+  const wallet = await newWallet();
+  const quote = await wallet.createMintQuoteBolt11(amount);
+  expect(quote.state).toBe(MintQuoteState.UNPAID);
+  await m.payFromOutside(quote.request);
+  // The invoice watcher credits the quote's invoice soon after the node settles it.
+  while ((await wallet.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+  const proofs = await wallet.mintProofsBolt11(amount, quote.quote);
+  expect((await wallet.checkMintQuoteBolt11(quote.quote)).state).toBe(MintQuoteState.ISSUED);
+  return { wallet, proofs };
+}
+
+const ledgerIsClean = async () => expect(await check(m.ctx.sql, { ...ledgerRules, ...paymentRules, ...mintRules })).toEqual([]);
+
+describe('mint with cashu-ts', () => {
+  it('mints, sends, receives and melts; the ledger holds the eCash outstanding', async () => {
+    const { wallet, proofs } = await funded(1000);
+    expect(sum(proofs)).toBe(1000n);
+    const keyset = wallet.keyChain.getKeyset(proofs[0]!.id);
+    for (const p of proofs) expect(hasValidDleq(p, keyset, { require: true })).toBe(true);
+    expect(await balance(m.ctx.sql, systemAccounts.mint)).toBe(1_000_000n);
+
+    const { keep, send } = await wallet.send(300, proofs);
+    const token = getEncodedToken({ mint: m.url, proofs: send });
+    const bob = await newWallet();
+    const received = await bob.receive(token, { requireDleq: true });
+    expect(sum(received)).toBe(300n);
+    // The same token again: its proofs are spent (11001).
+    await expect(bob.receive(token)).rejects.toThrow(/already spent/i);
+
+    const invoice = await m.externalInvoice(200_000n);
+    const quote = await wallet.createMeltQuoteBolt11(invoice);
+    expect(Number(quote.amount)).toBe(200);
+    const { keep: rest, send: toMelt } = await wallet.send(quote.amount.add(quote.fee_reserve), keep, { includeFees: true });
+    const melted = await wallet.meltProofsBolt11(quote, toMelt);
+    expect(melted.quote.state).toBe('PAID');
+    // 200 sat + the node's fee of 1.2 sat (1 sat + 0.1 %) charged as 2 sat; the rest of the reserve comes back as change.
+    expect(sum(toMelt) - sum(melted.change)).toBe(202n);
+    expect(melted.change.length).toBeGreaterThan(0);
+    const states = await wallet.checkProofsStates(toMelt);
+    expect(states.every((s) => s.state === 'SPENT')).toBe(true);
+
+    const outstanding = sum(rest) + sum(melted.change) + sum(received);
+    expect(await balance(m.ctx.sql, systemAccounts.mint)).toBe(outstanding * 1000n);
+    await ledgerIsClean();
+  });
+});
