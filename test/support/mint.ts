@@ -1,9 +1,11 @@
 // A mint under test: a service context, the workers (Lightning on our fake node, the mint),
 // the API with the mint's routes on a free loopback port, and the "outside" fake node.
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { mintRoutes, MINT_PATH } from '../../api/mint/routes.ts';
 import { buildApi } from '../../api/server.ts';
+import { blindMessage, pointHex } from '../../core/mint/nut00.ts';
 import type { RunningRole } from '../../core/role.ts';
 import { EXTERNAL_FAKE_NODE, OUR_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
@@ -50,4 +52,19 @@ export async function startTestMint(env: Record<string, string> = {}): Promise<T
       await ctx.close();
     },
   };
+}
+
+/** Outputs blinded by hand (for requests cashu-ts would never send): B_ of random secrets. */
+export function rawOutputs(keysetId: string, amounts: number[]): Array<{ amount: number; id: string; B_: string }> {
+  return amounts.map((amount) => {
+    const secret = randomBytes(32);
+    const r = BigInt(`0x${randomBytes(31).toString('hex')}`) + 1n;
+    return { amount, id: keysetId, B_: pointHex(blindMessage(new Uint8Array(Buffer.from(secret.toString('hex'))), r)) };
+  });
+}
+
+/** POSTs JSON to the mint; answers status and body. */
+export async function post(url: string, body: unknown): Promise<{ status: number; body: { code?: number; detail?: string } & Record<string, unknown> }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() as { code?: number } };
 }
