@@ -118,7 +118,7 @@ export async function melt(ctx: Context, body: unknown): Promise<MeltQuote> {
   const keys = await mintKeys(ctx);
   const blanks = req.outputs ?? [];
   const outputs = verifyOutputs(ctx.config, keys, blanks, true);
-  const inputs = verifyInputs(ctx.config, keys, req.inputs, blanks);
+  const inputs = verifyInputs(ctx.config, keys, req.inputs, blanks, quote.id);
   if (inputs.unit !== quote.unit || (outputs.unit && outputs.unit !== quote.unit)) throw new MintError(11010);
   const needed = quote.amount + quote.fee_reserve + inputs.fee;
   if (inputs.total < needed) throw new MintError(11005, `inputs ${inputs.total} < amount ${quote.amount} + fee reserve ${quote.fee_reserve} + input fee ${inputs.fee}`);

@@ -38,7 +38,7 @@ export const meltQuoteRequest = z.object({
 });
 export const meltRequest = z.object({ quote: z.string().max(100), inputs, outputs: z.array(blankOutput).max(10_000).optional(), prefer_async: z.boolean().optional() });
 export const checkStateRequest = z.object({ Ys: z.array(point).min(1).max(10_000) });
-export const restoreRequest = z.object({ outputs: outputs.min(1) });
+export const restoreRequest = z.object({ outputs: z.array(blankOutput).min(1).max(10_000) });
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);

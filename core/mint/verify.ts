@@ -30,9 +30,10 @@ function keysetOf(keys: MintKeys, id: string): Keyset {
 
 /**
  * Inputs: at most MINT_MAX_INPUTS, distinct (by Y), of known keysets of one unit, each signed by
- * its keyset's key for its amount and meeting its spending conditions (`outputs`: for SIG_ALL).
+ * its keyset's key for its amount and meeting its spending conditions (`outputs` and a melt's
+ * `quoteId`: what SIG_ALL signs).
  */
-export function verifyInputs(config: Config, keys: MintKeys, inputs: Proof[], outputs: BlindedMessage[]): VerifiedInputs {
+export function verifyInputs(config: Config, keys: MintKeys, inputs: Proof[], outputs: BlindedMessage[], quoteId?: string): VerifiedInputs {
   if (inputs.length > config.MINT_MAX_INPUTS) throw new MintError(11014, `at most ${config.MINT_MAX_INPUTS}`);
   const seen = new Set<string>();
   const units = new Set<string>();
@@ -48,12 +49,12 @@ export function verifyInputs(config: Config, keys: MintKeys, inputs: Proof[], ou
     seen.add(y);
     const k = keyset.privateKey(BigInt(p.amount));
     if (k === undefined || !verifyProof(k, p.secret, pointOf(p.C))) throw new MintError(10001);
-    checkSpendingConditions(p, inputs, outputs);
     total += BigInt(p.amount);
     fees.push(keyset.inputFeePpk);
     spends.push({ y, id: keyset.id, amount: String(p.amount), secret: p.secret, c: p.C, witness: p.witness === undefined ? null : typeof p.witness === 'string' ? p.witness : JSON.stringify(p.witness) });
   }
   if (units.size > 1) throw new MintError(11009);
+  checkSpendingConditions(inputs, outputs, quoteId);
   return { spends, total, fee: inputFee(fees), unit: [...units][0]! };
 }
 

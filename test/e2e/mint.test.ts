@@ -2,6 +2,8 @@
 // (fake node) → mint → send → receive → melt to an outside invoice, with change; then the
 // ledger's mint account equals the eCash outstanding.
 import { getEncodedToken, hasValidDleq, MintQuoteState, Wallet, type Proof } from '@cashu/cashu-ts';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
@@ -68,5 +70,44 @@ describe('mint with cashu-ts', () => {
     const outstanding = sum(rest) + sum(melted.change) + sum(received);
     expect(await balance(m.ctx.sql, systemAccounts.mint)).toBe(outstanding * 1000n);
     await ledgerIsClean();
+  });
+
+  it('locks to a key (P2PK, SIG_INPUTS and SIG_ALL) and unlocks with it only; refund keys after the locktime', async () => {
+    const bobKey = bytesToHex(secp256k1.utils.randomSecretKey());
+    const bobPub = bytesToHex(secp256k1.getPublicKey(Buffer.from(bobKey, 'hex'), true));
+    const bob = await newWallet();
+    for (const sigFlag of ['SIG_INPUTS', 'SIG_ALL'] as const) {
+      const { wallet, proofs } = await funded(100);
+      const { send } = await wallet.send(20, proofs, {}, { send: { type: 'p2pk', options: { pubkey: bobPub, sigFlag } } });
+      const token = getEncodedToken({ mint: m.url, proofs: send });
+      // Without Bob's key (a wallet signing nothing, or signing with another key) the mint refuses.
+      await expect(bob.receive(token)).rejects.toThrow();
+      await expect(bob.receive(token, { privkey: bytesToHex(secp256k1.utils.randomSecretKey()) })).rejects.toThrow();
+      expect(sum(await bob.receive(token, { privkey: bobKey }))).toBe(20n);
+    }
+    // Locked to Carol until a time now past, with Alice as refund key: Alice takes it back.
+    const aliceKey = bytesToHex(secp256k1.utils.randomSecretKey());
+    const alicePub = bytesToHex(secp256k1.getPublicKey(Buffer.from(aliceKey, 'hex'), true));
+    const carolPub = bytesToHex(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true));
+    const { wallet, proofs } = await funded(100);
+    const { send } = await wallet.send(10, proofs, {}, { send: { type: 'p2pk', options: { pubkey: carolPub, locktime: Math.floor(Date.now() / 1000) - 10, refundKeys: [alicePub] } } });
+    const alice = await newWallet();
+    expect(sum(await alice.receive(getEncodedToken({ mint: m.url, proofs: send }), { privkey: aliceKey }))).toBe(10n);
+    await ledgerIsClean();
+  });
+
+  it('restores a wallet from its seed (NUT-09)', async () => {
+    const bip39seed = randomBytes(64);
+    const first = new Wallet(m.url, { bip39seed });
+    await first.loadMint();
+    const quote = await first.createMintQuoteBolt11(77);
+    await m.payFromOutside(quote.request);
+    while ((await first.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    const minted = await first.mintProofsBolt11(77, quote.quote, undefined, { type: 'deterministic', counter: 0 });
+    const again = new Wallet(m.url, { bip39seed });
+    await again.loadMint();
+    const { proofs } = await again.restore(0, 20);
+    expect(proofs.map((p) => p.secret).sort()).toEqual(minted.map((p) => p.secret).sort());
+    expect(sum(proofs)).toBe(77n);
   });
 });
