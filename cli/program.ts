@@ -10,6 +10,7 @@ import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
+import { mintCommands } from './mint.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -118,3 +119,4 @@ program.command('business')
 
 walletCommands(program, config);
 nwcCommands(program, config);
+mintCommands(program, config);

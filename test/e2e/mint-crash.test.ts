@@ -18,7 +18,7 @@ import { EXTERNAL_FAKE_NODE } from '../../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../../workers/lightning/fake.ts';
 import { createTestContext, testMasterKey, type TestContext } from '../support/context.ts';
 import { redisUrl } from '../support/db.ts';
-import { runFlash } from '../support/process.ts';
+import { flashCommand, runFlash } from '../support/process.ts';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestContext({ API_RATE_LIMIT: '100000' }); });
@@ -84,4 +84,16 @@ it('finishes a melt exactly once after the workers are killed mid-payment', { ti
     await external.close();
     await api.close();
   }
+});
+
+it('`flash mint rotate` makes a new active keyset with its input fee, which wallets then use', { timeout: 60_000 }, async () => {
+  const env = { DATABASE_URL: ctx.db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: ctx.config.REDIS_PREFIX, MASTER_KEY: testMasterKey };
+  const before = await ctx.sql<{ id: string }[]>`select id from mint_keysets where active`;
+  const r = await flashCommand(['mint', 'rotate', '--fee', '250'], env);
+  expect(r.code).toBe(0);
+  const [now] = await ctx.sql<[{ id: string; input_fee_ppk: number }]>`select id, input_fee_ppk from mint_keysets where active`;
+  expect(r.out).toContain(`active keyset ${now.id}; retired ${before[0]!.id}`);
+  expect(now.input_fee_ppk).toBe(250);
+  expect((await flashCommand(['mint', 'rotate', '--fee', '-1'], env)).code).not.toBe(0);
+  expect((await flashCommand(['mint', 'keysets'], env)).out).toContain(`${now.id}  sat  active    input_fee_ppk 250`);
 });

@@ -10,7 +10,7 @@ import { balance } from '../../core/ledger/ledger.ts';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { mintRules } from '../../core/mint/check.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { startTestMint, type TestMint } from '../support/mint.ts';
+import { post, rawOutputs, startTestMint, type TestMint } from '../support/mint.ts';
 
 let m: TestMint;
 beforeAll(async () => { m = await startTestMint(); });
@@ -109,5 +109,22 @@ describe('mint with cashu-ts', () => {
     const { proofs } = await again.restore(0, 20);
     expect(proofs.map((p) => p.secret).sort()).toEqual(minted.map((p) => p.secret).sort());
     expect(sum(proofs)).toBe(77n);
+  });
+
+  it('mints a quote locked to a key only with a request signed by it (NUT-20)', async () => {
+    const key = bytesToHex(secp256k1.utils.randomSecretKey());
+    const pub = bytesToHex(secp256k1.getPublicKey(Buffer.from(key, 'hex'), true));
+    const wallet = await newWallet();
+    const quote = await wallet.createLockedMintQuote(16, pub);
+    expect(quote.pubkey).toBe(pub);
+    await m.payFromOutside(quote.request);
+    while ((await wallet.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    await expect(wallet.mintProofsBolt11(16, quote.quote)).rejects.toThrow();
+    // cashu-ts will not sign with another key; the mint refuses a forged or missing signature itself (20008).
+    const keyset = wallet.keyChain.getCheapestKeyset().id;
+    const outputs = rawOutputs(keyset, [16]);
+    expect((await post(`${m.url}/v1/mint/bolt11`, { quote: quote.quote, outputs })).body.code).toBe(20008);
+    expect((await post(`${m.url}/v1/mint/bolt11`, { quote: quote.quote, outputs, signature: 'ab'.repeat(64) })).body.code).toBe(20008);
+    expect(sum(await wallet.mintProofsBolt11(16, quote, { privkey: key }))).toBe(16n);
   });
 });
