@@ -11,6 +11,7 @@ import { createMintQuote, getMintQuote, mintTokens } from '../../core/mint/nut04
 import { createMeltQuote, getMeltQuote, melt } from '../../core/mint/nut05.ts';
 import { checkState, restore } from '../../core/mint/nut07.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
+import { mintWebSocket } from './ws.ts';
 
 export const MINT_PATH = '/mint';
 
@@ -68,4 +69,5 @@ export async function mintRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     m.post('/v1/checkstate', async (req) => checkState(ctx, req.body));
     m.post('/v1/restore', async (req) => restore(ctx, req.body));
   }, { prefix: MINT_PATH });
+  mintWebSocket(app, ctx, `${MINT_PATH}/v1/ws`);
 }

@@ -18,6 +18,7 @@ export function mintInfo(ctx: Context) {
       11: { supported: true },
       12: { supported: true },
       14: { supported: true },
+      17: { supported: [{ method: 'bolt11', unit: UNIT, commands: ['bolt11_mint_quote', 'bolt11_melt_quote', 'proof_state'] }] },
       20: { supported: true },
     },
     time: Math.floor(Date.now() / 1000),

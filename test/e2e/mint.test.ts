@@ -127,4 +127,13 @@ describe('mint with cashu-ts', () => {
     expect((await post(`${m.url}/v1/mint/bolt11`, { quote: quote.quote, outputs, signature: 'ab'.repeat(64) })).body.code).toBe(20008);
     expect(sum(await wallet.mintProofsBolt11(16, quote, { privkey: key }))).toBe(16n);
   });
+
+  it('tells a WebSocket subscriber when its quote turns PAID (NUT-17)', async () => {
+    const wallet = await newWallet();
+    const quote = await wallet.createMintQuoteBolt11(32);
+    const paid = wallet.on.onceMintPaid(quote.quote, { timeoutMs: 30_000 });
+    await m.payFromOutside(quote.request);
+    expect((await paid).state).toBe(MintQuoteState.PAID);
+    expect(sum(await wallet.mintProofsBolt11(32, quote.quote))).toBe(32n);
+  });
 });
