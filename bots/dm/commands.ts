@@ -33,9 +33,11 @@ export type Command =
   | { type: 'lang'; lang: Lang }
   | { type: 'confirm'; yes: boolean }
   | { type: 'username'; name: string }
-  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string };
+  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string }
+  | { type: 'ecash'; msat: bigint }
+  | { type: 'redeem'; token: string };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap';
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'ecash';
 
 export type ParseError =
   | { type: 'empty' }
@@ -74,6 +76,7 @@ export const ALIASES: Record<CommandName, string[]> = {
   no: ['no', 'n', 'cancel', 'cancelar', 'いいえ'],
   username: ['username', 'name', 'usuario', 'ユーザー名'],
   zap: ['zap', 'ザップ'],
+  ecash: ['ecash', 'cashu', 'token', 'efectivo', 'eキャッシュ'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -90,6 +93,8 @@ const PERIOD_WORDS: Record<string, BudgetPeriod> = {
   yearly: 'yearly', year: 'yearly', anual: 'yearly', 毎年: 'yearly',
   never: 'never', nunca: 'never', なし: 'never',
 };
+/** cashuA… (V3) or cashuB… (V4). */
+const CASHU_TOKEN = /\bcashu[AB][A-Za-z0-9_\-+/=]{20,}/;
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -196,6 +201,7 @@ const PARSERS: Record<CommandName, Parser> = {
   yes: () => ok({ type: 'confirm', yes: true }),
   no: () => ok({ type: 'confirm', yes: false }),
   invoice: (text, args) => amountThenText('invoice', args, text, (msat, memo) => ({ type: 'invoice', msat, memo })),
+  ecash: (text, args) => amountThenText('ecash', args, text, (msat) => ({ type: 'ecash', msat })),
 
   pay: (text, args) => {
     if (!args[0]) return fail({ type: 'missing', command: 'pay', argument: 'invoice' });
@@ -284,8 +290,12 @@ const PARSERS: Record<CommandName, Parser> = {
 
 /** Upper bound on a DM we parse at all: longer texts are refused before any work. */
 export const MAX_TEXT = 4000;
+export const MAX_TOKEN_TEXT = 40_000;
 
 export function parseCommand(input: string): ParseResult {
+  // A pasted Cashu token (alone or with words around it) is redeemed; tokens run longer than commands.
+  const token = input.length <= MAX_TOKEN_TEXT ? CASHU_TOKEN.exec(input) : null;
+  if (token) return ok({ type: 'redeem', token: token[0] });
   if (input.length > MAX_TEXT) return fail({ type: 'text-too-long', max: MAX_TEXT });
   const text = input.trim();
   const tokens = tokenize(text);

@@ -2,6 +2,9 @@
 // comes from the catalogs (`t`); money moves only through the wallet core.
 import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
+import { issueEcash } from '../../core/mint/ecash.ts';
+import { MintError } from '../../core/mint/errors.ts';
+import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
 import { history } from '../../core/payments/transactions.ts';
 import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
@@ -32,6 +35,31 @@ const invoice: Handler<'invoice'> = async (d, s, cmd) => {
     return text(t(s.lang, 'invoice.created', { msat: cmd.msat, memo: cmd.memo, bolt11: inv.paymentRequest! }));
   } catch (err) {
     return text(await errorText(d, s, err));
+  }
+};
+
+/** `ecash <amount>`: a token of our mint paid from the balance (the eCash rail; same DM, same token). */
+const ecash: Handler<'ecash'> = async (d, s, cmd) => {
+  if (cmd.msat % 1000n !== 0n) return text(t(s.lang, 'ecash.whole-sats'));
+  try {
+    const r = await issueEcash(d.ctx, { accountId: s.accountId, idempotencyKey: paymentKey(s.dmId), amountSat: cmd.msat / 1000n });
+    if (r.status === 'succeeded') return text(t(s.lang, 'ecash.created', { msat: cmd.msat, token: r.token }));
+    if (r.status === 'pending') return text(t(s.lang, 'ecash.pending', { msat: cmd.msat }));
+    throw new Error(`eCash issue ${r.transaction.id} failed`);
+  } catch (err) {
+    return text(await errorText(d, s, err, { neededMsat: cmd.msat }));
+  }
+};
+
+/** A pasted token: spent at our mint and credited. */
+const redeem: Handler<'redeem'> = async (d, s, cmd) => {
+  try {
+    const r = await redeemToken(d.ctx, s.accountId, cmd.token);
+    return text(t(s.lang, 'ecash.redeemed', { msat: r.amountSat * 1000n, feeMsat: r.feeSat * 1000n }));
+  } catch (err) {
+    if (err instanceof TokenError) return text(t(s.lang, err.code === 'foreign' ? 'error.ecash.foreign' : 'error.ecash.invalid'));
+    if (err instanceof MintError) return text(t(s.lang, err.code === 11001 || err.code === 11002 ? 'error.ecash.spent' : 'error.ecash.invalid'));
+    throw err;
   }
 };
 
@@ -76,6 +104,8 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   revoke,
   username,
   zap: requestPayment,
+  ecash,
+  redeem,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

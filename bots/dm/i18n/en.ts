@@ -33,6 +33,7 @@ export const en = {
 • connect [app] [budget] [period] — link an app (Nostr Wallet Connect)
 • connections, revoke <id> — your linked apps
 • username <name> — your lightning address
+• ecash <amount> — a Cashu token from your balance; paste a token to redeem it
 • lang <en | es | ja> — language
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
@@ -47,6 +48,14 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.confirm': () => 'yes / no — confirms or cancels the payment I just asked about.',
   'help.username': () => 'username <name> — picks your lightning address name (3–32 letters, digits, . _ -).\nExample: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <amount> [comment] — zaps a profile or a post (NIP-57).\nExample: zap note1… 21 great post',
+  'help.ecash': () => 'ecash <amount> — turns part of your balance into a Cashu eCash token of this service\'s mint (any Cashu wallet takes it). Paste a token (cashuA…/cashuB…) to put it back into your balance.\nExample: ecash 1000',
+  'ecash.created': (p: { msat: bigint; token: string }) => `Here is a token for ${amt(p.msat)}. Whoever has it can spend it:\n\n${p.token}`,
+  'ecash.pending': (p: { msat: bigint }) => `Your token for ${amt(p.msat)} is being made; ask again with the same message in a moment.`,
+  'ecash.whole-sats': () => 'eCash comes in whole sats: give an amount without millisats.',
+  'ecash.redeemed': (p: { msat: bigint; feeMsat: bigint }) => `Redeemed: ${amt(p.msat)} added to your balance${p.feeMsat > 0n ? ` (mint fee ${amt(p.feeMsat)})` : ''}.`,
+  'error.ecash.spent': () => 'That token was spent already (or is being spent).',
+  'error.ecash.foreign': () => 'That token is from another mint; only tokens of this service\'s mint can be redeemed here for now.',
+  'error.ecash.invalid': () => 'That is not a valid token of this mint.',
 
   'balance': (p: { msat: bigint; pendingMsat?: bigint }) =>
     `Balance: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} on hold for pending payments)` : ''}`,

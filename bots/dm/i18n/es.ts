@@ -23,6 +23,7 @@ export const es: Catalog = {
 • conectar [app] [presupuesto] [periodo] — vincula una app (Nostr Wallet Connect)
 • conexiones, revocar <id> — tus apps vinculadas
 • usuario <nombre> — tu dirección lightning
+• ecash <cantidad> — un token Cashu de tu saldo; pega un token para cobrarlo
 • idioma <en | es | ja> — idioma
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
@@ -37,6 +38,14 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'help.confirm': () => 'sí / no — confirma o cancela el pago que te acabo de preguntar.',
   'help.username': () => 'usuario <nombre> — elige el nombre de tu dirección lightning (3–32 letras, cifras, . _ -).\nEjemplo: usuario alicia',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <cantidad> [comentario] — envía un zap a un perfil o una publicación (NIP-57).\nEjemplo: zap note1… 21 gran post',
+  'help.ecash': () => 'ecash <cantidad> — convierte parte de tu saldo en un token eCash Cashu de la casa de moneda de este servicio (lo acepta cualquier monedero Cashu). Pega un token (cashuA…/cashuB…) para devolverlo a tu saldo.\nEjemplo: ecash 1000',
+  'ecash.created': (p) => `Aquí tienes un token de ${amt(p.msat)}. Quien lo tenga puede gastarlo:\n\n${p.token}`,
+  'ecash.pending': (p) => `Tu token de ${amt(p.msat)} se está creando; vuelve a enviar el mismo mensaje en un momento.`,
+  'ecash.whole-sats': () => 'El eCash va en sats enteros: da una cantidad sin milisats.',
+  'ecash.redeemed': (p) => `Cobrado: ${amt(p.msat)} añadidos a tu saldo${p.feeMsat > 0n ? ` (comisión ${amt(p.feeMsat)})` : ''}.`,
+  'error.ecash.spent': () => 'Ese token ya se gastó (o se está gastando).',
+  'error.ecash.foreign': () => 'Ese token es de otra casa de moneda; por ahora aquí solo se cobran tokens de la de este servicio.',
+  'error.ecash.invalid': () => 'Ese no es un token válido de esta casa de moneda.',
 
   'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,
   'invoice.created': (p) => `Aquí tienes tu factura de ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,

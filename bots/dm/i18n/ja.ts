@@ -23,6 +23,7 @@ export const ja: Catalog = {
 • connect [アプリ] [予算] [期間] — アプリを接続（Nostr Wallet Connect）
 • connections, revoke <id> — 接続中のアプリ
 • username <名前> — あなたのライトニングアドレス
+• ecash <金額> — 残高から Cashu トークンを作成（トークンを貼り付けると受け取り）
 • lang <en | es | ja>（言語）— 表示言語
 金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
   'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
@@ -37,6 +38,14 @@ export const ja: Catalog = {
   'help.confirm': () => 'yes / no（はい / いいえ）— 確認中の支払いを実行またはキャンセルします。',
   'help.username': () => 'username <名前> — ライトニングアドレスの名前を決めます（3〜32 文字の英小文字・数字・. _ -）。\n例: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <金額> [コメント] — プロフィールや投稿に zap します（NIP-57）。\n例: zap note1… 21 いい投稿',
+  'help.ecash': () => 'ecash <金額> — 残高の一部をこのサービスのミントの Cashu eCash トークンにします（どの Cashu ウォレットでも使えます）。トークン（cashuA…/cashuB…）を貼り付けると残高に戻ります。\n例: ecash 1000',
+  'ecash.created': (p) => `${amt(p.msat)} のトークンです。持っている人が使えます:\n\n${p.token}`,
+  'ecash.pending': (p) => `${amt(p.msat)} のトークンを作成中です。少ししてから同じメッセージを送ってください。`,
+  'ecash.whole-sats': () => 'eCash は sat 単位です。ミリサトシなしの金額にしてください。',
+  'ecash.redeemed': (p) => `受け取りました: ${amt(p.msat)} を残高に追加しました${p.feeMsat > 0n ? `（ミント手数料 ${amt(p.feeMsat)}）` : ''}。`,
+  'error.ecash.spent': () => 'そのトークンは使用済み（または使用中）です。',
+  'error.ecash.foreign': () => 'そのトークンは別のミントのものです。今はこのサービスのミントのトークンだけ受け取れます。',
+  'error.ecash.invalid': () => 'このミントの有効なトークンではありません。',
 
   'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
   'invoice.created': (p) => `${amt(p.msat)} の請求書です${p.memo ? `（${p.memo}）` : ''}:\n\n${p.bolt11}`,

@@ -1,0 +1,67 @@
+// eCash for holders of this service: a token issued from a balance (the eCash rail) that any
+// Cashu wallet (cashu-ts) takes, and tokens pasted back redeemed into a balance once.
+import { getEncodedToken, MintQuoteState, Wallet } from '@cashu/cashu-ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as accounts from '../../core/ledger/accounts.ts';
+import { check, ledgerRules } from '../../core/ledger/check.ts';
+import { balance } from '../../core/ledger/ledger.ts';
+import { mintRules } from '../../core/mint/check.ts';
+import { issueEcash } from '../../core/mint/ecash.ts';
+import { MintError } from '../../core/mint/errors.ts';
+import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
+import { paymentRules } from '../../core/payments/check.ts';
+import { startTestMint, type TestMint } from '../support/mint.ts';
+import { fund, newPubkey } from '../support/wallet.ts';
+
+let m: TestMint;
+beforeAll(async () => { m = await startTestMint(); });
+afterAll(async () => { await m?.close(); });
+
+const user = async (msat = 0n) => {
+  const a = await accounts.forPubkey(m.ctx.sql, newPubkey());
+  if (msat) await fund(m.ctx.sql, a.id, msat);
+  return a.id;
+};
+const ledgerIsClean = async () => expect(await check(m.ctx.sql, { ...ledgerRules, ...paymentRules, ...mintRules })).toEqual([]);
+
+describe('ecash from a balance', () => {
+  it('issues a token any Cashu wallet redeems; the same key gives the same token; no overdraft', async () => {
+    const alice = await user(50_000n);
+    const r = await issueEcash(m.ctx, { accountId: alice, idempotencyKey: 'dm-1', amountSat: 21n });
+    expect(r.status).toBe('succeeded');
+    if (r.status !== 'succeeded') return;
+    expect(await balance(m.ctx.sql, alice)).toBe(29_000n);
+    const again = await issueEcash(m.ctx, { accountId: alice, idempotencyKey: 'dm-1', amountSat: 21n });
+    expect(again).toMatchObject({ status: 'succeeded', token: r.token });
+    expect(await balance(m.ctx.sql, alice)).toBe(29_000n);
+
+    const wallet = new Wallet(m.url);
+    await wallet.loadMint();
+    const proofs = await wallet.receive(r.token, { requireDleq: false });
+    expect(proofs.reduce((s, p) => s + Number(p.amount), 0)).toBe(21);
+    await expect(issueEcash(m.ctx, { accountId: alice, idempotencyKey: 'dm-2', amountSat: 30n })).rejects.toMatchObject({ code: 'insufficient_balance' });
+    expect(await balance(m.ctx.sql, alice)).toBe(29_000n);
+    await ledgerIsClean();
+  });
+});
+
+describe('redeeming a pasted token', () => {
+  it('credits our own mint\'s token once; refuses a spent, a foreign and a malformed one', async () => {
+    const wallet = new Wallet(m.url);
+    await wallet.loadMint();
+    const quote = await wallet.createMintQuoteBolt11(40);
+    await m.payFromOutside(quote.request);
+    while ((await wallet.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    const proofs = await wallet.mintProofsBolt11(40, quote.quote);
+    const token = getEncodedToken({ mint: m.url, proofs });
+    const bob = await user();
+    expect(await redeemToken(m.ctx, bob, token)).toMatchObject({ amountSat: 40n, feeSat: 0n });
+    expect(await balance(m.ctx.sql, bob)).toBe(40_000n);
+    await expect(redeemToken(m.ctx, bob, token)).rejects.toSatisfy((e) => e instanceof MintError && e.code === 11001);
+    await expect(redeemToken(m.ctx, await user(), token)).rejects.toBeInstanceOf(MintError);
+    expect(await balance(m.ctx.sql, bob)).toBe(40_000n);
+    await expect(redeemToken(m.ctx, bob, getEncodedToken({ mint: 'https://other.example', proofs }))).rejects.toMatchObject({ code: 'foreign' });
+    await expect(redeemToken(m.ctx, bob, 'cashuBnotatoken')).rejects.toBeInstanceOf(TokenError);
+    await ledgerIsClean();
+  });
+});
