@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Context } from '../context.ts';
 import { isUniqueViolation, type Sql } from '../db.ts';
-import { CURVE_ORDER, Point, pointFromHex, pointHex, type Point as P } from './nut00.ts';
+import { baseMul, CURVE_ORDER, pointFromHex, pointHex, type Point as P } from './nut00.ts';
 import { keysetIdV2, type PublicKeys } from './nut02.ts';
 
 /** Amounts 2^0 … 2^50: every amount a JSON number holds exactly, more than all bitcoin in sats. */
@@ -44,7 +44,7 @@ function keysetOf(seed: Uint8Array, row: Row): Keyset {
 }
 
 function newRow(seed: Uint8Array, derivation: number, inputFeePpk: number): Row {
-  const keys = Object.fromEntries(AMOUNTS.map((a) => [a.toString(), pointHex(Point.BASE.multiply(derive(seed, derivation, a)))]));
+  const keys = Object.fromEntries(AMOUNTS.map((a) => [a.toString(), pointHex(baseMul(derive(seed, derivation, a)))]));
   return { id: keysetIdV2(keys, UNIT, inputFeePpk), unit: UNIT, derivation, active: true, input_fee_ppk: inputFeePpk, keys };
 }
 

@@ -2,14 +2,14 @@
 // SIG_INPUTS and SIG_ALL) and NUT-14 (HTLC: a hash lock on top of the same rules). A secret of
 // the form [kind, {nonce, data, tags}] locks a proof; kinds this mint does not check are
 // refused, never spent unchecked. Every failure is 10001 with what was wrong.
-import { schnorr } from '@noble/curves/secp256k1.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
+import schnorr from 'bcrypto/lib/schnorr.js';
 import { MintError } from './errors.ts';
 import type { BlindedMessage, Proof } from './schemas.ts';
 
 export interface WellKnownSecret { kind: string; nonce: string; data: string; tags: string[][] }
 
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const refuse = (why: string): never => { throw new MintError(10001, why); };
 
 /** The NUT-10 secret in `secret`, or undefined for a plain (random) secret. */
@@ -105,10 +105,10 @@ function witnessOf(p: Proof): Witness {
 
 /** How many of `keys` (x-only hex) signed sha256(msg) among `signatures`; each key counts once. */
 function signers(keys: string[], signatures: string[], msg: string): number {
-  const digest = sha256(utf8ToBytes(msg));
+  const digest = sha256(Buffer.from(msg, 'utf8'));
   return keys.filter((k) => signatures.some((sig) => {
     try {
-      return schnorr.verify(hexToBytes(sig), digest, hexToBytes(k));
+      return schnorr.verify(digest, Buffer.from(sig, 'hex'), Buffer.from(k, 'hex'));
     } catch {
       return false;
     }
@@ -120,7 +120,7 @@ function unlocks(c: Conditions, w: Witness, msg: string, now: number): boolean {
   const expired = c.locktime !== undefined && now > c.locktime;
   // Main path: the preimage (HTLC) and n_sigs of the keys (none needed by an HTLC without pubkeys).
   const preimageOk = c.hash === undefined
-    || (w.preimage !== undefined && /^[0-9a-f]{64}$/i.test(w.preimage) && bytesToHex(sha256(hexToBytes(w.preimage))) === c.hash);
+    || (w.preimage !== undefined && /^[0-9a-f]{64}$/i.test(w.preimage) && sha256(Buffer.from(w.preimage, 'hex')).toString('hex') === c.hash);
   const needed = c.hash !== undefined && c.keys.length === 0 ? 0 : c.nSigs;
   if (preimageOk && (needed === 0 || signers(c.keys, w.signatures, msg) >= needed)) return true;
   if (!expired) return false;

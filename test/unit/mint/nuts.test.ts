@@ -1,7 +1,7 @@
 // The official vectors of cashubtc/nuts (tests/00, 02, 12) against our own NUT code.
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { blindMessage, hashToCurve, Point, pointFromHex, pointHex, scalarFromHex, signBlinded, unblind, verifyProof } from '../../../core/mint/nut00.ts';
+import { baseMul, blindMessage, hashToCurve, pointFromHex, pointHex, scalarFromHex, signBlinded, unblind, verifyProof } from '../../../core/mint/nut00.ts';
 import { inputFee, keysetIdV1, keysetIdV2, splitAmount } from '../../../core/mint/nut02.ts';
 import { hashE, proveDleq, verifyDleq } from '../../../core/mint/nut12.ts';
 
@@ -33,7 +33,7 @@ describe('NUT-00', () => {
     const k = 12345678901234567890n;
     const r = 987654321n;
     const secret = 'a6d13fcd7a18442e6076f5e1e7c887ad';
-    const C = unblind(signBlinded(k, blindMessage(new TextEncoder().encode(secret), r)), r, Point.BASE.multiply(k));
+    const C = unblind(signBlinded(k, blindMessage(new TextEncoder().encode(secret), r)), r, baseMul(k));
     expect(verifyProof(k, secret, C)).toBe(true);
     expect(verifyProof(k + 1n, secret, C)).toBe(false);
     expect(verifyProof(k, `${secret}x`, C)).toBe(false);
