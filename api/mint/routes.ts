@@ -11,6 +11,7 @@ import { createMintQuote, getMintQuote, mintTokens } from '../../core/mint/nut04
 import { createMeltQuote, getMeltQuote, melt } from '../../core/mint/nut05.ts';
 import { checkState, restore } from '../../core/mint/nut07.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
+import { cachedResponse } from './nut19.ts';
 import { mintWebSocket } from './ws.ts';
 
 export const MINT_PATH = '/mint';
@@ -51,21 +52,21 @@ export async function mintRoutes(app: FastifyInstance, ctx: Context): Promise<vo
     m.get('/v1/keysets', async () => ({
       keysets: [...(await mintKeys(ctx)).byId.values()].map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })),
     }));
-    m.post('/v1/swap', async (req) => swap(ctx, req.body));
+    m.post('/v1/swap', async (req) => cachedResponse(ctx, '/v1/swap', req.body, () => swap(ctx, req.body)));
     m.post('/v1/mint/quote/bolt11', async (req) => createMintQuote(ctx, req.body));
     m.get<{ Params: { id: string } }>('/v1/mint/quote/bolt11/:id', async (req) => {
       const q = await getMintQuote(ctx, req.params.id);
       if (!q) throw new MintRequestError('unknown quote');
       return q;
     });
-    m.post('/v1/mint/bolt11', async (req) => mintTokens(ctx, req.body));
+    m.post('/v1/mint/bolt11', async (req) => cachedResponse(ctx, '/v1/mint/bolt11', req.body, () => mintTokens(ctx, req.body)));
     m.post('/v1/melt/quote/bolt11', async (req) => createMeltQuote(ctx, req.body));
     m.get<{ Params: { id: string } }>('/v1/melt/quote/bolt11/:id', async (req) => {
       const q = await getMeltQuote(ctx, req.params.id);
       if (!q) throw new MintRequestError('unknown quote');
       return q;
     });
-    m.post('/v1/melt/bolt11', async (req) => melt(ctx, req.body));
+    m.post('/v1/melt/bolt11', async (req) => cachedResponse(ctx, '/v1/melt/bolt11', req.body, () => melt(ctx, req.body), (q) => q.state === 'PAID'));
     m.post('/v1/checkstate', async (req) => checkState(ctx, req.body));
     m.post('/v1/restore', async (req) => restore(ctx, req.body));
   }, { prefix: MINT_PATH });

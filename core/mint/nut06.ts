@@ -19,6 +19,7 @@ export function mintInfo(ctx: Context) {
       12: { supported: true },
       14: { supported: true },
       17: { supported: [{ method: 'bolt11', unit: UNIT, commands: ['bolt11_mint_quote', 'bolt11_melt_quote', 'proof_state'] }] },
+      19: { ttl: 300, cached_endpoints: ['/v1/mint/bolt11', '/v1/swap', '/v1/melt/bolt11'].map((path) => ({ method: 'POST', path })) },
       20: { supported: true },
     },
     time: Math.floor(Date.now() / 1000),

@@ -205,6 +205,18 @@ describe('melt saga', () => {
   });
 });
 
+describe('cached responses (NUT-19)', () => {
+  it('answers a repeated swap with the first answer, and a changed one with 11001', async () => {
+    const { proofs } = await mintProofs(8);
+    // One input of the keyset the rotation above made: a fee of 1.
+    const body = { inputs: wire(proofs), outputs: rawOutputs(await activeKeyset(), [4, 2, 1]) };
+    const first = await post(`${m.url}/v1/swap`, body);
+    expect(first.status).toBe(200);
+    expect(await post(`${m.url}/v1/swap`, body)).toEqual(first);
+    expect((await post(`${m.url}/v1/swap`, { ...body, outputs: rawOutputs(await activeKeyset(), [4, 2, 1]) })).body.code).toBe(11001);
+  });
+});
+
 describe('state and restore', () => {
   it('NUT-07 reads unspent for unknown Ys; NUT-09 returns only outputs signed before', async () => {
     const keyset = await activeKeyset();
