@@ -53,6 +53,40 @@ describe('double spend', () => {
   });
 });
 
+describe('races', () => {
+  it('10 concurrent mints of one paid quote: one issues, the others answer 20002', async () => {
+    const w = await wallet();
+    const quote = await w.createMintQuoteBolt11(8);
+    await m.payFromOutside(quote.request);
+    while ((await w.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    const keyset = await activeKeyset();
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(`${m.url}/v1/mint/bolt11`, { quote: quote.quote, outputs: rawOutputs(keyset, [8]) })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map((r) => r.body.code)).toEqual(Array(9).fill(20002));
+    await ledgerIsClean();
+  });
+
+  it('10 concurrent melts of one quote with different inputs: one pays, once', async () => {
+    const { w, proofs } = await mintProofs(400);
+    const quote = await w.createMeltQuoteBolt11(await m.externalInvoice(10_000n));
+    const sets: Proof[][] = [];
+    let rest = proofs;
+    for (let i = 0; i < 10; i++) {
+      const { keep, send } = await w.send(quote.amount.add(quote.fee_reserve), rest, { includeFees: true });
+      sets.push(send);
+      rest = keep;
+    }
+    const results = await Promise.all(sets.map((inputs) => post(`${m.url}/v1/melt/bolt11`, { quote: quote.quote, inputs: wire(inputs) })));
+    expect(results.filter((r) => r.status === 200).map((r) => r.body.state)).toEqual(['PAID']);
+    expect(results.filter((r) => r.status !== 200).every((r) => [20005, 20006].includes(r.body.code!))).toBe(true);
+    expect((await m.ctx.sql`select count(*)::int as n from transactions where rail_ref = ${quote.quote}`)[0]!.n).toBe(1);
+    // The losers' inputs were never touched.
+    const losers = sets.filter((_, i) => results[i]!.status !== 200).flat();
+    expect((await w.checkProofsStates(losers)).every((s) => s.state === 'UNSPENT')).toBe(true);
+    await ledgerIsClean();
+  });
+});
+
 describe('bad input answers its NUT code and writes nothing', () => {
   it('swap', async () => {
     const { proofs } = await mintProofs(16);
