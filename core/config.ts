@@ -234,6 +234,11 @@ export const variables = {
   MINT_QUOTE_EXPIRY_SECONDS: z.coerce.number().int().min(60).default(3600).describe('Expiry of mint quotes (their invoices).'),
   MINT_MELT_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000)
     .describe('How long a melt waits for its Lightning payment before answering PENDING (the wallet then polls the quote).'),
+  MINT_FOREIGN_ALLOW: list.optional()
+    .describe('Other mints whose tokens the DM bot takes (melted into a balance), as URLs; unset: any mint not denied.'),
+  MINT_FOREIGN_DENY: list.optional().describe('Other mints whose tokens the DM bot refuses, as URLs.'),
+  MINT_FOREIGN_MAX_SAT: z.coerce.bigint().min(0n).default(100_000n)
+    .describe('Largest token of another mint the DM bot takes, in sats; 0: none.'),
   // --- end Cashu mint ---
 } as const;
 

@@ -55,9 +55,17 @@ const ecash: Handler<'ecash'> = async (d, s, cmd) => {
 const redeem: Handler<'redeem'> = async (d, s, cmd) => {
   try {
     const r = await redeemToken(d.ctx, s.accountId, cmd.token);
+    if (r.pending) return text(t(s.lang, 'ecash.redeem-pending'));
     return text(t(s.lang, 'ecash.redeemed', { msat: r.amountSat * 1000n, feeMsat: r.feeSat * 1000n }));
   } catch (err) {
-    if (err instanceof TokenError) return text(t(s.lang, err.code === 'foreign' ? 'error.ecash.foreign' : 'error.ecash.invalid'));
+    if (err instanceof TokenError) {
+      switch (err.code) {
+        case 'foreign': return text(t(s.lang, 'error.ecash.foreign'));
+        case 'too_large': return text(t(s.lang, 'error.ecash.too-large', { maxMsat: d.ctx.config.MINT_FOREIGN_MAX_SAT * 1000n }));
+        case 'unavailable': return text(t(s.lang, 'error.ecash.foreign-failed'));
+        case 'malformed': return text(t(s.lang, 'error.ecash.invalid'));
+      }
+    }
     if (err instanceof MintError) return text(t(s.lang, err.code === 11001 || err.code === 11002 ? 'error.ecash.spent' : 'error.ecash.invalid'));
     throw err;
   }

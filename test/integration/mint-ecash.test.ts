@@ -60,8 +60,42 @@ describe('redeeming a pasted token', () => {
     await expect(redeemToken(m.ctx, bob, token)).rejects.toSatisfy((e) => e instanceof MintError && e.code === 11001);
     await expect(redeemToken(m.ctx, await user(), token)).rejects.toBeInstanceOf(MintError);
     expect(await balance(m.ctx.sql, bob)).toBe(40_000n);
+    m.ctx.config.MINT_FOREIGN_DENY = ['https://other.example/'];
     await expect(redeemToken(m.ctx, bob, getEncodedToken({ mint: 'https://other.example', proofs }))).rejects.toMatchObject({ code: 'foreign' });
     await expect(redeemToken(m.ctx, bob, 'cashuBnotatoken')).rejects.toBeInstanceOf(TokenError);
+    await ledgerIsClean();
+  });
+});
+
+describe('redeeming a token of another mint', () => {
+  it('melts it at that mint into an invoice of the holder, within the operator\'s lists and limit', async () => {
+    // The "other" mint is this one under another name: its melt of our invoice settles inside the
+    // ledger, so the whole path (cashu-ts at the other mint through the outbound policy, the
+    // invoice, the melt, the credit) runs here.
+    const other = m.url.replace('127.0.0.1', 'localhost');
+    const wallet = new Wallet(other);
+    await wallet.loadMint();
+    const quote = await wallet.createMintQuoteBolt11(300);
+    await m.payFromOutside(quote.request);
+    while ((await wallet.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    const token = getEncodedToken({ mint: other, proofs: await wallet.mintProofsBolt11(300, quote.quote) });
+    const carol = await user();
+
+    m.ctx.config.MINT_FOREIGN_DENY = [other];
+    await expect(redeemToken(m.ctx, carol, token)).rejects.toMatchObject({ code: 'foreign' });
+    m.ctx.config.MINT_FOREIGN_DENY = undefined;
+    m.ctx.config.MINT_FOREIGN_ALLOW = ['https://only.example'];
+    await expect(redeemToken(m.ctx, carol, token)).rejects.toMatchObject({ code: 'foreign' });
+    m.ctx.config.MINT_FOREIGN_ALLOW = [other];
+    m.ctx.config.MINT_FOREIGN_MAX_SAT = 299n;
+    await expect(redeemToken(m.ctx, carol, token)).rejects.toMatchObject({ code: 'too_large' });
+    m.ctx.config.MINT_FOREIGN_MAX_SAT = 1000n;
+
+    expect(await redeemToken(m.ctx, carol, token)).toMatchObject({ amountSat: 300n, feeSat: 0n });
+    await expect.poll(() => balance(m.ctx.sql, carol)).toBe(300_000n);
+    // Pasted again: the same job's answer, credited once.
+    expect(await redeemToken(m.ctx, carol, token)).toMatchObject({ amountSat: 300n });
+    expect(await balance(m.ctx.sql, carol)).toBe(300_000n);
     await ledgerIsClean();
   });
 });

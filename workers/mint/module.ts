@@ -7,6 +7,7 @@ import { finishMelts } from '../../core/mint/nut05.ts';
 import { ecashRail } from '../../core/mint/rail.ts';
 import { pendingPayments } from '../../core/payments/outgoing.ts';
 import { scheduleReconciliation, type RailWorkers } from '../module.ts';
+import { redeemForeign } from './foreign.ts';
 import { attemptIssue } from './issue.ts';
 
 export async function reconcileMint(ctx: Context, olderThanSeconds: number): Promise<{ checked: number; finished: number }> {
@@ -28,6 +29,7 @@ export function mintWorkers(): RailWorkers {
           return { status: t.status, feeMsat: t.feeMsat, reason: t.failureReason, message: t.failureMessage };
         },
         'mint.reconcile': ({ olderThanSeconds }) => reconcileMint(ctx, olderThanSeconds),
+        'mint.redeemForeign': (p) => redeemForeign(ctx, p),
       }, { concurrency: 10 });
       const startup = reconcileMint(ctx, 0).catch((err: unknown) => log.error({ err }, 'start-up reconciliation of the mint failed'));
       const stopSchedule = scheduleReconciliation(ctx, ecashRail, log);

@@ -54,7 +54,10 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'ecash.whole-sats': () => 'eCash comes in whole sats: give an amount without millisats.',
   'ecash.redeemed': (p: { msat: bigint; feeMsat: bigint }) => `Redeemed: ${amt(p.msat)} added to your balance${p.feeMsat > 0n ? ` (mint fee ${amt(p.feeMsat)})` : ''}.`,
   'error.ecash.spent': () => 'That token was spent already (or is being spent).',
-  'error.ecash.foreign': () => 'That token is from another mint; only tokens of this service\'s mint can be redeemed here for now.',
+  'error.ecash.foreign': () => 'Tokens of that mint are not taken here.',
+  'error.ecash.too-large': (p: { maxMsat: bigint }) => `Tokens of other mints are taken up to ${amt(p.maxMsat)}.`,
+  'error.ecash.foreign-failed': () => 'The token\'s mint did not pay it out; the token is unchanged, try again later.',
+  'ecash.redeem-pending': () => 'The token\'s mint is paying it out; I will tell you when it arrives.',
   'error.ecash.invalid': () => 'That is not a valid token of this mint.',
 
   'balance': (p: { msat: bigint; pendingMsat?: bigint }) =>

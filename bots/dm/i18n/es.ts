@@ -44,7 +44,10 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'ecash.whole-sats': () => 'El eCash va en sats enteros: da una cantidad sin milisats.',
   'ecash.redeemed': (p) => `Cobrado: ${amt(p.msat)} añadidos a tu saldo${p.feeMsat > 0n ? ` (comisión ${amt(p.feeMsat)})` : ''}.`,
   'error.ecash.spent': () => 'Ese token ya se gastó (o se está gastando).',
-  'error.ecash.foreign': () => 'Ese token es de otra casa de moneda; por ahora aquí solo se cobran tokens de la de este servicio.',
+  'error.ecash.foreign': () => 'Aquí no se aceptan tokens de esa casa de moneda.',
+  'error.ecash.too-large': (p) => `Los tokens de otras casas de moneda se aceptan hasta ${amt(p.maxMsat)}.`,
+  'error.ecash.foreign-failed': () => 'La casa de moneda del token no lo pagó; el token sigue igual, inténtalo más tarde.',
+  'ecash.redeem-pending': () => 'La casa de moneda del token lo está pagando; te aviso cuando llegue.',
   'error.ecash.invalid': () => 'Ese no es un token válido de esta casa de moneda.',
 
   'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,

@@ -44,7 +44,10 @@ export const ja: Catalog = {
   'ecash.whole-sats': () => 'eCash は sat 単位です。ミリサトシなしの金額にしてください。',
   'ecash.redeemed': (p) => `受け取りました: ${amt(p.msat)} を残高に追加しました${p.feeMsat > 0n ? `（ミント手数料 ${amt(p.feeMsat)}）` : ''}。`,
   'error.ecash.spent': () => 'そのトークンは使用済み（または使用中）です。',
-  'error.ecash.foreign': () => 'そのトークンは別のミントのものです。今はこのサービスのミントのトークンだけ受け取れます。',
+  'error.ecash.foreign': () => 'そのミントのトークンはここでは受け取れません。',
+  'error.ecash.too-large': (p) => `他のミントのトークンは ${amt(p.maxMsat)} まで受け取れます。`,
+  'error.ecash.foreign-failed': () => 'トークンのミントが支払いませんでした。トークンはそのままです。後でもう一度お試しください。',
+  'ecash.redeem-pending': () => 'トークンのミントが支払い中です。届いたらお知らせします。',
   'error.ecash.invalid': () => 'このミントの有効なトークンではありません。',
 
   'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
