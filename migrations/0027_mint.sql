@@ -174,3 +174,18 @@ insert into accounts (id, kind, code, name) values
   ('00000000-0000-4000-8000-000000000017', 'system', 'mint_pending', 'eCash being issued from holders, not yet signed');
 insert into rails (name, pending_account_id, asset_account_id) values
   ('ecash', '00000000-0000-4000-8000-000000000017', '00000000-0000-4000-8000-000000000004');
+
+-- NIP-61 nutzaps: each holder who asks gets a P2PK key (sealed with the master key) that their
+-- kind 10019 names; nutzaps (kind 9321) locked to it are redeemed into their balance once each.
+create table mint_nutzap_keys (
+  account_id uuid primary key,
+  pubkey text not null unique check (pubkey ~ '^02[0-9a-f]{64}$'),
+  sealed_key text not null,
+  created_at timestamptz not null default now()
+);
+create table mint_nutzaps (
+  event_id text primary key check (event_id ~ '^[0-9a-f]{64}$'),
+  account_id uuid not null,
+  amount_sat int8 not null,
+  created_at timestamptz not null default now()
+);

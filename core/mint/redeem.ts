@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { getDecodedToken, getTokenMetadata } from '@cashu/cashu-ts';
 import type { Context } from '../context.ts';
+import type { Tx } from '../db.ts';
 import { systemAccounts } from '../ledger/accounts.ts';
 import { post } from '../ledger/ledger.ts';
 import { publishCommitted } from '../payments/dispatch.ts';
@@ -21,9 +22,6 @@ import { CodedError } from '../errors.ts';
 export class TokenError extends CodedError<'malformed' | 'foreign' | 'too_large' | 'unavailable'> {
   override name = 'TokenError';
 }
-
-/** cashuA…/cashuB… anywhere in a text. */
-export const TOKEN = /\bcashu[AB][A-Za-z0-9_\-+/=]{20,}/;
 
 export interface Redeemed { amountSat: bigint; feeSat: bigint; pending?: boolean }
 
@@ -43,19 +41,28 @@ export async function redeemToken(ctx: Context, accountId: string, token: string
     if (err instanceof TokenError) throw err;
     throw new TokenError('malformed', `not a Cashu token: ${(err as Error).message}`);
   }
-  const inputs = parse(z.array(proof).min(1), decoded.proofs.map((p) => ({
+  return creditProofs(ctx, accountId, decoded.proofs.map((p) => ({
     amount: Number(p.amount), id: p.id, secret: p.secret, C: p.C, ...(p.witness !== undefined && { witness: p.witness }),
-  })));
-  const verified = verifyInputs(ctx.config, keys, inputs, []);
+  })), { memo: decoded.memo });
+}
+
+/**
+ * Spends proofs of our mint and credits their value less the input fee to `accountId`, in one
+ * transaction (mint → holder, fee → fees), with `also` run first inside it (a nutzap's once-only row).
+ */
+export async function creditProofs(ctx: Context, accountId: string, raw: unknown[], opts: { memo?: string; also?: (tx: Tx) => Promise<unknown> } = {}): Promise<Redeemed> {
+  const inputs = parse(z.array(proof).min(1), raw);
+  const verified = verifyInputs(ctx.config, await mintKeys(ctx), inputs, []);
   const credit = verified.total - verified.fee;
   if (credit <= 0n) throw new MintError(11005, 'the token is worth no more than its fee');
   const key = `redeem:${verified.spends[0]!.y}`;
   try {
     await ctx.sql.begin(async (tx) => {
+      await opts.also?.(tx);
       await tx`select mint_spend(${json(tx, verified.spends)}, 'spent', null)`;
       const [t] = await tx<TransactionRow[]>`
         insert into transactions (account_id, direction, kind, rail, status, idempotency_key, amount_msat, fee_msat, memo, settled_at)
-        values (${accountId}, 'incoming', 'ecash', 'ecash', 'succeeded', ${key}, ${credit * 1000n}, ${verified.fee * 1000n}, ${decoded.memo ?? null}, now())
+        values (${accountId}, 'incoming', 'ecash', 'ecash', 'succeeded', ${key}, ${credit * 1000n}, ${verified.fee * 1000n}, ${opts.memo ?? null}, now())
         returning *`;
       await post(tx, {
         idempotencyKey: key, kind: 'mint.redeem', ref: t!.id,

@@ -9,6 +9,8 @@ import { mintRules } from '../../core/mint/check.ts';
 import { issueEcash } from '../../core/mint/ecash.ts';
 import { MintError } from '../../core/mint/errors.ts';
 import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
+import { NUTZAP_KIND, nutzapKey, redeemNutzap } from '../../core/mint/nutzap.ts';
+import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { paymentRules } from '../../core/payments/check.ts';
 import { startTestMint, type TestMint } from '../support/mint.ts';
 import { fund, newPubkey } from '../support/wallet.ts';
@@ -96,6 +98,40 @@ describe('redeeming a token of another mint', () => {
     // Pasted again: the same job's answer, credited once.
     expect(await redeemToken(m.ctx, carol, token)).toMatchObject({ amountSat: 300n });
     expect(await balance(m.ctx.sql, carol)).toBe(300_000n);
+    await ledgerIsClean();
+  });
+});
+
+describe('nutzaps (NIP-61)', () => {
+  it('redeems a nutzap locked to the holder\'s key into their balance, once', async () => {
+    const carolSk = generateSecretKey();
+    const carolPub = getPublicKey(carolSk);
+    const carol = (await accounts.forPubkey(m.ctx.sql, carolPub)).id;
+    const key = await nutzapKey(m.ctx, carol);
+    expect(await nutzapKey(m.ctx, carol)).toBe(key);
+
+    const wallet = new Wallet(m.url);
+    await wallet.loadMint();
+    const quote = await wallet.createMintQuoteBolt11(60);
+    await m.payFromOutside(quote.request);
+    while ((await wallet.checkMintQuoteBolt11(quote.quote)).state !== MintQuoteState.PAID) await new Promise((r) => setTimeout(r, 50));
+    const proofs = await wallet.mintProofsBolt11(60, quote.quote);
+    const { keep, send } = await wallet.send(21, proofs, {}, { send: { type: 'p2pk', options: { pubkey: key } } });
+    const zapper = generateSecretKey();
+    const nutzap = (locked: typeof send, to = carolPub) => finalizeEvent({
+      kind: NUTZAP_KIND, created_at: Math.floor(Date.now() / 1000), content: 'great post',
+      tags: [...locked.map((p) => ['proof', JSON.stringify({ amount: Number(p.amount), id: p.id, secret: p.secret, C: p.C })]), ['u', m.url], ['p', to]],
+    }, zapper);
+    const event = nutzap(send);
+    expect(await redeemNutzap(m.ctx, event)).toMatchObject({ status: 'redeemed', redeemed: { amountSat: 21n } });
+    expect(await balance(m.ctx.sql, carol)).toBe(21_000n);
+    expect(await redeemNutzap(m.ctx, event)).toMatchObject({ status: 'duplicate' });
+    expect(await redeemNutzap(m.ctx, nutzap(send))).toMatchObject({ status: 'duplicate' });
+    expect(await balance(m.ctx.sql, carol)).toBe(21_000n);
+    // Not locked to a key of ours, or for someone without one: left alone.
+    const { send: other } = await wallet.send(5, keep, {}, { send: { type: 'p2pk', options: { pubkey: `02${getPublicKey(generateSecretKey())}` } } });
+    expect(await redeemNutzap(m.ctx, nutzap(other))).toMatchObject({ status: 'ignored' });
+    expect(await redeemNutzap(m.ctx, nutzap(send, getPublicKey(generateSecretKey())))).toMatchObject({ status: 'ignored' });
     await ledgerIsClean();
   });
 });
