@@ -35,9 +35,10 @@ export type Command =
   | { type: 'username'; name: string }
   | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string }
   | { type: 'ecash'; msat: bigint }
-  | { type: 'redeem'; token: string };
+  | { type: 'redeem'; token: string }
+  | { type: 'nutzap' };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'ecash';
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'ecash' | 'nutzap';
 
 export type ParseError =
   | { type: 'empty' }
@@ -77,6 +78,7 @@ export const ALIASES: Record<CommandName, string[]> = {
   username: ['username', 'name', 'usuario', 'ユーザー名'],
   zap: ['zap', 'ザップ'],
   ecash: ['ecash', 'cashu', 'token', 'efectivo', 'eキャッシュ'],
+  nutzap: ['nutzap', 'nutzaps', 'ナッツザップ'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -202,6 +204,7 @@ const PARSERS: Record<CommandName, Parser> = {
   no: () => ok({ type: 'confirm', yes: false }),
   invoice: (text, args) => amountThenText('invoice', args, text, (msat, memo) => ({ type: 'invoice', msat, memo })),
   ecash: (text, args) => amountThenText('ecash', args, text, (msat) => ({ type: 'ecash', msat })),
+  nutzap: () => ok({ type: 'nutzap' }),
 
   pay: (text, args) => {
     if (!args[0]) return fail({ type: 'missing', command: 'pay', argument: 'invoice' });

@@ -4,7 +4,9 @@ import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
 import { issueEcash } from '../../core/mint/ecash.ts';
 import { MintError } from '../../core/mint/errors.ts';
+import { nutzapInfoTags, nutzapKey } from '../../core/mint/nutzap.ts';
 import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
+import { botRelays } from '../../core/nostr/relays.ts';
 import { history } from '../../core/payments/transactions.ts';
 import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
@@ -71,6 +73,13 @@ const redeem: Handler<'redeem'> = async (d, s, cmd) => {
   }
 };
 
+/** `nutzap`: the holder's nutzap key and the kind 10019 tags naming it, this mint and our relays. */
+const nutzap: Handler<'nutzap'> = async (d, s) => {
+  const pubkey = await nutzapKey(d.ctx, s.accountId);
+  const tags = nutzapInfoTags(d.ctx, pubkey, botRelays(d.ctx.config));
+  return text(t(s.lang, 'nutzap.key', { pubkey, tags: JSON.stringify(tags) }));
+};
+
 const historyHandler: Handler<'history'> = async (d, s, cmd) => {
   const { items } = await history(d.ctx.readSql, { accountId: s.accountId, limit: cmd.limit });
   if (!items.length) return text(t(s.lang, 'history.empty'));
@@ -114,6 +123,7 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   zap: requestPayment,
   ecash,
   redeem,
+  nutzap,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

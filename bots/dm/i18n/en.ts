@@ -34,6 +34,7 @@ export const en = {
 • connections, revoke <id> — your linked apps
 • username <name> — your lightning address
 • ecash <amount> — a Cashu token from your balance; paste a token to redeem it
+• nutzap — receive nutzaps (NIP-61) into your balance
 • lang <en | es | ja> — language
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
@@ -49,6 +50,8 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.username': () => 'username <name> — picks your lightning address name (3–32 letters, digits, . _ -).\nExample: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <amount> [comment] — zaps a profile or a post (NIP-57).\nExample: zap note1… 21 great post',
   'help.ecash': () => 'ecash <amount> — turns part of your balance into a Cashu eCash token of this service\'s mint (any Cashu wallet takes it). Paste a token (cashuA…/cashuB…) to put it back into your balance.\nExample: ecash 1000',
+  'help.nutzap': () => 'nutzap — gives you the key and the kind 10019 tags to publish so that people can send you nutzaps (NIP-61) of this mint; they land in your balance.\nExample: nutzap',
+  'nutzap.key': (p: { pubkey: string; tags: string }) => `Nutzaps locked to ${p.pubkey} land in your balance. Publish a kind 10019 event with these tags:\n\n${p.tags}`,
   'ecash.created': (p: { msat: bigint; token: string }) => `Here is a token for ${amt(p.msat)}. Whoever has it can spend it:\n\n${p.token}`,
   'ecash.pending': (p: { msat: bigint }) => `Your token for ${amt(p.msat)} is being made; ask again with the same message in a moment.`,
   'ecash.whole-sats': () => 'eCash comes in whole sats: give an amount without millisats.',

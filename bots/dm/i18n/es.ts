@@ -24,6 +24,7 @@ export const es: Catalog = {
 • conexiones, revocar <id> — tus apps vinculadas
 • usuario <nombre> — tu dirección lightning
 • ecash <cantidad> — un token Cashu de tu saldo; pega un token para cobrarlo
+• nutzap — recibe nutzaps (NIP-61) en tu saldo
 • idioma <en | es | ja> — idioma
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
@@ -39,6 +40,8 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'help.username': () => 'usuario <nombre> — elige el nombre de tu dirección lightning (3–32 letras, cifras, . _ -).\nEjemplo: usuario alicia',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <cantidad> [comentario] — envía un zap a un perfil o una publicación (NIP-57).\nEjemplo: zap note1… 21 gran post',
   'help.ecash': () => 'ecash <cantidad> — convierte parte de tu saldo en un token eCash Cashu de la casa de moneda de este servicio (lo acepta cualquier monedero Cashu). Pega un token (cashuA…/cashuB…) para devolverlo a tu saldo.\nEjemplo: ecash 1000',
+  'help.nutzap': () => 'nutzap — te da la clave y las etiquetas del evento kind 10019 que publicar para que te envíen nutzaps (NIP-61) de esta casa de moneda; llegan a tu saldo.\nEjemplo: nutzap',
+  'nutzap.key': (p) => `Los nutzaps bloqueados a ${p.pubkey} llegan a tu saldo. Publica un evento kind 10019 con estas etiquetas:\n\n${p.tags}`,
   'ecash.created': (p) => `Aquí tienes un token de ${amt(p.msat)}. Quien lo tenga puede gastarlo:\n\n${p.token}`,
   'ecash.pending': (p) => `Tu token de ${amt(p.msat)} se está creando; vuelve a enviar el mismo mensaje en un momento.`,
   'ecash.whole-sats': () => 'El eCash va en sats enteros: da una cantidad sin milisats.',

@@ -25,7 +25,7 @@ describe('parseCommand', () => {
   it('knows every command by any alias, in any case, with an optional slash', () => {
     const expected: Record<CommandName, string> = {
       help: 'help', balance: 'balance', invoice: 'invoice', pay: 'pay', send: 'send', history: 'history', connect: 'connect',
-      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', ecash: 'ecash',
+      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', ecash: 'ecash', nutzap: 'nutzap',
     };
     const args: Partial<Record<CommandName, string>> = {
       invoice: ' 1000', pay: ` ${bolt11}`, send: ` 1000 ${npub}`, revoke: ' abc', lang: ' es', username: ' alice', zap: ` ${npub} 21`, ecash: ' 100',
