@@ -5,11 +5,12 @@ import type { Role } from '../core/role.ts';
 import { businessRoutes } from './business/routes.ts';
 import { cardRoutes } from './cards/routes.ts';
 import { lnurlRoutes } from './lnurl/routes.ts';
+import { MINT_PATH, mintRoutes } from './mint/routes.ts';
 import { rateLimits } from './rate-limit.ts';
 import { buildApi, buildOpsServer, type RouteModule } from './server.ts';
 
 /** Feature route modules, mounted in this order (the rate limits first: they cover what follows). */
-export const routeModules: RouteModule[] = [rateLimits, lnurlRoutes, businessRoutes, cardRoutes];
+export const routeModules: RouteModule[] = [rateLimits, lnurlRoutes, businessRoutes, cardRoutes, mintRoutes];
 
 export const apiRole: Role = async (ctx) => {
   const app = await buildApi(ctx, routeModules);
@@ -31,7 +32,7 @@ export const apiRole: Role = async (ctx) => {
   const { port } = ops.server.address() as AddressInfo;
   const host = ctx.config.METRICS_HOST.includes(':') ? `[${ctx.config.METRICS_HOST}]` : ctx.config.METRICS_HOST;
   return {
-    describe: [`HTTP API: ${ctx.config.publicUrl}`, `metrics: http://${host}:${port}/metrics`],
+    describe: [`HTTP API: ${ctx.config.publicUrl}`, `Cashu mint: ${ctx.config.publicUrl}${MINT_PATH}`, `metrics: http://${host}:${port}/metrics`],
     stop: async () => { await app.close(); await ops.close(); },
   };
 };

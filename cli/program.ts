@@ -12,6 +12,7 @@ import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
 import { cardCommands } from './cards.ts';
 import { keysCommands } from './keys.ts';
+import { mintCommands } from './mint.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -123,3 +124,4 @@ walletCommands(program, config);
 nwcCommands(program, config);
 cardCommands(program, config);
 keysCommands(program, config);
+mintCommands(program, config);

@@ -255,6 +255,23 @@ export const variables = {
   CARD_PAY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000)
     .describe('How long a card\'s LNURL-withdraw callback waits for the payment\'s outcome before answering OK with it in flight.'),
   // --- end cards ---
+  // --- Cashu mint (core/mint/, api/mint/) ---
+  MINT_NAME: z.string().min(1).default('Flash mint').describe('Name of the Cashu mint (NUT-06 info).'),
+  MINT_INPUT_FEE_PPK: z.coerce.number().int().min(0).max(100_000).default(0)
+    .describe('Fee per input of a new keyset, in parts per thousand of a sat (NUT-02); existing keysets keep theirs until `flash mint rotate`.'),
+  MINT_MIN_SAT: z.coerce.bigint().min(1n).default(1n).describe('Smallest mint or melt quote, in sats.'),
+  MINT_MAX_SAT: z.coerce.bigint().min(1n).default(1_000_000n).describe('Largest mint or melt quote, in sats.'),
+  MINT_MAX_INPUTS: z.coerce.number().int().min(1).max(10_000).default(1000).describe('Most inputs a swap or melt may spend (error 11014).'),
+  MINT_MAX_OUTPUTS: z.coerce.number().int().min(1).max(10_000).default(1000).describe('Most outputs a swap, mint or melt may ask to sign (error 11015).'),
+  MINT_QUOTE_EXPIRY_SECONDS: z.coerce.number().int().min(60).default(3600).describe('Expiry of mint quotes (their invoices).'),
+  MINT_MELT_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000)
+    .describe('How long a melt waits for its Lightning payment before answering PENDING (the wallet then polls the quote).'),
+  MINT_FOREIGN_ALLOW: list.optional()
+    .describe('Other mints whose tokens the DM bot takes (melted into a balance), as URLs; unset: any mint not denied.'),
+  MINT_FOREIGN_DENY: list.optional().describe('Other mints whose tokens the DM bot refuses, as URLs.'),
+  MINT_FOREIGN_MAX_SAT: z.coerce.bigint().min(0n).default(100_000n)
+    .describe('Largest token of another mint the DM bot takes, in sats; 0: none.'),
+  // --- end Cashu mint ---
 } as const;
 
 /** Variables whose values are never printed. */

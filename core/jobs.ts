@@ -79,9 +79,25 @@ const zapJobs = {
   }),
 } satisfies JobMap;
 
+// The Cashu mint: the `mint` queue (workers/mint/): eCash issued from balances, melts finished.
+const mintJobs = {
+  'mint.issue': attemptJob('mint'),
+  'mint.reconcile': reconcileJob('mint'),
+  /**
+   * A token of another mint melted at that mint into an invoice of the holder's (the workers
+   * are the only code that talks to other mints). The job id is the token's hash: once.
+   */
+  'mint.redeemForeign': defineJob({
+    queue: 'mint',
+    payload: z.object({ accountId: z.uuid(), token: z.string().max(40_000), key: z.string().max(200) }),
+    result: z.object({ status: z.enum(['paid', 'pending']), amountSat: msat, feeSat: msat }),
+  }),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
   ...zapJobs,
+  ...mintJobs,
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;

@@ -12,6 +12,8 @@ import { startNotices } from './notices.ts';
 import { RateLimiter } from '../../core/rate-limit.ts';
 import type { DmDeps } from './session.ts';
 import * as store from './store.ts';
+import { mintUrl } from '../../core/mint/ecash.ts';
+import { NUTZAP_KIND, redeemNutzap } from '../../core/mint/nutzap.ts';
 
 /** `npub1abcdefgh…uvwxyz`: enough to recognise, short enough to read. */
 const shortNpub = (pubkey: string): string => {
@@ -37,7 +39,14 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const inbox = new DmInbox(deps, { key, limiter, log });
   const notices = await startNotices(deps, { botPubkey: key.pubkey, log });
   inbox.start();
+  // Nutzaps (NIP-61) of our mint for holders here: redeemed into their balance, once each; the
+  // credit's payment.received event tells them.
+  const nutzaps = pool.subscribe([{ kinds: [NUTZAP_KIND], '#u': [mintUrl(ctx)], since: Math.floor(Date.now() / 1000) - config.DM_MAX_AGE_SECONDS }], (event) => {
+    void redeemNutzap(ctx, event).then((r) => log.info({ event: event.id, status: r.status }, 'nutzap'))
+      .catch((err: unknown) => log.warn({ err, event: event.id }, 'nutzap not redeemed'));
+  });
   const stop = async () => {
+    nutzaps.close();
     await inbox.stop();
     await notices.stop();
     deps.routing.profiles.close();

@@ -34,14 +34,17 @@ export type Command =
   | { type: 'confirm'; yes: boolean }
   | { type: 'username'; name: string }
   | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string }
-  | { type: 'card'; action: CardAction };
+  | { type: 'card'; action: CardAction }
+  | { type: 'ecash'; msat: bigint }
+  | { type: 'redeem'; token: string }
+  | { type: 'nutzap' };
 
 /** What `card …` asks of the holder's card (the newest one not wiped). */
 export type CardAction =
   | { do: 'show' } | { do: 'new'; name?: string } | { do: 'on' } | { do: 'off' } | { do: 'wipe' }
   | { do: 'limit'; which: 'tap' | 'day'; msat: bigint };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'card';
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'card' | 'ecash' | 'nutzap';
 
 export type ParseError =
   | { type: 'empty' }
@@ -82,6 +85,8 @@ export const ALIASES: Record<CommandName, string[]> = {
   username: ['username', 'name', 'usuario', 'ユーザー名'],
   zap: ['zap', 'ザップ'],
   card: ['card', 'cards', 'tarjeta', 'カード'],
+  ecash: ['ecash', 'cashu', 'token', 'efectivo', 'eキャッシュ'],
+  nutzap: ['nutzap', 'nutzaps', 'ナッツザップ'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -103,6 +108,8 @@ const CARD_WORDS: Record<string, 'new' | 'on' | 'off' | 'wipe' | 'limit'> = {
   wipe: 'wipe', borrar: 'wipe', 消去: 'wipe', limit: 'limit', limite: 'limit', límite: 'limit', 上限: 'limit',
 };
 const LIMIT_WORDS: Record<string, 'tap' | 'day'> = { tap: 'tap', pago: 'tap', '1回': 'tap', day: 'day', daily: 'day', dia: 'day', día: 'day', '1日': 'day' };
+/** cashuA… (V3) or cashuB… (V4). */
+const CASHU_TOKEN = /\bcashu[AB][A-Za-z0-9_\-+/=]{20,}/;
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -209,6 +216,8 @@ const PARSERS: Record<CommandName, Parser> = {
   yes: () => ok({ type: 'confirm', yes: true }),
   no: () => ok({ type: 'confirm', yes: false }),
   invoice: (text, args) => amountThenText('invoice', args, text, (msat, memo) => ({ type: 'invoice', msat, memo })),
+  ecash: (text, args) => amountThenText('ecash', args, text, (msat) => ({ type: 'ecash', msat })),
+  nutzap: () => ok({ type: 'nutzap' }),
 
   pay: (text, args) => {
     if (!args[0]) return fail({ type: 'missing', command: 'pay', argument: 'invoice' });
@@ -316,8 +325,12 @@ function parseCard(text: string, args: Token[]): ParseResult {
 
 /** Upper bound on a DM we parse at all: longer texts are refused before any work. */
 export const MAX_TEXT = 4000;
+export const MAX_TOKEN_TEXT = 40_000;
 
 export function parseCommand(input: string): ParseResult {
+  // A pasted Cashu token (alone or with words around it) is redeemed; tokens run longer than commands.
+  const token = input.length <= MAX_TOKEN_TEXT ? CASHU_TOKEN.exec(input) : null;
+  if (token) return ok({ type: 'redeem', token: token[0] });
   if (input.length > MAX_TEXT) return fail({ type: 'text-too-long', max: MAX_TEXT });
   const text = input.trim();
   const tokens = tokenize(text);

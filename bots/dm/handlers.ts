@@ -2,6 +2,11 @@
 // comes from the catalogs (`t`); money moves only through the wallet core.
 import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
+import { issueEcash } from '../../core/mint/ecash.ts';
+import { MintError } from '../../core/mint/errors.ts';
+import { nutzapInfoTags, nutzapKey } from '../../core/mint/nutzap.ts';
+import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
+import { botRelays } from '../../core/nostr/relays.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { cardCommand } from './cards.ts';
 import type { Command } from './commands.ts';
@@ -34,6 +39,46 @@ const invoice: Handler<'invoice'> = async (d, s, cmd) => {
   } catch (err) {
     return text(await errorText(d, s, err));
   }
+};
+
+/** `ecash <amount>`: a token of our mint paid from the balance (the eCash rail; same DM, same token). */
+const ecash: Handler<'ecash'> = async (d, s, cmd) => {
+  if (cmd.msat % 1000n !== 0n) return text(t(s.lang, 'ecash.whole-sats'));
+  try {
+    const r = await issueEcash(d.ctx, { accountId: s.accountId, idempotencyKey: paymentKey(s.dmId), amountSat: cmd.msat / 1000n });
+    if (r.status === 'succeeded') return text(t(s.lang, 'ecash.created', { msat: cmd.msat, token: r.token }));
+    if (r.status === 'pending') return text(t(s.lang, 'ecash.pending', { msat: cmd.msat }));
+    throw new Error(`eCash issue ${r.transaction.id} failed`);
+  } catch (err) {
+    return text(await errorText(d, s, err, { neededMsat: cmd.msat }));
+  }
+};
+
+/** A pasted token: spent at our mint and credited. */
+const redeem: Handler<'redeem'> = async (d, s, cmd) => {
+  try {
+    const r = await redeemToken(d.ctx, s.accountId, cmd.token);
+    if (r.pending) return text(t(s.lang, 'ecash.redeem-pending'));
+    return text(t(s.lang, 'ecash.redeemed', { msat: r.amountSat * 1000n, feeMsat: r.feeSat * 1000n }));
+  } catch (err) {
+    if (err instanceof TokenError) {
+      switch (err.code) {
+        case 'foreign': return text(t(s.lang, 'error.ecash.foreign'));
+        case 'too_large': return text(t(s.lang, 'error.ecash.too-large', { maxMsat: d.ctx.config.MINT_FOREIGN_MAX_SAT * 1000n }));
+        case 'unavailable': return text(t(s.lang, 'error.ecash.foreign-failed'));
+        case 'malformed': return text(t(s.lang, 'error.ecash.invalid'));
+      }
+    }
+    if (err instanceof MintError) return text(t(s.lang, err.code === 11001 || err.code === 11002 ? 'error.ecash.spent' : 'error.ecash.invalid'));
+    throw err;
+  }
+};
+
+/** `nutzap`: the holder's nutzap key and the kind 10019 tags naming it, this mint and our relays. */
+const nutzap: Handler<'nutzap'> = async (d, s) => {
+  const pubkey = await nutzapKey(d.ctx, s.accountId);
+  const tags = nutzapInfoTags(d.ctx, pubkey, botRelays(d.ctx.config));
+  return text(t(s.lang, 'nutzap.key', { pubkey, tags: JSON.stringify(tags) }));
 };
 
 const historyHandler: Handler<'history'> = async (d, s, cmd) => {
@@ -78,6 +123,9 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   username,
   zap: requestPayment,
   card: cardCommand,
+  ecash,
+  redeem,
+  nutzap,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

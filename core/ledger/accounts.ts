@@ -11,6 +11,7 @@ export const systemAccounts = {
   mint: '00000000-0000-4000-8000-000000000004',
   fees: '00000000-0000-4000-8000-000000000005',
   equity: '00000000-0000-4000-8000-000000000006',
+  mintPending: '00000000-0000-4000-8000-000000000017',
 } as const;
 
 export type AccountKind = 'user' | 'business' | 'subwallet' | 'system';

@@ -93,6 +93,15 @@ export async function reserve(ctx: Context, rail: Rail, row: NewPayment, guarded
   }
 }
 
+/**
+ * Reserves one payment inside the caller's transaction, for a saga whose first step writes more
+ * beside the reserve (a melt's pending inputs): both commit or neither.
+ */
+export async function reserveIn(tx: Tx, rail: Rail, row: NewPayment): Promise<Transaction> {
+  const [r] = await tx<TransactionRow[]>`select * from payment_reserves(${tx.json(toWire([{ ...row, id: randomUUID(), rail: rail.name }]) as never)})`;
+  return toTransaction(r!);
+}
+
 /** The first payment a reserve collided with, or the error a caller should see. */
 export async function mapReserveError(ctx: Context, err: unknown, row: { account_id: string; idempotency_key: string; payment_hash?: string | null }): Promise<Transaction> {
   if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance for the amount and fee reserve');

@@ -14,3 +14,17 @@ declare module 'bcrypto/lib/schnorr.js' {
   export default schnorr;
 }
 
+
+// The mint's curve arithmetic (core/mint/nut00.ts, nut12.ts): points are compressed (33 bytes)
+// unless `compress` is false; scalars are 32-byte big-endian.
+declare module 'bcrypto/lib/secp256k1.js' {
+  const secp256k1: {
+    publicKeyCreate(key: Buffer, compress?: boolean): Buffer;
+    publicKeyVerify(key: Buffer): boolean;
+    publicKeyConvert(key: Buffer, compress?: boolean): Buffer;
+    publicKeyTweakMul(key: Buffer, tweak: Buffer, compress?: boolean): Buffer;
+    publicKeyCombine(keys: Buffer[], compress?: boolean): Buffer;
+    publicKeyNegate(key: Buffer, compress?: boolean): Buffer;
+  };
+  export default secp256k1;
+}

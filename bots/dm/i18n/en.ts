@@ -35,6 +35,8 @@ export const en = {
 • connections, revoke <id> — your linked apps
 • username <name> — your lightning address
 • card — your tap-to-pay NFC card (card new, on, off, limit, wipe)
+• ecash <amount> — a Cashu token from your balance; paste a token to redeem it
+• nutzap — receive nutzaps (NIP-61) into your balance
 • lang <en | es | ja> — language
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
@@ -50,6 +52,19 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.username': () => 'username <name> — picks your lightning address name (3–32 letters, digits, . _ -).\nExample: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <amount> [comment] — zaps a profile or a post (NIP-57).\nExample: zap note1… 21 great post',
   'help.card': () => 'card — your Flash Card (a Boltcard NFC card that pays from your balance at any Lightning point of sale).\ncard new [name] — a new card and its one-time programming link · card on / card off · card limit tap <amount> · card limit day <amount> · card wipe — retire it and get its reset data.\nExample: card limit tap 20k',
+  'help.ecash': () => 'ecash <amount> — turns part of your balance into a Cashu eCash token of this service\'s mint (any Cashu wallet takes it). Paste a token (cashuA…/cashuB…) to put it back into your balance.\nExample: ecash 1000',
+  'help.nutzap': () => 'nutzap — gives you the key and the kind 10019 tags to publish so that people can send you nutzaps (NIP-61) of this mint; they land in your balance.\nExample: nutzap',
+  'nutzap.key': (p: { pubkey: string; tags: string }) => `Nutzaps locked to ${p.pubkey} land in your balance. Publish a kind 10019 event with these tags:\n\n${p.tags}`,
+  'ecash.created': (p: { msat: bigint; token: string }) => `Here is a token for ${amt(p.msat)}. Whoever has it can spend it:\n\n${p.token}`,
+  'ecash.pending': (p: { msat: bigint }) => `Your token for ${amt(p.msat)} is being made; ask again with the same message in a moment.`,
+  'ecash.whole-sats': () => 'eCash comes in whole sats: give an amount without millisats.',
+  'ecash.redeemed': (p: { msat: bigint; feeMsat: bigint }) => `Redeemed: ${amt(p.msat)} added to your balance${p.feeMsat > 0n ? ` (mint fee ${amt(p.feeMsat)})` : ''}.`,
+  'error.ecash.spent': () => 'That token was spent already (or is being spent).',
+  'error.ecash.foreign': () => 'Tokens of that mint are not taken here.',
+  'error.ecash.too-large': (p: { maxMsat: bigint }) => `Tokens of other mints are taken up to ${amt(p.maxMsat)}.`,
+  'error.ecash.foreign-failed': () => 'The token\'s mint did not pay it out; the token is unchanged, try again later.',
+  'ecash.redeem-pending': () => 'The token\'s mint is paying it out; I will tell you when it arrives.',
+  'error.ecash.invalid': () => 'That is not a valid token of this mint.',
 
   'balance': (p: { msat: bigint; pendingMsat?: bigint }) =>
     `Balance: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} on hold for pending payments)` : ''}`,

@@ -24,6 +24,8 @@ export const es: Catalog = {
 • conexiones, revocar <id> — tus apps vinculadas
 • usuario <nombre> — tu dirección lightning
 • tarjeta — tu tarjeta NFC para pagar (tarjeta nueva, on, off, limite, borrar)
+• ecash <cantidad> — un token Cashu de tu saldo; pega un token para cobrarlo
+• nutzap — recibe nutzaps (NIP-61) en tu saldo
 • idioma <en | es | ja> — idioma
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
@@ -39,6 +41,19 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'help.username': () => 'usuario <nombre> — elige el nombre de tu dirección lightning (3–32 letras, cifras, . _ -).\nEjemplo: usuario alicia',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <cantidad> [comentario] — envía un zap a un perfil o una publicación (NIP-57).\nEjemplo: zap note1… 21 gran post',
   'help.card': () => 'tarjeta — tu Flash Card (una tarjeta NFC Boltcard que paga desde tu saldo en cualquier punto de venta Lightning).\ntarjeta nueva [nombre] — una tarjeta nueva y su enlace de programación de un solo uso · tarjeta on / tarjeta off · tarjeta limite pago <cantidad> · tarjeta limite dia <cantidad> · tarjeta borrar — la retira y te da sus datos de reinicio.\nEjemplo: tarjeta limite pago 20k',
+  'help.ecash': () => 'ecash <cantidad> — convierte parte de tu saldo en un token eCash Cashu de la casa de moneda de este servicio (lo acepta cualquier monedero Cashu). Pega un token (cashuA…/cashuB…) para devolverlo a tu saldo.\nEjemplo: ecash 1000',
+  'help.nutzap': () => 'nutzap — te da la clave y las etiquetas del evento kind 10019 que publicar para que te envíen nutzaps (NIP-61) de esta casa de moneda; llegan a tu saldo.\nEjemplo: nutzap',
+  'nutzap.key': (p) => `Los nutzaps bloqueados a ${p.pubkey} llegan a tu saldo. Publica un evento kind 10019 con estas etiquetas:\n\n${p.tags}`,
+  'ecash.created': (p) => `Aquí tienes un token de ${amt(p.msat)}. Quien lo tenga puede gastarlo:\n\n${p.token}`,
+  'ecash.pending': (p) => `Tu token de ${amt(p.msat)} se está creando; vuelve a enviar el mismo mensaje en un momento.`,
+  'ecash.whole-sats': () => 'El eCash va en sats enteros: da una cantidad sin milisats.',
+  'ecash.redeemed': (p) => `Cobrado: ${amt(p.msat)} añadidos a tu saldo${p.feeMsat > 0n ? ` (comisión ${amt(p.feeMsat)})` : ''}.`,
+  'error.ecash.spent': () => 'Ese token ya se gastó (o se está gastando).',
+  'error.ecash.foreign': () => 'Aquí no se aceptan tokens de esa casa de moneda.',
+  'error.ecash.too-large': (p) => `Los tokens de otras casas de moneda se aceptan hasta ${amt(p.maxMsat)}.`,
+  'error.ecash.foreign-failed': () => 'La casa de moneda del token no lo pagó; el token sigue igual, inténtalo más tarde.',
+  'ecash.redeem-pending': () => 'La casa de moneda del token lo está pagando; te aviso cuando llegue.',
+  'error.ecash.invalid': () => 'Ese no es un token válido de esta casa de moneda.',
 
   'balance': (p) => `Saldo: ${amt(p.msat)}${p.pendingMsat ? ` (${amt(p.pendingMsat)} retenidos por pagos pendientes)` : ''}`,
   'invoice.created': (p) => `Aquí tienes tu factura de ${amt(p.msat)}${p.memo ? ` (${p.memo})` : ''}:\n\n${p.bolt11}`,

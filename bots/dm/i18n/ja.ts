@@ -24,6 +24,8 @@ export const ja: Catalog = {
 • connections, revoke <id> — 接続中のアプリ
 • username <名前> — あなたのライトニングアドレス
 • card（カード）— タップで払える NFC カード（card new, on, off, limit, wipe）
+• ecash <金額> — 残高から Cashu トークンを作成（トークンを貼り付けると受け取り）
+• nutzap — nutzap（NIP-61）を残高で受け取る
 • lang <en | es | ja>（言語）— 表示言語
 金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
   'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
@@ -39,6 +41,19 @@ export const ja: Catalog = {
   'help.username': () => 'username <名前> — ライトニングアドレスの名前を決めます（3〜32 文字の英小文字・数字・. _ -）。\n例: username alice',
   'help.zap': () => 'zap <npub | note | nevent | naddr> <金額> [コメント] — プロフィールや投稿に zap します（NIP-57）。\n例: zap note1… 21 いい投稿',
   'help.card': () => 'card — あなたの Flash Card（残高から支払う Boltcard NFC カード。ライトニング対応のレジで使えます）。\ncard new [名前] — 新しいカードと一度だけ使える書き込みリンク · card on / card off · card limit tap <金額> · card limit day <金額> · card wipe — 廃止してリセットデータを受け取る。\n例: card limit tap 20k',
+  'help.ecash': () => 'ecash <金額> — 残高の一部をこのサービスのミントの Cashu eCash トークンにします（どの Cashu ウォレットでも使えます）。トークン（cashuA…/cashuB…）を貼り付けると残高に戻ります。\n例: ecash 1000',
+  'help.nutzap': () => 'nutzap — このミントの nutzap（NIP-61）を受け取るための鍵と、公開する kind 10019 のタグを返します。受け取った分は残高に入ります。\n例: nutzap',
+  'nutzap.key': (p) => `${p.pubkey} 宛ての nutzap は残高に入ります。次のタグで kind 10019 イベントを公開してください:\n\n${p.tags}`,
+  'ecash.created': (p) => `${amt(p.msat)} のトークンです。持っている人が使えます:\n\n${p.token}`,
+  'ecash.pending': (p) => `${amt(p.msat)} のトークンを作成中です。少ししてから同じメッセージを送ってください。`,
+  'ecash.whole-sats': () => 'eCash は sat 単位です。ミリサトシなしの金額にしてください。',
+  'ecash.redeemed': (p) => `受け取りました: ${amt(p.msat)} を残高に追加しました${p.feeMsat > 0n ? `（ミント手数料 ${amt(p.feeMsat)}）` : ''}。`,
+  'error.ecash.spent': () => 'そのトークンは使用済み（または使用中）です。',
+  'error.ecash.foreign': () => 'そのミントのトークンはここでは受け取れません。',
+  'error.ecash.too-large': (p) => `他のミントのトークンは ${amt(p.maxMsat)} まで受け取れます。`,
+  'error.ecash.foreign-failed': () => 'トークンのミントが支払いませんでした。トークンはそのままです。後でもう一度お試しください。',
+  'ecash.redeem-pending': () => 'トークンのミントが支払い中です。届いたらお知らせします。',
+  'error.ecash.invalid': () => 'このミントの有効なトークンではありません。',
 
   'balance': (p) => `残高: ${amt(p.msat)}${p.pendingMsat ? `（うち ${amt(p.pendingMsat)} は処理中の支払いのため確保中）` : ''}`,
   'invoice.created': (p) => `${amt(p.msat)} の請求書です${p.memo ? `（${p.memo}）` : ''}:\n\n${p.bolt11}`,

@@ -25,16 +25,25 @@ describe('parseCommand', () => {
   it('knows every command by any alias, in any case, with an optional slash', () => {
     const expected: Record<CommandName, string> = {
       help: 'help', balance: 'balance', invoice: 'invoice', pay: 'pay', send: 'send', history: 'history', connect: 'connect',
-      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', card: 'card',
+      connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', card: 'card', ecash: 'ecash', nutzap: 'nutzap',
     };
     const args: Partial<Record<CommandName, string>> = {
-      invoice: ' 1000', pay: ` ${bolt11}`, send: ` 1000 ${npub}`, revoke: ' abc', lang: ' es', username: ' alice', zap: ` ${npub} 21`,
+      invoice: ' 1000', pay: ` ${bolt11}`, send: ` 1000 ${npub}`, revoke: ' abc', lang: ' es', username: ' alice', zap: ` ${npub} 21`, ecash: ' 100',
     };
     for (const [name, words] of Object.entries(ALIASES) as Array<[CommandName, string[]]>) {
       for (const word of words) {
         for (const spelled of [word, word.toUpperCase(), `/${word}`]) expect(command(spelled + (args[name] ?? '')).type).toBe(expected[name]);
       }
     }
+  });
+
+  it('parses ecash and finds a pasted Cashu token anywhere in a DM, longer than any command', () => {
+    expect(command('ecash 1000')).toEqual({ type: 'ecash', msat: 1_000_000n });
+    expect(command('cashu 2k')).toEqual({ type: 'ecash', msat: 2_000_000n });
+    const token = `cashuB${'o2F0gaJhaUgArSaMTR9YJmFwgaNhYQFhc3hA'.repeat(200)}`;
+    expect(command(token)).toEqual({ type: 'redeem', token });
+    expect(command(`here you go: ${token.slice(0, 80)} thanks`)).toEqual({ type: 'redeem', token: token.slice(0, 80) });
+    expect(error('cashuA')).toMatchObject({ type: 'unknown' });
   });
 
   it('parses help, balance, history and confirmations', () => {

@@ -6,7 +6,10 @@ const at = 1_714_571_100;
 /** One set of parameters per key: typed, so a key added to English must be added here too. */
 const samples: { [K in MessageKey]: MessageParams<K> } = {
   'help': [], 'help.balance': [], 'help.invoice': [], 'help.pay': [], 'help.send': [], 'help.history': [], 'help.connect': [],
-  'help.connections': [], 'help.revoke': [], 'help.lang': [], 'help.confirm': [], 'help.username': [], 'help.zap': [], 'help.card': [],
+  'help.connections': [], 'help.revoke': [], 'help.lang': [], 'help.confirm': [], 'help.username': [], 'help.zap': [], 'help.card': [], 'help.ecash': [], 'help.nutzap': [], 'nutzap.key': [{ pubkey: `02${'ab'.repeat(32)}`, tags: '[]' }],
+  'ecash.created': [{ msat: 1000n, token: 'cashuBo2F0gaJhaUgA' }], 'ecash.pending': [{ msat: 1000n }], 'ecash.whole-sats': [],
+  'ecash.redeemed': [{ msat: 990_000n, feeMsat: 1000n }], 'error.ecash.spent': [], 'error.ecash.foreign': [], 'error.ecash.invalid': [],
+  'error.ecash.too-large': [{ maxMsat: 100_000_000n }], 'error.ecash.foreign-failed': [], 'ecash.redeem-pending': [],
   'balance': [{ msat: 1_234_000n, pendingMsat: 21_000n }],
   'invoice.created': [{ msat: 1000n, memo: 'coffee', bolt11: 'lnbcrt10n1xyz' }],
   'invoice.paid': [{ msat: 1000n, memo: 'coffee' }],
