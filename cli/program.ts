@@ -10,6 +10,7 @@ import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
+import { btcpayCommands } from './btcpay.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -91,9 +92,9 @@ program.command('bots')
     }
     console.log(`relays: ${relays.join(' ')}`);
   }));
-program.command('business')
-  .description('business accounts (zap batches through /api/v1, see docs/api.md)')
-  .command('create')
+const business = program.command('business')
+  .description('business accounts (zap batches through /api/v1, see docs/api.md)');
+business.command('create')
   .description("register a business: its Nostr key authenticates its API calls (NIP-98)")
   .argument('<npub>', "the business's own public key (npub or hex)", (v) => {
     try {
@@ -116,5 +117,6 @@ program.command('business')
     }
   }));
 
+btcpayCommands(business, config);
 walletCommands(program, config);
 nwcCommands(program, config);
