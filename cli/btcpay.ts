@@ -1,9 +1,14 @@
-// `flash business btcpay-connection`: what a BTCPay store needs to use a business account as
-// its Lightning wallet (BTCPay's Nostr plugin, "type=nwc;key=nostr+walletconnect://…").
+// BTCPay Server stores of a business: `flash business btcpay-connection` (the store's Lightning
+// wallet is the business account, through BTCPay's Nostr plugin: "type=nwc;key=…"), `flash
+// business btcpay link` (webhooks, rewards, payouts through Greenfield), `flash business rewards set`.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Config } from '../core/config.ts';
 import type { Context } from '../core/context.ts';
 import { businessByPubkey, type Business } from '../core/business/business.ts';
+import { BtcpayError } from '../core/btcpay/errors.ts';
+import { webhookPath } from '../core/btcpay/links.ts';
+import { setRewardRule } from '../core/btcpay/rewards.ts';
+import { linkStore, requiredPermissions } from '../workers/btcpay/link.ts';
 import { parsePubkey } from '../core/nostr/keys.ts';
 import { ConnectionError, createConnection, type Connection } from '../bots/nwc/connections.ts';
 import type { Scope } from '../bots/nwc/nip47.ts';
@@ -63,6 +68,47 @@ export function btcpayCommands(business: Command, config: () => Config): void {
       } catch (err) {
         if (!(err instanceof ConnectionError)) throw err;
         console.error(err.message);
+        process.exitCode = 2;
+      }
+    }));
+}
+
+export function btcpayStoreCommands(business: Command, config: () => Config): void {
+  const btcpay = business.command('btcpay').description('BTCPay Server stores of a business (webhooks, rewards, payouts)');
+  btcpay.command('link')
+    .description("link a store: checks the API key's permissions, registers a webhook (its secret sealed here) and records the link")
+    .argument('<business>', "the business's key (npub or hex)", pubkeyArgument)
+    .requiredOption('--url <url>', 'the BTCPay Server (Greenfield) URL, e.g. https://btcpay.example.com')
+    .requiredOption('--store <id>', 'the store id')
+    .requiredOption('--api-key <key>', `an API key with ${Object.keys(requiredPermissions).join(', ')}`)
+    .action(async (pubkey: string, o: { url: string; store: string; apiKey: string }) => withContext(config(), async (ctx) => {
+      const b = await requireBusiness(ctx, pubkey, 'btcpay link');
+      if (!b) return;
+      try {
+        const link = await linkStore(ctx, { businessAccountId: b.accountId, url: o.url, storeId: o.store, apiKey: o.apiKey });
+        console.log(`linked store ${link.storeId} at ${link.url}: link ${link.id}, webhook ${link.webhookId} → ${ctx.config.publicUrl}${webhookPath(link.id)}`);
+      } catch (err) {
+        if (!(err instanceof BtcpayError) && !(err instanceof TypeError)) throw err;
+        console.error(`flash business btcpay link: ${err.message}`);
+        process.exitCode = 2;
+      }
+    }));
+
+  business.command('rewards')
+    .description('Flash Rewards: what a business pays its BTCPay customers on each settled invoice')
+    .command('set')
+    .argument('<business>', "the business's key (npub or hex)", pubkeyArgument)
+    .requiredOption('--percent <p>', 'percent of each settled invoice, e.g. 2 or 2.5')
+    .requiredOption('--max-sats <n>', 'the most one invoice earns, in sats')
+    .action(async (pubkey: string, o: { percent: string; maxSats: string }) => withContext(config(), async (ctx) => {
+      const b = await requireBusiness(ctx, pubkey, 'rewards set');
+      if (!b) return;
+      try {
+        const rule = await setRewardRule(ctx.sql, b.accountId, { percent: o.percent, maxSats: o.maxSats });
+        console.log(`rewards of ${b.name}: ${rule.basisPoints / 100} % of each settled invoice, at most ${rule.maxMsat / 1000n} sats`);
+      } catch (err) {
+        if (!(err instanceof BtcpayError)) throw err;
+        console.error(`flash business rewards set: ${err.message}`);
         process.exitCode = 2;
       }
     }));

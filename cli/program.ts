@@ -10,7 +10,7 @@ import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
 import { nwcCommands } from './nwc.ts';
-import { btcpayCommands } from './btcpay.ts';
+import { btcpayCommands, btcpayStoreCommands } from './btcpay.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -118,5 +118,6 @@ business.command('create')
   }));
 
 btcpayCommands(business, config);
+btcpayStoreCommands(business, config);
 walletCommands(program, config);
 nwcCommands(program, config);

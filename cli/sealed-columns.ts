@@ -2,7 +2,8 @@
 // `flash secrets rotate` re-seals them all. A feature that seals a new column adds it here.
 import { serviceSecrets } from '../bots/nwc/connections.ts';
 import { businessSigningKeys } from '../core/business/business.ts';
+import { linkSecrets } from '../core/btcpay/links.ts';
 import { zapSignerKeys } from '../core/zaps/user.ts';
 import type { SealedColumn } from '../core/secrets.ts';
 
-export const sealedColumns: SealedColumn[] = [serviceSecrets, zapSignerKeys, businessSigningKeys];
+export const sealedColumns: SealedColumn[] = [serviceSecrets, zapSignerKeys, businessSigningKeys, ...linkSecrets];

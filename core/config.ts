@@ -223,6 +223,14 @@ export const variables = {
   DM_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000)
     .describe('How long the DM bot waits for its relays to answer a lookup (a user\'s DM relays, kind 10050).'),
   // --- end DM bot ---
+  // --- BTCPay Server stores (core/btcpay, workers/btcpay) ---
+  BTCPAY_PAYOUT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60)
+    .describe('How often the workers look for approved Lightning payouts of each linked BTCPay store (and at once on a PayoutApproved webhook).'),
+  BTCPAY_PAY_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30)
+    .describe('How long a reward or payout waits for its payment\'s outcome; one still in flight is finished by a later run.'),
+  BTCPAY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('Timeout of each call to a store\'s Greenfield API.'),
+  // --- end BTCPay ---
 } as const;
 
 /** Variables whose values are never printed. */
