@@ -224,6 +224,8 @@ export const variables = {
     .describe('How long the DM bot waits for its relays to answer a lookup (a user\'s DM relays, kind 10050).'),
   // --- end DM bot ---
   // --- BTCPay Server stores (core/btcpay, workers/btcpay) ---
+  BTCPAY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
+    .describe('btcpay jobs (webhook deliveries, payout runs) one workers process runs at once; each mostly waits on the store.'),
   BTCPAY_PAYOUT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60)
     .describe('How often the workers look for approved Lightning payouts of each linked BTCPay store (and at once on a PayoutApproved webhook).'),
   BTCPAY_PAY_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30)

@@ -9,7 +9,7 @@ import type { RunningRail } from '../module.ts';
 import { btcpayHandlers } from './processors.ts';
 
 export async function startBtcpayWorkers(ctx: Context, log: Logger): Promise<RunningRail> {
-  const worker = ctx.bus.process('btcpay', btcpayHandlers(ctx), { concurrency: 4 });
+  const worker = ctx.bus.process('btcpay', btcpayHandlers(ctx), { concurrency: ctx.config.BTCPAY_CONCURRENCY });
   const seconds = ctx.config.BTCPAY_PAYOUT_INTERVAL_SECONDS;
   const schedule = async () => {
     const slot = Math.floor(Date.now() / (seconds * 1000));
@@ -19,7 +19,7 @@ export async function startBtcpayWorkers(ctx: Context, log: Logger): Promise<Run
   run();
   const timer = setInterval(run, seconds * 1000);
   return {
-    describe: [`workers: btcpay queue (payouts every ${seconds} s)`],
+    describe: [`workers: btcpay queue (concurrency ${ctx.config.BTCPAY_CONCURRENCY}, payouts every ${seconds} s)`],
     stop: async () => {
       clearInterval(timer);
       await worker.close();
