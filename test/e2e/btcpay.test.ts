@@ -92,8 +92,9 @@ describe('webhooks', () => {
 });
 
 describe('rewards', () => {
-  it('pays an npub buyer 2 % capped at 1000 sats, once, however often BTCPay delivers', async () => {
-    const buyerKey = getPublicKey(generateSecretKey());
+  it('pays an npub buyer 2 % capped at 1000 sats, told by DM, once however often BTCPay delivers', async () => {
+    const dm = await h.dmUser();
+    const buyerKey = dm.pk;
     const buyer = await accounts.forPubkey(sql(), buyerKey);
     const inv = await storeInvoice('0.001', { orderId: 'A1', flashBuyer: nip19.npubEncode(buyerKey) });
     await h.sim.settleInvoice(inv.id!);
@@ -103,6 +104,8 @@ describe('rewards', () => {
     // The transfer carries the DM bot's notice flag: the buyer is told by DM.
     const [t] = await sql()<{ metadata: Record<string, unknown> }[]>`select metadata from transactions where account_id = ${buyer.id}`;
     expect(t!.metadata).toMatchObject({ notify: true, btcpay: { invoiceId: inv.id, reward: true } });
+    const notice = await dm.waitFor(/1,000 sats/);
+    expect(notice.text).toContain(`Reward for your purchase (BTCPay invoice ${inv.id})`);
 
     const first = h.sim.deliveries.find((d) => JSON.parse(d.body).invoiceId === inv.id)!;
     const again = [await h.sim.redeliver(first.id), await h.sim.redeliver(first.id)];
