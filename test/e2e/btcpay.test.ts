@@ -23,7 +23,7 @@ import { startBtcpayHarness, until, type BtcpayHarness } from '../support/btcpay
 let h: BtcpayHarness;
 const sql = () => h.wallet.ctx.sql;
 beforeAll(async () => {
-  h = await startBtcpayHarness();
+  h = await startBtcpayHarness({ BTCPAY_PAY_WAIT_SECONDS: '1' });
   await setRewardRule(sql(), h.business.accountId, { percent: '2', maxSats: '1000' });
 }, 60_000);
 afterEach(() => {
@@ -174,10 +174,13 @@ describe('payouts', () => {
     params: { path: { storeId: h.storeId } }, body: { destination, amount: btc, payoutMethodId: 'BTC-LN', approved: true },
   }));
 
-  it('pays an approved payout once and marks it paid', async () => {
+  it('pays an approved payout once and marks it paid, with runs racing each other', async () => {
     const pr = await h.wallet.externalInvoice(2_000_000n);
     const before = await outgoing();
     const p = await approve(pr, '0.00002');
+    // The webhook's run, and two more at once (another worker, the schedule).
+    const racing = await Promise.all([0, 1].map(async () => runPayouts(h.wallet.ctx, await openStore(h.wallet.ctx, h.link.id))));
+    expect(racing.every((r) => r.failed === 0)).toBe(true);
     await until(async () => h.sim.payouts.get(p.id!)!.state, (s) => s === 'Completed');
     expect(await outgoing()).toBe(before + 1);
     // Later runs (the schedule, another worker) pay nothing more.
@@ -209,6 +212,26 @@ describe('payouts', () => {
     expect(await runPayouts(h.wallet.ctx, store)).toEqual({ paid: 1, marked: 1, failed: 0, pending: 0 });
     expect(h.sim.payouts.get(p2.id!)!.state).toBe('Completed');
     expect(await outgoing()).toBe(before + 2);
+  });
+
+  it('marks a payout whose payment has no outcome yet InProgress, and paid once it succeeds', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    h.wallet.node.faults.beforeSend = async () => {
+      h.wallet.node.faults.beforeSend = undefined;
+      await held;
+    };
+    const pr = await h.wallet.externalInvoice(5_000_000n);
+    const before = await outgoing();
+    const p = await approve(pr, '0.00005');
+    await until(async () => h.sim.payouts.get(p.id!)!.state, (s) => s === 'InProgress');
+    const [t] = await sql()<{ status: string }[]>`select status from transactions where account_id = ${h.business.accountId} and payment_request = ${pr}`;
+    expect(t!.status).toBe('pending');
+    release();
+    await until(async () => (await sql()<{ status: string }[]>`select status from transactions where account_id = ${h.business.accountId} and payment_request = ${pr}`)[0]!.status, (s) => s === 'succeeded');
+    expect(await runPayouts(h.wallet.ctx, await openStore(h.wallet.ctx, h.link.id))).toEqual({ paid: 1, marked: 1, failed: 0, pending: 0 });
+    expect(h.sim.payouts.get(p.id!)!.state).toBe('Completed');
+    expect(await outgoing()).toBe(before + 1);
   });
 
   it('leaves a payout whose payment failed for the next run, under a new attempt', async () => {
