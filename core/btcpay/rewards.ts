@@ -57,9 +57,10 @@ export function buyerOf(metadata: Record<string, unknown> | undefined): Buyer | 
 }
 
 /**
- * SEAM (Flash Cards): the account of a card's holder, or undefined. The cards work lands in
- * parallel; until it is merged no card resolves, so a card buyer gets the pull payment.
+ * SEAM (Flash Cards): the holder of a card (their key and account), or undefined. The cards
+ * work lands in parallel; until it fills this in no card resolves, so a card buyer gets the
+ * pull payment.
  */
-export async function cardHolderAccount(_db: Db, _cardId: string): Promise<string | undefined> {
+export async function cardHolder(_db: Db, _cardId: string): Promise<{ pubkey: string; accountId: string } | undefined> {
   return undefined;
 }

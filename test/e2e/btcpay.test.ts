@@ -146,6 +146,13 @@ describe('rewards', () => {
     expect(paid!.status).toBe('succeeded');
   });
 
+  it('gives a Flash Card buyer (not resolved until the cards work lands) a pull payment too', async () => {
+    const inv = await storeInvoice('0.0001', { flashCardId: 'card-123' });
+    await h.sim.settleInvoice(inv.id!);
+    expect(await reward(inv.id!)).toMatchObject({ status: 'pull_payment', amount_msat: 200_000n });
+    expect((await sql()<{ buyer: string }[]>`select buyer from btcpay_rewards where invoice_id = ${inv.id!}`)[0]!.buyer).toBe('card:card-123');
+  });
+
   it('redelivers a failed delivery on BTCPay\'s schedule; the late delivery still rewards once', async () => {
     const hook = h.sim.webhooks.get(h.link.webhookId)!;
     const url = hook.url;

@@ -6,7 +6,7 @@
 import type { Context } from '../../core/context.ts';
 import { toBtc, toMsat } from '../../core/btcpay/amounts.ts';
 import { BtcpayError } from '../../core/btcpay/errors.ts';
-import { buyerOf, cardHolderAccount, rewardFor, rewardRule, type Buyer } from '../../core/btcpay/rewards.ts';
+import { buyerOf, cardHolder, rewardFor, rewardRule, type Buyer } from '../../core/btcpay/rewards.ts';
 import { LnurlError } from '../../core/lnurl.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
 import { RouteError } from '../../core/routing/errors.ts';
@@ -74,8 +74,8 @@ export async function rewardInvoice(ctx: Context, store: Store, invoiceId: strin
 /** The buyer as a route, or undefined when they cannot be paid directly (no such address, a card not known). */
 async function routeOfBuyer(ctx: Context, buyer: Buyer): Promise<Route | undefined> {
   if (buyer.type === 'card') {
-    const accountId = await cardHolderAccount(ctx.sql, buyer.cardId);
-    return accountId ? { rail: 'internal', pubkey: '', accountId } : undefined;
+    const holder = await cardHolder(ctx.sql, buyer.cardId);
+    return holder && { rail: 'internal', ...holder };
   }
   try {
     const recipient = parseRecipient(buyer.text);
