@@ -70,5 +70,6 @@ export async function receiveDelivery(ctx: Context, linkId: string, rawBody: Buf
     union all
     select false, processed_at is not null from btcpay_deliveries
     where link_id = ${link.id} and original_delivery_id = ${event.originalDeliveryId} and not exists (select 1 from ins)`;
-  return { link, event, fresh: row!.fresh, processed: row!.processed };
+  // No row: a delivery of the same event is being recorded at this moment; it is not acted on yet.
+  return { link, event, fresh: row?.fresh ?? false, processed: row?.processed ?? false };
 }

@@ -16,6 +16,7 @@ import { webhookPath } from '../../core/btcpay/links.ts';
 import { ok } from '../../workers/btcpay/greenfield.ts';
 import { runPayouts } from '../../workers/btcpay/payouts.ts';
 import { openStore } from '../../workers/btcpay/store.ts';
+import { retryDeliveries } from '../../workers/btcpay/module.ts';
 import { linkStore, requiredPermissions } from '../../workers/btcpay/link.ts';
 import { REDELIVERY_DELAYS_MS } from '../sims/btcpay/server.ts';
 import { startBtcpayHarness, until, type BtcpayHarness } from '../support/btcpay.ts';
@@ -144,6 +145,19 @@ describe('rewards', () => {
     expect(payout!.destination).toBe(pr);
     const [paid] = await sql()<{ status: string }[]>`select status from transactions where account_id = ${h.business.accountId} and payment_request = ${pr}`;
     expect(paid!.status).toBe('succeeded');
+  });
+
+  it('acts on a delivery whose job was lost (Redis emptied, attempts run out) at the next sweep', async () => {
+    const buyer = await accounts.forPubkey(sql(), getPublicKey(generateSecretKey()));
+    const inv = await storeInvoice('0.0001', { flashBuyer: buyer.pubkey });
+    h.sim.invoices.get(inv.id!)!.status = 'Settled';
+    // Recorded by the API, its job gone.
+    const body = { deliveryId: 'lost-1', webhookId: h.link.webhookId, originalDeliveryId: 'lost-1', isRedelivery: false, type: 'InvoiceSettled', timestamp: 1, storeId: h.storeId, invoiceId: inv.id };
+    await sql()`insert into btcpay_deliveries (link_id, original_delivery_id, delivery_id, type, body) values (${h.link.id}, 'lost-1', 'lost-1', 'InvoiceSettled', ${sql().json(body)})`;
+    expect(await retryDeliveries(h.wallet.ctx, 0, 1)).toBe(1);
+    expect(await reward(inv.id!)).toMatchObject({ status: 'paid', amount_msat: 200_000n });
+    await until(async () => (await sql()<{ processed_at: Date | null }[]>`select processed_at from btcpay_deliveries where original_delivery_id = 'lost-1'`)[0]!.processed_at, (d) => d !== null);
+    expect(await retryDeliveries(h.wallet.ctx, 0, 2)).toBe(0);
   });
 
   it('gives a Flash Card buyer (not resolved until the cards work lands) a pull payment too', async () => {
