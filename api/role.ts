@@ -2,6 +2,7 @@
 // operations server (metrics, health) on METRICS_HOST:METRICS_PORT.
 import type { AddressInfo } from 'node:net';
 import type { Role } from '../core/role.ts';
+import { btcpayRoutes } from './btcpay/routes.ts';
 import { businessRoutes } from './business/routes.ts';
 import { cardRoutes } from './cards/routes.ts';
 import { lnurlRoutes } from './lnurl/routes.ts';
@@ -10,7 +11,7 @@ import { rateLimits } from './rate-limit.ts';
 import { buildApi, buildOpsServer, type RouteModule } from './server.ts';
 
 /** Feature route modules, mounted in this order (the rate limits first: they cover what follows). */
-export const routeModules: RouteModule[] = [rateLimits, lnurlRoutes, businessRoutes, cardRoutes, mintRoutes];
+export const routeModules: RouteModule[] = [rateLimits, lnurlRoutes, businessRoutes, cardRoutes, mintRoutes, btcpayRoutes];
 
 export const apiRole: Role = async (ctx) => {
   const app = await buildApi(ctx, routeModules);

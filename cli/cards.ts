@@ -40,9 +40,9 @@ const describe = (c: Card) => `${c.id}  ${c.enabled ? 'on ' : 'off'}  ${c.name} 
   + `${c.spentTodayMsat / 1000n} spent today${c.programmed ? '' : ', not programmed yet'})`;
 
 async function holderOf(ctx: Context, cardId: string): Promise<string> {
-  const accountId = await cardHolder(ctx.sql, cardId);
-  if (!accountId) throw new CardError('no_card', `no card ${cardId}`);
-  return accountId;
+  const holder = await cardHolder(ctx.sql, cardId);
+  if (!holder) throw new CardError('no_card', `no card ${cardId}`);
+  return holder.accountId;
 }
 
 export function cardCommands(program: Command, config: () => Config): void {

@@ -13,6 +13,7 @@ import { nwcCommands } from './nwc.ts';
 import { cardCommands } from './cards.ts';
 import { keysCommands } from './keys.ts';
 import { mintCommands } from './mint.ts';
+import { btcpayCommands, btcpayStoreCommands } from './btcpay.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
 
@@ -95,9 +96,9 @@ program.command('bots')
     }
     console.log(`relays: ${relays.join(' ')}`);
   }));
-program.command('business')
-  .description('business accounts (zap batches through /api/v1, see docs/api.md)')
-  .command('create')
+const business = program.command('business')
+  .description('business accounts (zap batches through /api/v1, see docs/api.md)');
+business.command('create')
   .description("register a business: its Nostr key authenticates its API calls (NIP-98)")
   .argument('<npub>', "the business's own public key (npub or hex)", (v) => {
     try {
@@ -120,6 +121,8 @@ program.command('business')
     }
   }));
 
+btcpayCommands(business, config);
+btcpayStoreCommands(business, config);
 walletCommands(program, config);
 nwcCommands(program, config);
 cardCommands(program, config);

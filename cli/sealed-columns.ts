@@ -3,7 +3,8 @@
 import { serviceSecrets } from '../bots/nwc/connections.ts';
 import { businessSigningKeys } from '../core/business/business.ts';
 import { cardKeysColumn } from '../core/cards/cards.ts';
+import { linkSecrets } from '../core/btcpay/links.ts';
 import { zapSignerKeys } from '../core/zaps/user.ts';
 import type { SealedColumn } from '../core/secrets.ts';
 
-export const sealedColumns: SealedColumn[] = [serviceSecrets, zapSignerKeys, businessSigningKeys, cardKeysColumn];
+export const sealedColumns: SealedColumn[] = [serviceSecrets, zapSignerKeys, businessSigningKeys, cardKeysColumn, ...linkSecrets];

@@ -272,6 +272,16 @@ export const variables = {
   MINT_FOREIGN_MAX_SAT: z.coerce.bigint().min(0n).default(100_000n)
     .describe('Largest token of another mint the DM bot takes, in sats; 0: none.'),
   // --- end Cashu mint ---
+  // --- BTCPay Server stores (core/btcpay, workers/btcpay) ---
+  BTCPAY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16)
+    .describe('btcpay jobs (webhook deliveries, payout runs) one workers process runs at once; each mostly waits on the store.'),
+  BTCPAY_PAYOUT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60)
+    .describe('How often the workers look for approved Lightning payouts of each linked BTCPay store (and at once on a PayoutApproved webhook).'),
+  BTCPAY_PAY_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30)
+    .describe('How long a reward or payout waits for its payment\'s outcome; one still in flight is finished by a later run.'),
+  BTCPAY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
+    .describe('Timeout of each call to a store\'s Greenfield API.'),
+  // --- end BTCPay ---
 } as const;
 
 /** Variables whose values are never printed. */

@@ -94,10 +94,28 @@ const mintJobs = {
   }),
 } satisfies JobMap;
 
+// BTCPay Server stores: the `btcpay` queue (workers/btcpay), the only code that calls a store's Greenfield API.
+const btcpayJobs = {
+  /** Acts on one recorded webhook delivery (an InvoiceSettled reward, a PayoutApproved run); safe to repeat. */
+  'btcpay.delivery': defineJob({
+    queue: 'btcpay',
+    payload: z.object({ linkId: z.uuid(), originalDeliveryId: z.string().min(1) }),
+    result: z.object({ outcome: z.string() }),
+    attempts: 5,
+  }),
+  /** Pays the store's approved Lightning payouts from the business account and marks them paid. */
+  'btcpay.payouts': defineJob({
+    queue: 'btcpay',
+    payload: z.object({ linkId: z.uuid() }),
+    result: z.object({ paid: z.number(), marked: z.number(), failed: z.number(), pending: z.number() }),
+  }),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
   ...zapJobs,
   ...mintJobs,
+  ...btcpayJobs,
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;

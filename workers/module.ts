@@ -15,6 +15,9 @@ export interface RailWorkers {
   start(ctx: Context, log: Logger): Promise<RunningRail>;
 }
 
+/** An integration the workers run besides the rails (it moves money through them). */
+export type ServiceWorkers = (ctx: Context, log: Logger) => Promise<RunningRail>;
+
 /**
  * Enqueues the rail's reconciliation job every RECONCILE_INTERVAL_SECONDS, one per interval
  * across every workers process (the job id names the interval). Returns the stop function.

@@ -4,21 +4,26 @@ import { flushEvents, pruneEvents, republishIfLost } from '../core/events.ts';
 import type { Context } from '../core/context.ts';
 import { pruneOldRows } from '../core/retention.ts';
 import type { Role, RunningRole } from '../core/role.ts';
+import { startBtcpayWorkers } from './btcpay/module.ts';
 import { lightningWorkers } from './lightning/module.ts';
 import { mintWorkers } from './mint/module.ts';
-import type { RailWorkers, RunningRail } from './module.ts';
+import type { RailWorkers, RunningRail, ServiceWorkers } from './module.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
 export const railWorkers = (): RailWorkers[] => [lightningWorkers(), mintWorkers()];
 
-export const workersRole: Role = async (ctx) => startWorkers(ctx, railWorkers());
+/** What else the workers run: integrations that move money through the rails (BTCPay stores). */
+export const serviceWorkers = (): ServiceWorkers[] => [startBtcpayWorkers];
 
-/** Runs the workers of `rails` (tests pass rails on backends they control). */
-export async function startWorkers(ctx: Context, rails: RailWorkers[]): Promise<RunningRole> {
+export const workersRole: Role = async (ctx) => startWorkers(ctx, railWorkers(), serviceWorkers());
+
+/** Runs the workers of `rails`, then `services` (tests pass rails on backends they control). */
+export async function startWorkers(ctx: Context, rails: RailWorkers[], services: ServiceWorkers[] = []): Promise<RunningRole> {
   const log = ctx.log.child({ role: 'workers' });
   const running: RunningRail[] = [];
   try {
     for (const r of rails) running.push(await r.start(ctx, log.child({ rail: r.rail.name })));
+    for (const start of services) running.push(await start(ctx, log));
   } catch (err) {
     for (const r of running.reverse()) await r.stop();
     throw err;

@@ -7,6 +7,8 @@ import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../core/business/business.ts';
+import { BtcpayError } from '../../core/btcpay/errors.ts';
+import { setRewardRule } from '../../core/btcpay/rewards.ts';
 import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
 
 declare module 'fastify' {
@@ -64,6 +66,18 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       // `?lines=false`: the totals alone, for polling a large batch's progress.
       const report = await (req.query.lines === 'false' ? batchSummary : batchReport)(ctx, req.business!.accountId, req.params.id);
       return report ?? fail(reply, 404, 'not_found', 'no such batch');
+    });
+
+    // Flash Rewards for the business's BTCPay stores (docs/btcpay.md).
+    api.put('/btcpay/rewards', async (req) => {
+      const body = parseBody(z.object({ percent: z.union([z.string(), z.number()]).transform(String), maxSats: z.union([z.string(), z.number()]) }), req.body);
+      try {
+        const rule = await setRewardRule(ctx.sql, req.business!.accountId, body);
+        return { percent: rule.basisPoints / 100, maxSats: (rule.maxMsat / 1000n).toString() };
+      } catch (err) {
+        if (err instanceof BtcpayError) throw new HttpStatusError(400, err.message);
+        throw err;
+      }
     });
 
     api.put('/signing-key', async (req) => {

@@ -65,8 +65,9 @@ export function openServiceSecret(keyring: Keyring, row: Pick<ConnectionRow, 'se
 }
 
 export const createConnectionOptions = z.object({
-  /** The user: npub, nprofile or hex. */
-  user: z.string().transform((s, c) => {
+  /** The user: npub, nprofile or hex (or give `accountId`). */
+  user: z.string().optional().transform((s, c) => {
+    if (s === undefined) return undefined;
     try {
       return parsePubkey(s);
     } catch (err) {
@@ -86,7 +87,9 @@ export const createConnectionOptions = z.object({
   isolated: z.boolean().default(false),
   /** The lightning address given to the app in the URI; default: the user's address here, if any. */
   lud16: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be name@domain').optional(),
-});
+  /** An existing holder account instead of a user's (a business: BTCPay's store wallet). */
+  accountId: z.uuid().optional(),
+}).refine((o) => (o.user === undefined) !== (o.accountId === undefined), 'give the user or an account, not both');
 export type CreateConnectionOptions = z.input<typeof createConnectionOptions>;
 
 export class ConnectionError extends CodedError<'invalid_connection'> {
@@ -116,10 +119,10 @@ export async function createConnection(ctx: Context, options: CreateConnectionOp
   const serviceSecret = generateSecretKey();
   const clientSecret = generateSecretKey();
   const servicePubkey = getPublicKey(serviceSecret);
-  const username = o.lud16 ? undefined : await usernameOf(ctx.sql, o.user);
+  const username = o.lud16 || !o.user ? undefined : await usernameOf(ctx.sql, o.user);
   const lud16 = o.lud16 ?? (username && `${username}@${addressDomain(ctx.config)}`);
   const row = await ctx.sql.begin(async (tx) => {
-    const owner = await accounts.forPubkey(tx, o.user);
+    const owner = o.user ? await accounts.forPubkey(tx, o.user) : { id: o.accountId! };
     const wallet = o.isolated ? await accounts.createSubwallet(tx, { parentId: owner.id, name: `wallet connect: ${o.name}` }) : owner;
     const [created] = await tx<ConnectionRow[]>`
       insert into nwc_connections (account_id, wallet_account_id, name, service_pubkey, service_secret, client_pubkey, scopes,

@@ -60,7 +60,8 @@ const invoiceRequest = (r: Request, p: Params<'make_invoice'>) => ({
   metadata: p.metadata,
 });
 
-const LIST_MAX = 50;
+/** BTCPay's NWC plugin polls with 300; the character cap below still bounds the answer. */
+const LIST_MAX = 300;
 /** Relays refuse large events; a page is cut to fit in this many characters. */
 const LIST_MAX_CHARS = 60_000;
 

@@ -107,7 +107,11 @@ const invoiceFields = {
 };
 
 export const paramSchemas = {
-  pay_invoice: z.object({ invoice: z.string().min(1), amount: msat.optional(), metadata }),
+  // NNostr (BTCPay's NWC plugin) writes this one param as `Invoice`, its C# property name.
+  pay_invoice: z.preprocess(
+    (p) => (p && typeof p === 'object' && !('invoice' in p) && 'Invoice' in p ? { ...p, invoice: (p as { Invoice: unknown }).Invoice } : p),
+    z.object({ invoice: z.string().min(1), amount: msat.optional(), metadata }),
+  ),
   pay_keysend: z.object({
     amount: msat,
     pubkey: z.string().regex(/^0[23][0-9a-fA-F]{64}$/, 'must be a compressed node public key in hex').transform((s) => s.toLowerCase()),

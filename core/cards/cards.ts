@@ -134,11 +134,12 @@ export async function wipeCard(ctx: Context, accountId: string, cardId?: string)
   return { status: 'OK', action: 'wipe', id: card.id, ...openKeys(ctx, card), uid: card.uid ?? '', version: 1 };
 }
 
-/** The holder's account of a card not wiped (rewards paid to a card id credit this account). */
-export async function cardHolder(db: Db, cardId: string): Promise<string | undefined> {
+/** The holder (account and key) of a card not wiped: rewards paid to a card id credit this account. */
+export async function cardHolder(db: Db, cardId: string): Promise<{ accountId: string; pubkey: string } | undefined> {
   if (!z.uuid().safeParse(cardId).success) return undefined;
-  const [row] = await db<{ account_id: string }[]>`select account_id from cards where id = ${cardId} and wiped_at is null`;
-  return row?.account_id;
+  const [row] = await db<{ account_id: string; pubkey: string }[]>`
+    select c.account_id, a.pubkey from cards c join accounts a on a.id = c.account_id where c.id = ${cardId} and c.wiped_at is null`;
+  return row && { accountId: row.account_id, pubkey: row.pubkey };
 }
 
 /** A card by id with today's spending (any state), for notices. */

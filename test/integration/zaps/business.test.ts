@@ -116,6 +116,14 @@ describe('business API authentication (NIP-98)', () => {
   });
 });
 
+describe('BTCPay rewards over the business API', () => {
+  it('sets the reward rule and refuses a bad one', async () => {
+    expect(await api('PUT', '/api/v1/btcpay/rewards', { percent: 2, maxSats: '1000' })).toMatchObject({ status: 200, body: { percent: 2, maxSats: '1000' } });
+    expect((await api('PUT', '/api/v1/btcpay/rewards', { percent: '150', maxSats: 10 })).status).toBe(400);
+    expect(await svc.wallet.ctx.sql`select basis_points, max_msat from btcpay_reward_rules where business_account_id = ${businessId}`).toEqual([{ basis_points: 200, max_msat: 1_000_000n }]);
+  });
+});
+
 describe('business zap batch', () => {
   it('pays each line once, with per-line outcomes, and never overspends', async () => {
     const signer = generateSecretKey();
