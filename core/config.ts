@@ -281,6 +281,8 @@ export const variables = {
     .describe('How long a reward or payout waits for its payment\'s outcome; one still in flight is finished by a later run.'),
   BTCPAY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000)
     .describe('Timeout of each call to a store\'s Greenfield API.'),
+  BTCPAY_WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).default(6000)
+    .describe('Webhook deliveries one client IP (a BTCPay server, all its stores together) may post per API_RATE_LIMIT_WINDOW_SECONDS; other routes keep API_RATE_LIMIT.'),
   // --- end BTCPay ---
 } as const;
 

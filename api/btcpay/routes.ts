@@ -16,7 +16,10 @@ export async function btcpayRoutes(app: FastifyInstance, ctx: Context): Promise<
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
 
-    api.post<{ Params: { linkId: string } }>(webhookPath(':linkId'), async (req, reply) => {
+    // A BTCPay server posts every store's deliveries from one address: a count of its own, higher
+    // than the per-IP limit of the other routes (a signature is checked before anything else).
+    const rateLimit = { max: ctx.config.BTCPAY_WEBHOOK_RATE_LIMIT, keyGenerator: (req: { ip: string }) => `btcpay:${req.ip}` };
+    api.post<{ Params: { linkId: string } }>(webhookPath(':linkId'), { config: { rateLimit } }, async (req, reply) => {
       try {
         const { link, event, processed } = await receiveDelivery(ctx, req.params.linkId, (req.body as Buffer | undefined) ?? Buffer.alloc(0), req.headers['btcpay-sig'] as string | undefined);
         if (!processed) {

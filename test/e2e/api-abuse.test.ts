@@ -1,10 +1,12 @@
 // Resource abuse through the HTTP API: per-IP limits (in Redis, so across instances), invoice
 // creation apart from payments, and the pruning of rows that only guard against repeats.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { nip19 } from 'nostr-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeModules } from '../../api/role.ts';
 import { buildApi } from '../../api/server.ts';
+import { webhookPath } from '../../core/btcpay/links.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
 import { lookupPayment, payInvoice } from '../../core/lightning/pay.ts';
 import { generateSecretKey, getPublicKey } from '../../core/nostr/keys.ts';
@@ -14,7 +16,7 @@ import { startZapService, type ZapService } from '../support/zaps.ts';
 const LIMIT = 5;
 let svc: ZapService;
 beforeAll(async () => {
-  svc = await startZapService({ API_RATE_LIMIT: String(LIMIT), LIGHTNING_CONCURRENCY: '2', LIGHTNING_INVOICE_CONCURRENCY: '2' });
+  svc = await startZapService({ API_RATE_LIMIT: String(LIMIT), BTCPAY_WEBHOOK_RATE_LIMIT: String(3 * LIMIT), LIGHTNING_CONCURRENCY: '2', LIGHTNING_INVOICE_CONCURRENCY: '2' });
 }, 60_000);
 afterAll(async () => { await svc?.close(); });
 
@@ -40,6 +42,15 @@ describe('HTTP rate limits', () => {
     expect(business.status).toBe(429);
     expect(await business.json()).toMatchObject({ error: 'rate_limited', reason: expect.stringMatching(/too many requests/) });
     expect((await fetch(`${svc.apiUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('counts BTCPay webhook deliveries apart, with their own higher limit', async () => {
+    // This address has used up API_RATE_LIMIT above; a BTCPay server posting many stores'
+    // deliveries from it is still heard, up to BTCPAY_WEBHOOK_RATE_LIMIT.
+    const deliver = () => fetch(`${svc.apiUrl}${webhookPath(randomUUID())}`, { method: 'POST', body: '{}' });
+    const statuses = (await Promise.all(Array.from({ length: 4 * LIMIT }, deliver))).map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(3 * LIMIT).fill(404), ...Array(LIMIT).fill(429)]);
+    expect((await callback(svc.apiUrl)).status).toBe(429);
   });
 });
 
