@@ -98,7 +98,7 @@ export const variables = {
   API_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0)
     .describe('Reverse proxies in front of the HTTP API: the client IP is the X-Forwarded-For entry this many hops from the right (0: the socket peer).'),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30)
-    .describe('Days kept of wallet-connect requests without a payment, DM ids seen and DM notices sent (pruned hourly by the workers).'),
+    .describe('Days kept of wallet-connect requests without a payment, DM ids seen, DM notices sent, card taps without a payment and BTCPay deliveries acted on (pruned hourly by the workers).'),
   RELAY_HOST: z.string().default('127.0.0.1').describe('Relay listen address.'),
   RELAY_PORT: port.default(7777).describe('Relay listen port; 0 takes any free one (printed when ready).'),
   RELAY_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional()

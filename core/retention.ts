@@ -3,7 +3,7 @@
 import type { Config } from './config.ts';
 import type { Sql } from './db.ts';
 
-export interface Pruned { nwcRequests: number; dmMessages: number; dmNotices: number; cardTaps: number }
+export interface Pruned { nwcRequests: number; dmMessages: number; dmNotices: number; cardTaps: number; btcpayDeliveries: number }
 
 /**
  * Deletes what is older than RETENTION_DAYS (never less than twice the ages a repeat could still
@@ -18,5 +18,7 @@ export async function pruneOldRows(sql: Sql, config: Pick<Config, 'RETENTION_DAY
   const notices = await sql`delete from dm_notices where sent_at < now() - make_interval(secs => ${seconds})`;
   // Card taps never paid (their k1 long expired); paid ones stay: the daily limit sums over them.
   const taps = await sql`delete from card_taps where created_at < now() - make_interval(secs => ${seconds}) and transaction_id is null`;
-  return { nwcRequests: nwc.count, dmMessages: messages.count, dmNotices: notices.count, cardTaps: taps.count };
+  // BTCPay deliveries acted on: a redelivery that old is refused as stale before it is looked up.
+  const deliveries = await sql`delete from btcpay_deliveries where received_at < now() - make_interval(secs => ${seconds}) and processed_at is not null`;
+  return { nwcRequests: nwc.count, dmMessages: messages.count, dmNotices: notices.count, cardTaps: taps.count, btcpayDeliveries: deliveries.count };
 }

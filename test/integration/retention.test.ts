@@ -42,7 +42,17 @@ it('deletes rows past RETENTION_DAYS only, keeping requests that made a payment 
   await tap(31);
   const keptTaps = [await tap(29), await tap(31, tx!.id)];
 
-  expect(await pruneOldRows(ctx.sql, ctx.config)).toEqual({ nwcRequests: 1, dmMessages: 1, dmNotices: 1, cardTaps: 1 });
+  const [link] = await ctx.sql<{ id: string }[]>`insert into btcpay_links (business_account_id, url, store_id, api_key, webhook_id, webhook_secret)
+    values (${account.id}, 'http://127.0.0.1:1', ${id()}, 'sealed', 'hook', 'sealed') returning id`;
+  const delivery = async (name: string, ageDays: number, processed: boolean) => ctx.sql`
+    insert into btcpay_deliveries (link_id, original_delivery_id, delivery_id, type, body, received_at, processed_at)
+    values (${link!.id}, ${name}, ${name}, 'InvoiceSettled', '{}', ${daysAgo(ageDays)}, ${processed ? daysAgo(ageDays) : null})`;
+  await delivery('old', 31, true);
+  await delivery('old-unprocessed', 31, false);
+  await delivery('recent', 29, true);
+
+  expect(await pruneOldRows(ctx.sql, ctx.config)).toEqual({ nwcRequests: 1, dmMessages: 1, dmNotices: 1, cardTaps: 1, btcpayDeliveries: 1 });
+  expect((await ctx.sql`select original_delivery_id from btcpay_deliveries`).map((r) => r.original_delivery_id).sort()).toEqual(['old-unprocessed', 'recent']);
   const requests = await ctx.sql<{ event_id: string }[]>`select event_id from nwc_requests`;
   expect(requests.map((r) => r.event_id).sort()).toEqual([...keep].sort());
   expect(requests.map((r) => r.event_id)).not.toContain(oldDone);
