@@ -5,10 +5,11 @@ import type { Context } from '../core/context.ts';
 import { pruneOldRows } from '../core/retention.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { lightningWorkers } from './lightning/module.ts';
+import { onchainWorkers } from './onchain/module.ts';
 import type { RailWorkers, RunningRail } from './module.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
-export const railWorkers = (): RailWorkers[] => [lightningWorkers()];
+export const railWorkers = (): RailWorkers[] => [lightningWorkers(), onchainWorkers()];
 
 export const workersRole: Role = async (ctx) => startWorkers(ctx, railWorkers());
 

@@ -11,6 +11,10 @@ export const systemAccounts = {
   mint: '00000000-0000-4000-8000-000000000004',
   fees: '00000000-0000-4000-8000-000000000005',
   equity: '00000000-0000-4000-8000-000000000006',
+  // On-chain (migrations/0026): withdrawals reserved; cold storage; coins moving between hot and cold.
+  onchainPending: '00000000-0000-4000-8000-0000000000c1',
+  onchainCold: '00000000-0000-4000-8000-0000000000c2',
+  onchainInflight: '00000000-0000-4000-8000-0000000000c3',
 } as const;
 
 export type AccountKind = 'user' | 'business' | 'subwallet' | 'system';

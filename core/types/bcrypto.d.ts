@@ -14,3 +14,13 @@ declare module 'bcrypto/lib/schnorr.js' {
   export default schnorr;
 }
 
+
+// ECDSA keys over secp256k1 (core/onchain/descriptor.ts: BIP-32 public derivation, taproot tweaks).
+declare module 'bcrypto/lib/secp256k1.js' {
+  const secp256k1: {
+    publicKeyCreate(key: Buffer, compressed?: boolean): Buffer;
+    /** key + tweak·G; throws when the tweak is out of range or the sum is infinity. */
+    publicKeyTweakAdd(key: Buffer, tweak: Buffer, compressed?: boolean): Buffer;
+  };
+  export default secp256k1;
+}

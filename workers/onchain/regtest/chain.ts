@@ -212,6 +212,30 @@ export class Chain {
     return hashes;
   }
 
+  /** Restores a block as it was saved (the embedded node's state file): active if it extends the tip and is valid. */
+  restoreBlock(saved: { hash: string; prev: string; time: number; txs: string[] }, valid: boolean): void {
+    const txids: string[] = [];
+    for (const raw of saved.txs) {
+      const t = this.parse(raw);
+      if (!this.txs.has(t.txid)) this.txs.set(t.txid, t);
+      txids.push(t.txid);
+    }
+    for (const txid of txids.slice(1)) this.txs.get(txid)!.fee = this.feeOf(this.txs.get(txid)!);
+    const height = (this.blocks.get(saved.prev)?.height ?? 0) + 1;
+    const block: Block = { hash: saved.hash, height, prev: saved.prev, time: saved.time, txids };
+    this.blocks.set(block.hash, block);
+    this.clock = Math.max(this.clock, saved.time);
+    if (!valid) this.invalid.add(block.hash);
+    else if (saved.prev === this.tip.hash) this.connect(block);
+  }
+
+  private feeOf(t: ChainTx): bigint {
+    let fee = 0n;
+    for (let i = 0; i < t.tx.inputsLength; i++) { const x = t.tx.getInput(i); fee += this.output(hex.encode(x.txid!), x.index!)?.amount ?? 0n; }
+    for (let o = 0; o < t.tx.outputsLength; o++) fee -= t.tx.getOutput(o).amount!;
+    return fee;
+  }
+
   private connect(block: Block): void {
     this.active.push(block);
     for (const txid of block.txids) {

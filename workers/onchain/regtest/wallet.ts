@@ -36,6 +36,8 @@ export class Wallet {
   readonly txs = new Map<string, WalletTxMeta>();
   readonly locked = new Set<string>();
   readonly labels = new Map<string, string>();
+  /** The seed of a wallet created with keys (kept by the embedded node's state file). */
+  readonly seed?: Uint8Array;
   private readonly chain: Chain;
   private readonly network: ChainNetwork;
 
@@ -44,6 +46,7 @@ export class Wallet {
     this.network = network;
     this.name = name;
     this.privateKeysDisabled = opts.disablePrivateKeys;
+    this.seed = opts.seed;
     if (opts.seed) {
       // As Bitcoin Core: BIP-84 (wpkh) and BIP-86 (tr) receive and change descriptors.
       const root = HDKey.fromMasterSeed(opts.seed, network.bip32);
@@ -71,6 +74,7 @@ export class Wallet {
       this.descriptors.push(d);
     }
     d.active = opts.active;
+    d.nextIndex = Math.max(d.nextIndex, opts.nextIndex ?? 0);
     this.extend(d, Math.max(opts.rangeEnd ?? 0, d.nextIndex + (opts.rangeEnd === undefined ? KEYPOOL : 0)));
     return d;
   }
