@@ -33,14 +33,31 @@ const inputsOf = (rawHex: string): Outpoint[] => {
   return Array.from({ length: tx.inputsLength }, (_, i) => ({ txid: hex.encode(tx.getInput(i).txid!), vout: tx.getInput(i).index! }));
 };
 
-/** Builds, records and broadcasts one batch if the schedule says so. Returns the batch id, if any. */
-export async function runPayoutQueue(ctx: Context, chain: ChainBackend, opts: { force?: boolean } = {}): Promise<string | undefined> {
+/**
+ * When the queue is due (the oldest waited ONCHAIN_BATCH_INTERVAL_SECONDS, ONCHAIN_BATCH_THRESHOLD
+ * wait, or a `fast` one does, or `force`), sends everything waiting, ONCHAIN_BATCH_MAX a batch.
+ * Returns the batches' ids.
+ */
+export async function runPayoutQueue(ctx: Context, chain: ChainBackend, opts: { force?: boolean } = {}): Promise<string[]> {
+  const c = ctx.config;
+  const waiting = await queued(ctx, Math.max(c.ONCHAIN_BATCH_THRESHOLD, 1));
+  if (!waiting.length) return [];
+  const due = opts.force || waiting.length >= c.ONCHAIN_BATCH_THRESHOLD || waiting.some((p) => p.rail_data.speed === 'fast')
+    || Date.now() - waiting[0]!.created_at.getTime() >= c.ONCHAIN_BATCH_INTERVAL_SECONDS * 1000;
+  if (!due) return [];
+  const ids: string[] = [];
+  for (;;) {
+    const id = await sendBatch(ctx, chain);
+    if (!id) return ids;
+    ids.push(id);
+  }
+}
+
+/** Builds, records and broadcasts one batch of what waits; undefined when nothing could be sent. */
+async function sendBatch(ctx: Context, chain: ChainBackend): Promise<string | undefined> {
   const c = ctx.config;
   const waiting = await queued(ctx, c.ONCHAIN_BATCH_MAX * 2);
   if (!waiting.length) return undefined;
-  const due = opts.force || waiting.length >= c.ONCHAIN_BATCH_THRESHOLD || waiting.some((p) => p.rail_data.speed === 'fast')
-    || Date.now() - waiting[0]!.created_at.getTime() >= c.ONCHAIN_BATCH_INTERVAL_SECONDS * 1000;
-  if (!due) return undefined;
   // Bitcoin Core refuses one address twice in a transaction: a second payout to it waits for the next batch.
   const seen = new Set<string>();
   const payouts = waiting.filter((p) => !seen.has(p.rail_data.address) && seen.add(p.rail_data.address)).slice(0, c.ONCHAIN_BATCH_MAX);
