@@ -25,7 +25,7 @@ export interface BitcoindSim {
   /** Every call answers -28 (warming up) until `ready()`. */
   warmUp(): { ready(): void };
   /** Runs `hook` before each call of `method` (to hold a call, or act in between). */
-  onCall(method: string, hook: () => void | Promise<void>): void;
+  onCall(method: string, hook: (params: unknown) => void | Promise<void>): void;
   mine(blocks?: number): Promise<string[]>;
   /** The outside wallet pays `address`; returns the txid. */
   send(address: string, sat: bigint): Promise<string>;
@@ -39,13 +39,13 @@ export interface BitcoindSim {
 export async function startBitcoindSim(): Promise<BitcoindSim> {
   const node = new RegtestNode(networks.regtest);
   const failures = new Map<string, Array<{ code: number; message: string }>>();
-  const hooks = new Map<string, () => void | Promise<void>>();
+  const hooks = new Map<string, (params: unknown) => void | Promise<void>>();
   let warming = false;
   const server = await startRpcServer(node, {
     user: SIM_USER, password: SIM_PASSWORD,
-    before: async (method) => {
+    before: async (method, params) => {
       if (warming) throw new RpcError(-28, 'Loading wallet…');
-      await hooks.get(method)?.();
+      await hooks.get(method)?.(params);
       const f = failures.get(method)?.shift();
       if (f) throw new RpcError(f.code, f.message);
     },
