@@ -33,14 +33,18 @@ export type Command =
   | { type: 'lang'; lang: Lang }
   | { type: 'confirm'; yes: boolean }
   | { type: 'username'; name: string }
-  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string };
+  | { type: 'zap'; target: ZapTarget; msat: bigint; comment?: string }
+  | { type: 'address'; fresh: boolean }
+  | { type: 'withdraw'; msat: bigint; address: string; speed: WithdrawSpeed };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap';
+export type WithdrawSpeed = 'fast' | 'normal' | 'slow';
+
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'address' | 'withdraw';
 
 export type ParseError =
   | { type: 'empty' }
   | { type: 'unknown'; word: string; suggestion?: CommandName }
-  | { type: 'missing'; command: CommandName; argument: 'amount' | 'invoice' | 'recipient' | 'id' | 'lang' | 'name' | 'target' }
+  | { type: 'missing'; command: CommandName; argument: 'amount' | 'invoice' | 'recipient' | 'id' | 'lang' | 'name' | 'target' | 'address' }
   | { type: 'amount'; command: CommandName; input: string; reason: AmountError }
   | { type: 'invoice'; input: string }
   | { type: 'recipient'; input: string; reason: KeyErrorCode }
@@ -74,6 +78,8 @@ export const ALIASES: Record<CommandName, string[]> = {
   no: ['no', 'n', 'cancel', 'cancelar', 'いいえ'],
   username: ['username', 'name', 'usuario', 'ユーザー名'],
   zap: ['zap', 'ザップ'],
+  address: ['address', 'addr', 'onchain', 'dirección', 'direccion', 'アドレス'],
+  withdraw: ['withdraw', 'retirar', '出金'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -90,6 +96,12 @@ const PERIOD_WORDS: Record<string, BudgetPeriod> = {
   yearly: 'yearly', year: 'yearly', anual: 'yearly', 毎年: 'yearly',
   never: 'never', nunca: 'never', なし: 'never',
 };
+const SPEED_WORDS: Record<string, WithdrawSpeed> = {
+  fast: 'fast', rápido: 'fast', rapido: 'fast', 高速: 'fast',
+  normal: 'normal', 通常: 'normal',
+  slow: 'slow', lento: 'slow', 低速: 'slow',
+};
+const NEW_WORDS = new Set(['new', 'fresh', 'nueva', 'nuevo', '新規']);
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -279,6 +291,21 @@ const PARSERS: Record<CommandName, Parser> = {
     const comment = rest(text, args, amount.next);
     const tooLong = memoOrError(comment);
     return tooLong ? fail(tooLong) : ok({ type: 'zap', target, msat: amount.result.msat, comment });
+  },
+
+  address: (_text, args) => ok({ type: 'address', fresh: Boolean(args[0] && NEW_WORDS.has(args[0].text.toLowerCase())) }),
+
+  /** `withdraw <amount> <address> [fast|normal|slow]`; the address is checked when quoting. */
+  withdraw: (_text, args) => {
+    const amount = takeAmount(args, 0);
+    if (!amount) return fail({ type: 'missing', command: 'withdraw', argument: 'amount' });
+    if (!amount.result.ok) return fail({ type: 'amount', command: 'withdraw', input: amount.input, reason: amount.result.error });
+    let i = amount.next;
+    if (args[i] && ['to', 'a', 'へ', 'に'].includes(args[i]!.text.toLowerCase())) i++;
+    if (!args[i]) return fail({ type: 'missing', command: 'withdraw', argument: 'address' });
+    const speed = args[i + 1] ? SPEED_WORDS[args[i + 1]!.text.toLowerCase()] : 'normal';
+    if (!speed || args[i + 2]) return fail({ type: 'amount', command: 'withdraw', input: args.slice(i + 1).map((a) => a.text).join(' '), reason: 'malformed' });
+    return ok({ type: 'withdraw', msat: amount.result.msat, address: args[i]!.text, speed });
   },
 };
 

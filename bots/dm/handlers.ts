@@ -2,12 +2,13 @@
 // comes from the catalogs (`t`); money moves only through the wallet core.
 import { setUsername } from '../../core/addresses/usernames.ts';
 import { createInvoice } from '../../core/lightning/invoices.ts';
+import { bip21, depositAddress } from '../../core/onchain/addresses.ts';
 import { history } from '../../core/payments/transactions.ts';
 import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
 import { errorText } from './errors.ts';
 import { helpText, t, type HistoryItem } from './i18n/index.ts';
-import { confirm, paymentKey, requestPayment } from './payments.ts';
+import { confirm, paymentKey, requestPayment, requestWithdrawal } from './payments.ts';
 import type { DmDeps, Reply, Session } from './session.ts';
 import * as store from './store.ts';
 
@@ -30,6 +31,15 @@ const invoice: Handler<'invoice'> = async (d, s, cmd) => {
       metadata: { source: 'dm', dm: s.dmId },
     });
     return text(t(s.lang, 'invoice.created', { msat: cmd.msat, memo: cmd.memo, bolt11: inv.paymentRequest! }));
+  } catch (err) {
+    return text(await errorText(d, s, err));
+  }
+};
+
+const address: Handler<'address'> = async (d, s, cmd) => {
+  try {
+    const a = await depositAddress(d.ctx, s.accountId, cmd.fresh);
+    return text(t(s.lang, 'address.created', { address: a.address, uri: bip21(a.address) }));
   } catch (err) {
     return text(await errorText(d, s, err));
   }
@@ -76,6 +86,8 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   revoke,
   username,
   zap: requestPayment,
+  address,
+  withdraw: requestWithdrawal,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

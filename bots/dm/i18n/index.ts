@@ -21,7 +21,7 @@ export function t<K extends MessageKey>(lang: Lang, key: K, ...params: MessagePa
 const HELP: Record<CommandName, MessageKey> = {
   help: 'help', balance: 'help.balance', invoice: 'help.invoice', pay: 'help.pay', send: 'help.send', history: 'help.history',
   connect: 'help.connect', connections: 'help.connections', revoke: 'help.revoke', lang: 'help.lang', yes: 'help.confirm',
-  no: 'help.confirm', username: 'help.username', zap: 'help.zap',
+  no: 'help.confirm', username: 'help.username', zap: 'help.zap', address: 'help.address', withdraw: 'help.withdraw',
 };
 
 /** The help text for `topic`, or the general one. */
