@@ -21,6 +21,13 @@ import { workersRole } from '../../workers/role.ts';
 import { startBitcoindSim, SIM_PASSWORD, SIM_USER, type BitcoindSim } from '../sims/bitcoind/sim.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { newKey, newPubkey } from '../support/wallet.ts';
+import type { AddressInfo } from 'node:net';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../api/server.ts';
+import { routeModules } from '../../api/role.ts';
+import { createBusiness } from '../../core/business/business.ts';
+import { httpAuthHeader } from '../../core/nostr/nip98.ts';
 
 let sim: BitcoindSim;
 let ctx: TestContext;
@@ -28,8 +35,8 @@ let workers: RunningRole | undefined;
 
 const balanceOf = async (id: string) => (await accounts.get(ctx.sql, id))!.balanceMsat!;
 /** An account holding `sat`, paid in by a real deposit (so the hot wallet holds the coins). */
-async function funded(sat: bigint): Promise<string> {
-  const a = (await accounts.forPubkey(ctx.sql, newPubkey())).id;
+async function funded(sat: bigint, account?: string): Promise<string> {
+  const a = account ?? (await accounts.forPubkey(ctx.sql, newPubkey())).id;
   const { address } = (await issueAddresses(ctx, a, 1))[0]!;
   await sim.send(address, sat);
   await sim.mine(1);
@@ -44,12 +51,26 @@ beforeAll(async () => {
   ctx = await createTestContext({
     ONCHAIN_BACKEND: 'bitcoind', BITCOIND_RPC_URL: sim.url, BITCOIND_RPC_USER: SIM_USER, BITCOIND_RPC_PASSWORD: SIM_PASSWORD,
     ONCHAIN_SCAN_INTERVAL_MS: '100', ONCHAIN_BATCH_INTERVAL_SECONDS: '3600', ONCHAIN_BATCH_THRESHOLD: '1000', ONCHAIN_BATCH_MAX: '400',
-    ONCHAIN_ADDRESS_GAP: '100', PAYMENT_MAX_MSAT: '100000000000',
+    ONCHAIN_ADDRESS_GAP: '100', PAYMENT_MAX_MSAT: '100000000000', PUBLIC_URL: 'https://flash.test',
   });
   workers = await workersRole(ctx);
+  app = await buildApi(ctx, routeModules);
+  await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
+let app: FastifyInstance | undefined;
+const bizKey = generateSecretKey();
+let signed = 0;
+async function api(method: string, path: string, body?: unknown) {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  // A repeat of a request is a new NIP-98 event (a replayed one is refused): another created_at.
+  const authorization = httpAuthHeader(bizKey, { url: `https://flash.test${path}`, method, body: text, createdAt: Math.floor(Date.now() / 1000) - signed++ });
+  const res = await fetch(`http://127.0.0.1:${(app!.server.address() as AddressInfo).port}${path}`, { method, body: text, headers: { authorization, ...(text && { 'content-type': 'application/json' }) } });
+  return { status: res.status, body: await res.json() as Record<string, unknown> };
+}
+
 afterAll(async () => {
+  await app?.close();
   await workers?.stop();
   await ctx?.close();
   await sim?.close();
@@ -135,5 +156,28 @@ describe('batched withdrawals', () => {
     expect(await balanceOf(a)).toBe((200_000_000n - sent - totalFee) * 1000n);
     expect(await balance(ctx.sql, systemAccounts.onchainPending)).toBe(0n);
     expect(await check(ctx.sql, { ...ledgerRules, ...paymentRules, ...onchainRules })).toEqual([]);
+  });
+});
+
+describe('business API', () => {
+  it('POST /api/v1/withdrawals reserves and queues (idempotent), refuses bad input with nothing reserved, GET follows it', async () => {
+    const biz = (await createBusiness(ctx, { pubkey: getPublicKey(bizKey), name: 'Payroll' })).accountId;
+    await funded(300_000n, biz);
+    const to = outside.derive(5000).address;
+    const bad = await api('POST', '/api/v1/withdrawals', { address: 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', amountSat: 10_000, idempotencyKey: 'b0' });
+    expect(bad).toMatchObject({ status: 400, body: { error: 'wrong_network' } });
+    expect((await api('POST', '/api/v1/withdrawals', { address: to, amountSat: -5, idempotencyKey: 'b1' })).status).toBe(400);
+    expect((await api('POST', '/api/v1/withdrawals', { address: to, amountSat: '400000', idempotencyKey: 'b2' }))).toMatchObject({ status: 402, body: { error: 'insufficient_balance' } });
+    expect(await ctx.sql`select 1 from transactions where account_id = ${biz} and direction = 'outgoing'`).toHaveLength(0);
+
+    const first = await api('POST', '/api/v1/withdrawals', { address: to, amountSat: '25000', speed: 'slow', idempotencyKey: 'pay-1' });
+    expect(first).toMatchObject({ status: 202, body: { status: 'pending', address: to, amountSat: '25000' } });
+    const again = await api('POST', '/api/v1/withdrawals', { address: to, amountSat: '25000', speed: 'slow', idempotencyKey: 'pay-1' });
+    expect(again.body.id).toBe(first.body.id);
+    expect((await api('POST', '/api/v1/withdrawals', { address: to, amountSat: '26000', idempotencyKey: 'pay-1' }))).toMatchObject({ status: 409, body: { error: 'idempotency_conflict' } });
+    expect((await api('GET', `/api/v1/withdrawals/${String(first.body.id)}`)).body).toMatchObject({ id: first.body.id, status: 'pending' });
+    expect((await api('GET', '/api/v1/withdrawals/00000000-0000-4000-8000-000000000001')).status).toBe(404);
+    const deposit = await api('POST', '/api/v1/deposit-addresses');
+    expect(deposit).toMatchObject({ status: 201, body: { uri: `bitcoin:${String(deposit.body.address)}` } });
   });
 });
