@@ -165,7 +165,7 @@ export class Deriver {
       const q = secp256k1.publicKeyTweakAdd(Buffer.concat([Buffer.from([2]), x]), sha256(TAP_TWEAK, TAP_TWEAK, x), true).subarray(1);
       return { address: btc.Address(net).encode({ type: 'tr', pubkey: q }), script: btc.OutScript.encode({ type: 'tr', pubkey: q }), pubkeys };
     }
-    const p = btc.p2wsh(btc.sortedMultisig(this.descriptor.m!, pubkeys, true), net);
+    const p = btc.sortedMultisig(this.descriptor.m!, pubkeys, true, net);
     return { address: p.address!, script: p.script, pubkeys, witnessScript: p.witnessScript };
   }
 

@@ -200,6 +200,14 @@ export class BitcoindChain implements ChainBackend {
     return z.string().parse(await this.call(wallet, 'getnewaddress'));
   }
 
+  async changeAddress(wallet: WalletRole): Promise<string> {
+    return z.string().parse(await this.call(wallet, 'getrawchangeaddress'));
+  }
+
+  async isMine(wallet: WalletRole, address: string): Promise<boolean> {
+    return z.object({ ismine: z.boolean() }).parse(await this.call(wallet, 'getaddressinfo', address)).ismine;
+  }
+
   async close(): Promise<void> {
     this.clients = undefined;
   }

@@ -65,5 +65,9 @@ export interface ChainBackend {
   /** Imports the cold wallet's watch-only descriptors (receive and change), creating the wallet. */
   importCold(receive: string, change: string, range: number): Promise<void>;
   newAddress(wallet: WalletRole): Promise<string>;
+  /** A change address of the wallet (never one of the deposit addresses the service derives). */
+  changeAddress(wallet: WalletRole): Promise<string>;
+  /** Whether the wallet owns the address. */
+  isMine(wallet: WalletRole, address: string): Promise<boolean>;
   close(): Promise<void>;
 }
