@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../../core/config.ts';
 import { closeContext, createContext } from '../../core/context.ts';
+import { connect } from '../../core/db.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { createLogger } from '../../core/log.ts';
@@ -31,7 +32,8 @@ import { refillRange, setUpWallet } from '../../workers/onchain/setup.ts';
 
 const { values: o } = parseArgs({
   options: {
-    'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/flash_bench_onchain' },
+    // A database of its own each run (created, then dropped): the hot wallet is new each run too.
+    'database-url': { type: 'string', default: `postgres://postgres@127.0.0.1:5432/flash_bench_onchain_${randomBytes(4).toString('hex')}` },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     addresses: { type: 'string', default: '5000' },
     outputs: { type: 'string', default: '5000' },
@@ -71,7 +73,7 @@ const receivers = await Promise.all(Array.from({ length: 50 }, async () => (awai
 const issued = (await Promise.all(receivers.map((a) => issueAddresses(ctx, a, nOutputs / receivers.length)))).flat();
 await refillRange(ctx, chain);
 await scanDeposits(ctx, chain);
-const funded = await outside.call('hot', 'walletcreatefundedpsbt', [], issued.map((a) => ({ [a.address]: satToBtc(10_000n) })), 0, { fee_rate: 2 }) as { psbt: string };
+const funded = await outside.call('hot', 'walletcreatefundedpsbt', [], issued.map((a) => ({ [a.address]: satToBtc(100_000n) })), 0, { fee_rate: 2 }) as { psbt: string };
 const signed = await outside.signPsbt(funded.psbt);
 await outside.broadcast(signed.hex!);
 await outside.call('node', 'generatetoaddress', 1, await outside.newAddress('hot'));
@@ -101,3 +103,11 @@ console.log(JSON.stringify({
 await unlinkMatching(ctx.redis, `${config.REDIS_PREFIX}:*`).catch(() => {});
 await server.close();
 await closeContext(ctx);
+const url = new URL(config.DATABASE_URL);
+const name = url.pathname.slice(1);
+if (name.startsWith('flash_bench_onchain_')) {
+  url.pathname = '/postgres';
+  const admin = connect(url.toString(), { max: 1 });
+  await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  await admin.end();
+}
