@@ -4,6 +4,8 @@
 // index hit. The node's wallet must know an address's script before money arrives on it: when
 // issuing nears the range it knows, a refill job extends it (workers/onchain/processors.ts).
 import type { Context } from '../context.ts';
+import type { Sql } from '../db.ts';
+import { GroupCommit, groupCommitPer } from '../group-commit.ts';
 import type { Db } from '../ledger/ledger.ts';
 import { Deriver, parseDescriptor } from './descriptor.ts';
 import { networks } from './network.ts';
@@ -30,20 +32,47 @@ export async function descriptorRow(db: Db, name: DescriptorName): Promise<Descr
   return row;
 }
 
-/** Issues `count` fresh addresses of `type` for the account (one statement, one sequence draw each). */
+interface Issue { accountId: string | null; name: DescriptorName; count: number; network: keyof typeof networks }
+interface IssueRow { address: string; account_id: string | null; descriptor: DescriptorName; derivation_index: number; created_at: Date }
+
+/**
+ * Requests arriving together are issued together, per descriptor: one sequence draw and one
+ * insert for all of them (a request costs no round trip of its own).
+ */
+const issuesOf = groupCommitPer((sql: Sql) => new GroupCommit<Issue, { rows: IssueRow[]; nodeRange: number }>(async (items) => {
+  const out: Array<{ rows: IssueRow[]; nodeRange: number }> = [];
+  const byName = new Map<DescriptorName, DescriptorRow | undefined>();
+  for (const name of new Set(items.map((i) => i.name))) byName.set(name, await descriptorRow(sql, name));
+  const rows: Array<{ address: string; account_id: string | null; descriptor: DescriptorName; derivation_index: number }> = [];
+  const counts = new Map<DescriptorName, number>();
+  for (const i of items) counts.set(i.name, (counts.get(i.name) ?? 0) + i.count);
+  const indexes = new Map<DescriptorName, number[]>();
+  for (const [name, n] of counts) {
+    if (!byName.get(name)) continue;
+    indexes.set(name, (await sql<{ i: number }[]>`select nextval(${`onchain_index_${name}`}::regclass)::int as i from generate_series(1, ${n})`).map((r) => r.i));
+  }
+  for (const item of items) {
+    const row = byName.get(item.name);
+    if (!row) { out.push({ rows: [], nodeRange: -1 }); continue; }
+    const d = deriverOf(row.descriptor, item.network);
+    const mine = indexes.get(item.name)!.splice(0, item.count).map((i) => ({ address: d.derive(i).address, account_id: item.accountId, descriptor: item.name, derivation_index: i }));
+    rows.push(...mine);
+    out.push({ rows: mine as IssueRow[], nodeRange: row.node_range });
+  }
+  const written = rows.length ? await sql<IssueRow[]>`insert into onchain_addresses ${sql(rows as never)} returning address, created_at` : [];
+  const at = new Map(written.map((r) => [r.address, r.created_at]));
+  for (const o of out) for (const r of o.rows) r.created_at = at.get(r.address)!;
+  return out;
+}, { batchMax: 500, maxInFlight: 2 }));
+
+/** Issues `count` fresh addresses of `type` for the account (`null`: cold storage's own). */
 export async function issueAddresses(ctx: Context, accountId: string | null, count = 1, type: AddressType = ctx.config.ONCHAIN_ADDRESS_TYPE): Promise<IssuedAddress[]> {
   const name: DescriptorName = accountId === null ? 'cold' : `hot_${type}`;
-  const row = await descriptorRow(ctx.sql, name);
-  if (!row) throw new PaymentError('unavailable', 'on-chain deposits are not ready yet (the workers have not set up the wallet)');
-  const d = deriverOf(row.descriptor, ctx.config.NETWORK);
-  const indexes = await ctx.sql<{ i: number }[]>`select nextval(${`onchain_index_${name}`}::regclass)::int as i from generate_series(1, ${count})`;
-  const items = indexes.map(({ i }) => ({ address: d.derive(i).address, account_id: accountId, descriptor: name, derivation_index: i }));
-  const rows = await ctx.sql<{ address: string; created_at: Date; derivation_index: number }[]>`
-    insert into onchain_addresses ${ctx.sql(items, 'address', 'account_id', 'descriptor', 'derivation_index')}
-    returning address, created_at, derivation_index`;
-  const highest = Math.max(...indexes.map((x) => x.i));
+  const { rows, nodeRange } = await issuesOf(ctx.sql).submit({ accountId, name, count, network: ctx.config.NETWORK });
+  if (nodeRange < 0) throw new PaymentError('unavailable', 'on-chain deposits are not ready yet (the workers have not set up the wallet)');
+  const highest = Math.max(...rows.map((r) => r.derivation_index));
   // Keep the node's range a gap ahead; ask for more at half the gap, once per step.
-  if (highest + ctx.config.ONCHAIN_ADDRESS_GAP / 2 >= row.node_range) {
+  if (highest + ctx.config.ONCHAIN_ADDRESS_GAP / 2 >= nodeRange) {
     const range = (Math.floor(highest / ctx.config.ONCHAIN_ADDRESS_GAP) + 2) * ctx.config.ONCHAIN_ADDRESS_GAP;
     await ctx.bus.enqueue('onchain.refill', { range }, { id: `refill-${name}-${range}` })
       .catch((err: unknown) => ctx.log.warn({ err }, 'could not ask for a wallet refill; the scanner refills too'));

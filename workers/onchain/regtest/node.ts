@@ -166,7 +166,7 @@ export class RegtestNode {
       if (!own || (own.d.internal && !includeChange)) continue;
       const category = t.coinbase ? (depth >= 100 ? 'generate' : depth < 1 ? 'orphan' : 'immature') : 'receive';
       const address = this.address(output.script!)!;
-      out.push({ address, parent_descs: [publicDescriptor(own.d.deriver.descriptor)], category, amount: amount(output.amount!), ...(w.labels.has(address) ? { label: w.labels.get(address) } : { label: '' }), vout: o, ...common });
+      out.push({ address, parent_descs: [own.d.publicDesc], category, amount: amount(output.amount!), ...(w.labels.has(address) ? { label: w.labels.get(address) } : { label: '' }), vout: o, ...common });
     }
     return out;
   }

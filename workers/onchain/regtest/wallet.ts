@@ -13,6 +13,8 @@ import { outpoint, RpcError, txOpts, type Chain, type ChainTx } from './chain.ts
 export interface WalletDescriptor {
   /** As imported (with private keys, if any). */
   desc: string;
+  /** Its public form with checksum (listed in every entry's parent_descs). */
+  publicDesc: string;
   deriver: Deriver;
   active: boolean;
   internal: boolean;
@@ -67,7 +69,7 @@ export class Wallet {
     if (hasPrivate && this.privateKeysDisabled) throw new RpcError(-4, 'Cannot import private keys to a wallet with private keys disabled');
     const body = withChecksum(text).split('#')[0]!;
     const existing = this.descriptors.find((d) => d.desc === body);
-    const d = existing ?? { desc: body, deriver: new Deriver(parsed), active: opts.active, internal: opts.internal, rangeEnd: 0, nextIndex: opts.nextIndex ?? 0, timestamp: opts.timestamp };
+    const d = existing ?? { desc: body, publicDesc: publicDescriptor(parsed), deriver: new Deriver(parsed), active: opts.active, internal: opts.internal, rangeEnd: 0, nextIndex: opts.nextIndex ?? 0, timestamp: opts.timestamp };
     if (!existing) {
       // One active descriptor per type and side: a new one replaces the old as active.
       if (opts.active) for (const o of this.descriptors) if (o.active && o.internal === opts.internal && o.deriver.descriptor.type === parsed.type) o.active = false;
@@ -91,7 +93,7 @@ export class Wallet {
 
   publicDescriptors(): Array<{ desc: string; timestamp: number; active: boolean; internal: boolean; range: [number, number]; next: number; next_index: number }> {
     return this.descriptors.map((d) => ({
-      desc: publicDescriptor(d.deriver.descriptor), timestamp: d.timestamp, active: d.active, internal: d.internal,
+      desc: d.publicDesc, timestamp: d.timestamp, active: d.active, internal: d.internal,
       range: [0, d.rangeEnd - 1], next: d.nextIndex, next_index: d.nextIndex,
     }));
   }
