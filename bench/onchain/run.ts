@@ -3,7 +3,8 @@
 //   addressesPerSecond   deposit addresses issued (derived from the hot wallet's public
 //                        descriptor, recorded in the address index), one request each
 //   creditBlockMs        one scan that credits a block paying 5,000 of our addresses
-//                        (listsinceblock, then every deposit, journal, event and the cursor)
+//                        (listsinceblock, then every deposit, journal, event and the cursor;
+//                        listSinceBlockMs: the node's answer alone)
 //   batchMs              one batch of 1,000 withdrawals built, signed, recorded and broadcast
 // and whether `ledger check` is clean afterwards.
 //
@@ -77,6 +78,11 @@ const funded = await outside.call('hot', 'walletcreatefundedpsbt', [], issued.ma
 const signed = await outside.signPsbt(funded.psbt);
 await outside.broadcast(signed.hex!);
 await outside.call('node', 'generatetoaddress', 1, await outside.newAddress('hot'));
+// The node's part alone (the same call the scan makes first), to tell it from ours.
+const [{ block_hash: cursor }] = await ctx.sql<[{ block_hash: string }]>`select block_hash from onchain_cursors where wallet = 'hot'`;
+t = performance.now();
+await chain.listSinceBlock('hot', cursor, config.ONCHAIN_CONFIRMATIONS);
+const listSinceBlockMs = ms(t);
 t = performance.now();
 const scan = await scanDeposits(ctx, chain);
 const creditBlockMs = ms(t);
@@ -96,7 +102,7 @@ const [{ n }] = await ctx.sql<[{ n: number }]>`select count(*)::int as n from on
 const violations = await check(ctx.sql, { ...ledgerRules, ...paymentRules, ...onchainRules });
 console.log(JSON.stringify({
   addresses: nAddresses, addressesPerSecond,
-  outputs: nOutputs, credited: scan.credited, creditBlockMs,
+  outputs: nOutputs, credited: scan.credited, creditBlockMs, listSinceBlockMs,
   payouts: nPayouts, batches: batches.length, batched: n, batchMs,
   ledgerCheck: violations.length ? violations.slice(0, 3) : 'clean',
 }, null, 2));

@@ -104,8 +104,11 @@ export async function applyScan(ctx: Context, wallet: string, outputs: ScannedOu
     }
 
     for (const part of chunks(inserts)) await tx`insert into onchain_deposits ${tx(part as never)}`;
+    // Rows of new deposits credited at once are written settled: crediting them needs no second write.
+    const settledRows = new Map<string, TransactionRow>();
     for (const part of chunks(txRows)) {
-      await tx`insert into transactions ${tx(part.map((r) => ({ ...r, direction: 'incoming', kind: 'onchain', rail: 'onchain' })) as never)}`;
+      const written = await tx<TransactionRow[]>`insert into transactions ${tx(part.map((r) => ({ ...r, direction: 'incoming', kind: 'onchain', rail: 'onchain' })) as never)} returning *`;
+      for (const r of written) if (r.status === 'succeeded') settledRows.set(r.id, r);
     }
     for (const part of chunks(updates)) {
       await tx`update onchain_deposits d set status = u.status, confirmations = u.confirmations, block_hash = u.block_hash, updated_at = now(),
@@ -114,7 +117,7 @@ export async function applyScan(ctx: Context, wallet: string, outputs: ScannedOu
         where d.txid = u.txid and d.vout = u.vout`;
     }
     if (pendingEvents.length) for (const part of chunks(pendingEvents)) await recordEvent(tx, ...(part as never[]));
-    await credit(tx, credits);
+    await credit(tx, credits, settledRows);
     if (dropped.length) {
       await tx`update transactions set status = 'failed', failure_reason = 'dropped', failure_message = 'the deposit transaction was replaced or double-spent before it confirmed'
         where id = any(${dropped.map((d) => d.transaction_id!)}::uuid[]) and status = 'pending'`;
@@ -144,7 +147,7 @@ export async function applyScan(ctx: Context, wallet: string, outputs: ScannedOu
 }
 
 /** Credits deposits: one journal each (set-wise), the rows succeeded, the addresses' totals, payment.received. */
-async function credit(tx: Tx, credits: Array<{ o: ScannedOutput; accountId: string; transactionId: string; amount: bigint }>): Promise<void> {
+async function credit(tx: Tx, credits: Array<{ o: ScannedOutput; accountId: string; transactionId: string; amount: bigint }>, settled: Map<string, TransactionRow>): Promise<void> {
   for (const part of chunks(credits)) {
     const keys: string[] = [], kinds: string[] = [], memos: Array<string | null> = [], refs: string[] = [], accts: string[] = [], amounts: string[] = [];
     for (const c of part) {
@@ -153,8 +156,10 @@ async function credit(tx: Tx, credits: Array<{ o: ScannedOutput; accountId: stri
       }
     }
     await tx`select ledger_post_set(${keys}::text[], ${kinds}::text[], ${memos}::text[], ${refs}::uuid[], ${accts}::uuid[], ${amounts}::int8[])`;
-    const rows = await tx<TransactionRow[]>`update transactions set status = 'succeeded', settled_at = coalesce(settled_at, now())
-      where id = any(${part.map((c) => c.transactionId)}::uuid[]) returning *`;
+    const pending = part.filter((c) => !settled.has(c.transactionId)).map((c) => c.transactionId);
+    const updated = pending.length ? await tx<TransactionRow[]>`update transactions set status = 'succeeded', settled_at = coalesce(settled_at, now())
+      where id = any(${pending}::uuid[]) returning *` : [];
+    const rows = [...part.flatMap((c) => settled.get(c.transactionId) ?? []), ...updated];
     await tx`update onchain_addresses a set received_msat = a.received_msat + s.amount, first_seen_at = coalesce(a.first_seen_at, now())
       from (select address, sum(amount)::int8 as amount from jsonb_to_recordset(${tx.json(part.map((c) => ({ address: c.o.address, amount: c.amount.toString() })) as never)})
             as x (address text, amount int8) group by address) s
