@@ -245,7 +245,7 @@ export const variables = {
   ONCHAIN_BATCH_THRESHOLD: z.coerce.number().int().min(1).default(100).describe('Payout queue: a batch at once when this many withdrawals wait (or any `fast` one).'),
   ONCHAIN_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(2000).describe('Most withdrawals in one transaction.'),
   ONCHAIN_BUMP_AFTER_SECONDS: z.coerce.number().int().min(1).default(1800).describe('An unconfirmed batch is fee-bumped (RBF) after this long.'),
-  ONCHAIN_COLD_HIGH_WATER_SAT: z.coerce.bigint().min(0n).optional().describe('Above this hot balance (sat) the excess is swept to cold storage.'),
+  ONCHAIN_COLD_HIGH_WATER_SAT: z.coerce.bigint().min(0n).optional().describe('Above this hot balance (sat) the workers sweep the excess, down to the midpoint of the water marks, to cold storage.'),
   ONCHAIN_COLD_LOW_WATER_SAT: z.coerce.bigint().min(0n).optional().describe('Below this hot balance (sat) the operator is told to refill from cold (`flash cold psbt`).'),
   // --- end on-chain ---
 } as const;

@@ -10,6 +10,12 @@ import * as ecc from 'tiny-secp256k1';
 import { HDKey } from '@scure/bip32';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { balance } from '../../core/ledger/ledger.ts';
+import * as accounts from '../../core/ledger/accounts.ts';
+import { check, ledgerRules } from '../../core/ledger/check.ts';
+import { paymentRules } from '../../core/payments/check.ts';
+import { issueAddresses } from '../../core/onchain/addresses.ts';
+import { onchainRules } from '../../core/onchain/check.ts';
+import { newPubkey } from '../support/wallet.ts';
 import { Deriver, parseDescriptor, withChecksum } from '../../core/onchain/descriptor.ts';
 import { networks } from '../../core/onchain/network.ts';
 import type { RunningRole } from '../../core/role.ts';
@@ -46,7 +52,8 @@ function sign(psbtBase64: string, signer: HDKey): string {
 
 beforeAll(async () => {
   sim = await startBitcoindSim();
-  ctx = await createTestContext({ ONCHAIN_BACKEND: 'bitcoind', BITCOIND_RPC_URL: sim.url, BITCOIND_RPC_USER: SIM_USER, BITCOIND_RPC_PASSWORD: SIM_PASSWORD, ONCHAIN_ADDRESS_GAP: '100', ONCHAIN_SCAN_INTERVAL_MS: '100' });
+  ctx = await createTestContext({ ONCHAIN_BACKEND: 'bitcoind', BITCOIND_RPC_URL: sim.url, BITCOIND_RPC_USER: SIM_USER, BITCOIND_RPC_PASSWORD: SIM_PASSWORD, ONCHAIN_ADDRESS_GAP: '100', ONCHAIN_SCAN_INTERVAL_MS: '100',
+    ONCHAIN_COLD_HIGH_WATER_SAT: '50000000', ONCHAIN_COLD_LOW_WATER_SAT: '10000000' });
   workers = await workersRole(ctx);
   chain = new BitcoindChain({ url: sim.url, user: SIM_USER, password: SIM_PASSWORD, wallet: 'flash', coldWallet: 'flash-cold' });
 });
@@ -87,4 +94,26 @@ it('cold → hot: PSBT for the signers, signed outside with another library, com
   expect(await balance(ctx.sql, systemAccounts.onchainCold)).toBe((30_000_000n + feeSat) * 1000n);
   await sim.mine(1);
   await expect.poll(async () => (await chain.balances('hot')).confirmedSat).toBe(30_000_000n);
+});
+
+it('above the high-water mark the hot wallet\'s excess is swept to a fresh cold address, posted once', { timeout: 60_000 }, async () => {
+  const a = (await accounts.forPubkey(ctx.sql, newPubkey())).id;
+  const { address } = (await issueAddresses(ctx, a, 1))[0]!;
+  const coldBefore = await balance(ctx.sql, systemAccounts.onchainCold);
+  await sim.send(address, 40_000_000n);
+  await sim.mine(1);
+  // 30,000,000 sat from the round trip above + 40,000,000 deposited: 70,000,000 > 50,000,000, down to the midpoint 30,000,000.
+  await expect.poll(async () => (await ctx.sql`select 1 from onchain_batches where kind = 'sweep_to_cold'`).length, { timeout: 30_000 }).toBe(1);
+  const [sweep] = await ctx.sql<{ txid: string; amount_sat: bigint }[]>`select txid, amount_sat from onchain_batches where kind = 'sweep_to_cold'`;
+  expect(sweep!.amount_sat).toBe(40_000_000n);
+  const tx = bitcoinjs.Transaction.fromHex(sim.node.chain.txs.get(sweep!.txid)!.hex);
+  const paid = tx.outs.find((o) => o.value === 40_000_000n)!;
+  const coldAddress = bitcoinjs.address.fromOutputScript(paid.script, bitcoinjs.networks.regtest);
+  expect(await chain.isMine('cold', coldAddress)).toBe(true);
+  expect(await ctx.sql`select 1 from onchain_addresses where address = ${coldAddress} and account_id is null`).toHaveLength(1);
+  expect(await balance(ctx.sql, systemAccounts.onchainCold)).toBe(coldBefore - 40_000_000_000n);
+  expect(await ctx.sql`select 1 from journals where idempotency_key = ${`onchain:sweep:${sweep!.txid}`}`).toHaveLength(1);
+  await sim.mine(1);
+  await expect.poll(async () => (await chain.balances('cold')).confirmedSat, { timeout: 30_000 }).toBeGreaterThanOrEqual(40_000_000n);
+  await expect.poll(async () => check(ctx.sql, { ...ledgerRules, ...paymentRules, ...onchainRules }), { timeout: 30_000 }).toEqual([]);
 });

@@ -4,13 +4,14 @@
 // change address, the signers sign it offline, `flash cold submit` combines, finalizes and
 // broadcasts. No private key of the cold wallet ever reaches the service. The ledger moves the
 // amount from `onchain_cold` to `onchain` (the hot wallet) and the fee to `fees` when it is
-// broadcast (journal `onchain:cold:<txid>`, once).
+// broadcast (journal `onchain:cold:<txid>`, once). The other way, sweepToCold below.
 import { randomUUID } from 'node:crypto';
 import { base64, hex } from '@scure/base';
 import * as btc from '@scure/btc-signer';
 import type { Context } from '../../core/context.ts';
 import { systemAccounts } from '../../core/ledger/accounts.ts';
 import { post } from '../../core/ledger/ledger.ts';
+import { issueAddresses } from '../../core/onchain/addresses.ts';
 import { networks } from '../../core/onchain/network.ts';
 import { txOpts } from './regtest/chain.ts';
 import { ChainError, type ChainBackend } from './port.ts';
@@ -67,5 +68,46 @@ export async function submitColdPsbts(ctx: Context, chain: ChainBackend, psbts: 
     await db`update onchain_batches set status = 'broadcast', broadcast_at = now() where txid = ${txid} and status = 'signed'`;
   });
   ctx.log.info({ txid, toHotSat: toHot.toString(), feeSat: fee.toString() }, 'cold storage transaction broadcast');
+  return txid;
+}
+
+/**
+ * Above ONCHAIN_COLD_HIGH_WATER_SAT (hot wallet, confirmed), the excess over the midpoint of the
+ * water marks goes to a fresh cold address: recorded before its broadcast like a payout batch,
+ * posted `onchain → onchain_cold` (fee to `fees`) once broadcast. One open sweep at a time.
+ */
+export async function sweepToCold(ctx: Context, chain: ChainBackend): Promise<string | undefined> {
+  const high = ctx.config.ONCHAIN_COLD_HIGH_WATER_SAT;
+  if (high === undefined) return undefined;
+  const [cold] = await ctx.sql`select 1 from onchain_descriptors where name = 'cold'`;
+  const [open] = await ctx.sql`select 1 from onchain_batches where kind = 'sweep_to_cold' and status in ('signed', 'broadcast')`;
+  if (!cold || open) return undefined;
+  const { confirmedSat } = await chain.balances('hot');
+  if (confirmedSat <= high) return undefined;
+  const target = ((ctx.config.ONCHAIN_COLD_LOW_WATER_SAT ?? 0n) + high) / 2n;
+  const amount = confirmedSat - target;
+  const { address } = (await issueAddresses(ctx, null, 1))[0]!;
+  const funded = await chain.fundPsbt('hot', [{ address, amountSat: amount }], await chain.feeRate(24));
+  const signed = await chain.signPsbt(funded.psbt);
+  if (!signed.complete || !signed.hex) throw new Error('the node did not sign the sweep');
+  const txid = btc.Transaction.fromRaw(hex.decode(signed.hex), txOpts).id;
+  const batchId = randomUUID();
+  await ctx.sql.begin(async (db) => {
+    await db`insert into onchain_batches (id, kind, status, txid, amount_sat) values (${batchId}, 'sweep_to_cold', 'signed', ${txid}, ${amount})`;
+    await db`insert into onchain_batch_txs (txid, batch_id, hex, fee_sat, fee_rate) values (${txid}, ${batchId}, ${signed.hex!}, ${funded.feeSat}, ${Number(funded.feeSat) / btc.Transaction.fromRaw(hex.decode(signed.hex!), txOpts).vsize})`;
+  });
+  await chain.broadcast(signed.hex);
+  await ctx.sql.begin(async (db) => {
+    await post(db, {
+      idempotencyKey: `onchain:sweep:${txid}`, kind: 'onchain.sweep_to_cold', memo: `hot wallet to cold storage, ${txid}`,
+      postings: [
+        { accountId: systemAccounts.onchain, amountMsat: (amount + funded.feeSat) * 1000n },
+        { accountId: systemAccounts.onchainCold, amountMsat: -amount * 1000n },
+        { accountId: systemAccounts.fees, amountMsat: -funded.feeSat * 1000n },
+      ],
+    });
+    await db`update onchain_batches set status = 'broadcast', broadcast_at = now() where id = ${batchId}`;
+  });
+  ctx.log.info({ txid, amountSat: amount.toString(), to: address }, 'hot wallet above its high-water mark: excess swept to cold storage');
   return txid;
 }

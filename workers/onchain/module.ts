@@ -1,7 +1,7 @@
 // The on-chain rail in the workers role: the `onchain` queue's processors on every workers
 // process, and one process at a time (a PostgreSQL advisory lock, taken again each round) runs
 // the rounds: scan deposits, record fee rates, follow open batches (settle, send again, bump),
-// send the payout queue, record holdings. The embedded node starts here when configured.
+// send the payout queue, sweep the hot wallet's excess to cold storage, record holdings. The embedded node starts here when configured.
 import type { Context } from '../../core/context.ts';
 import type { Logger } from '../../core/log.ts';
 import { onchainRail } from '../../core/onchain/rail.ts';
@@ -9,6 +9,7 @@ import { scheduleReconciliation, type RailWorkers } from '../module.ts';
 import { chainClient, startEmbeddedNode, type EmbeddedNode } from './embedded.ts';
 import type { ChainBackend } from './port.ts';
 import { onchainHandlers } from './processors.ts';
+import { sweepToCold } from './cold.ts';
 import { releaseStrayLocks, runPayoutQueue, trackBatches } from './payouts.ts';
 import { recordFeeRates, recordHoldings, scanDeposits } from './scanner.ts';
 import { setUpWallet } from './setup.ts';
@@ -49,6 +50,7 @@ export function onchainWorkers(backend?: ChainBackend): RailWorkers {
         if (scanned.credited || scanned.pending || scanned.held) log.info(scanned, 'deposits scanned');
         await trackBatches(ctx, chain);
         await runPayoutQueue(ctx, chain);
+        await sweepToCold(ctx, chain);
         await recordHoldings(ctx, chain, tip);
         lastTip = tip;
       };
