@@ -9,6 +9,7 @@ import { botRelays } from '../core/nostr/relays.ts';
 import { parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
+import { onchainCommands } from './onchain.ts';
 import { nwcCommands } from './nwc.ts';
 import { cardCommands } from './cards.ts';
 import { keysCommands } from './keys.ts';
@@ -124,6 +125,7 @@ business.command('create')
 btcpayCommands(business, config);
 btcpayStoreCommands(business, config);
 walletCommands(program, config);
+onchainCommands(program, config);
 nwcCommands(program, config);
 cardCommands(program, config);
 keysCommands(program, config);

@@ -9,6 +9,7 @@ import { check, ledgerRules } from '../core/ledger/check.ts';
 import { balance } from '../core/ledger/ledger.ts';
 import { paymentRules } from '../core/payments/check.ts';
 import { mintRules } from '../core/mint/check.ts';
+import { onchainRules } from '../core/onchain/check.ts';
 import { history, type Transaction } from '../core/payments/transactions.ts';
 import { EXTERNAL_FAKE_NODE } from '../workers/lightning/backend.ts';
 import { FakeLightningNode } from '../workers/lightning/fake.ts';
@@ -59,7 +60,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .action(async () => {
       const sql = connect(config().DATABASE_URL, { max: 1 });
       try {
-        const violations = await check(sql, { ...ledgerRules, ...paymentRules, ...mintRules });
+        const violations = await check(sql, { ...ledgerRules, ...paymentRules, ...mintRules, ...onchainRules });
         for (const v of violations) console.log(`VIOLATION ${v.rule}: ${v.detail}`);
         console.log(violations.length ? `${violations.length} violation(s)` : 'ledger is consistent');
         process.exitCode = violations.length ? 1 : 0;

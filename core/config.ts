@@ -284,16 +284,42 @@ export const variables = {
   BTCPAY_WEBHOOK_RATE_LIMIT: z.coerce.number().int().min(1).default(6000)
     .describe('Webhook deliveries one client IP (a BTCPay server, all its stores together) may post per API_RATE_LIMIT_WINDOW_SECONDS; other routes keep API_RATE_LIMIT.'),
   // --- end BTCPay ---
+  // --- on-chain (core/onchain/, workers/onchain/; docs/onchain.md) ---
+  ONCHAIN_BACKEND: z.enum(['embedded', 'bitcoind']).default('embedded')
+    .describe('embedded: an in-process regtest node (regtest only) in the workers process, serving Bitcoin Core\'s RPC on loopback (its URL and cookie in DATA_DIR/regtest); bitcoind: Bitcoin Core (descriptor wallets).'),
+  BITCOIND_RPC_URL: z.url().default('http://127.0.0.1:18443').describe('Bitcoin Core JSON-RPC URL (ONCHAIN_BACKEND=bitcoind).'),
+  BITCOIND_RPC_USER: z.string().optional().describe('RPC user (rpcauth); else the cookie file is read.'),
+  BITCOIND_RPC_PASSWORD: z.string().optional().describe('RPC password of BITCOIND_RPC_USER.'),
+  BITCOIND_RPC_COOKIE: z.string().optional().describe('Path of bitcoind\'s .cookie file, used when BITCOIND_RPC_USER is unset (the embedded node\'s: DATA_DIR/regtest/.cookie).'),
+  BITCOIND_WALLET: z.string().default('flash').describe('The hot wallet (a descriptor wallet with keys; created if missing).'),
+  BITCOIND_COLD_WALLET: z.string().default('flash-cold').describe('The watch-only multisig cold wallet (imported by `flash cold import`).'),
+  ONCHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(100).optional()
+    .describe('Confirmations before a deposit is spendable (default: 1 on regtest, 3 elsewhere).'),
+  ONCHAIN_ADDRESS_TYPE: z.enum(['p2wpkh', 'p2tr']).default('p2wpkh').describe('Type of new deposit addresses.'),
+  ONCHAIN_ADDRESS_GAP: z.coerce.number().int().min(20).max(100_000).default(1000)
+    .describe('How far ahead of the last issued address the node\'s wallet watches (its descriptor range).'),
+  ONCHAIN_MIN_WITHDRAW_SAT: z.coerce.bigint().min(1n).default(1000n).describe('Smallest withdrawal (sat); dust limits apply too.'),
+  ONCHAIN_DUST_SAT: z.coerce.bigint().min(0n).default(546n).describe('Deposits below this (sat) cost more to spend than they bring: recorded as dust for review, not credited.'),
+  ONCHAIN_FEE_RESERVE_MIN_SAT: z.coerce.bigint().min(0n).default(500n).describe('Least fee reserved per withdrawal (sat).'),
+  ONCHAIN_SCAN_INTERVAL_MS: z.coerce.number().int().min(50).default(1000).describe('How often the scanner asks the node for new transactions.'),
+  ONCHAIN_BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60).describe('Payout queue: a batch at least this often while withdrawals wait.'),
+  ONCHAIN_BATCH_THRESHOLD: z.coerce.number().int().min(1).default(100).describe('Payout queue: a batch at once when this many withdrawals wait (or any `fast` one).'),
+  ONCHAIN_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(2000).describe('Most withdrawals in one transaction.'),
+  ONCHAIN_BUMP_AFTER_SECONDS: z.coerce.number().int().min(1).default(1800).describe('An unconfirmed batch is fee-bumped (RBF) after this long.'),
+  ONCHAIN_COLD_HIGH_WATER_SAT: z.coerce.bigint().min(0n).optional().describe('Above this hot balance (sat) the workers sweep the excess, down to the midpoint of the water marks, to cold storage.'),
+  ONCHAIN_COLD_LOW_WATER_SAT: z.coerce.bigint().min(0n).optional().describe('Below this hot balance (sat) the operator is told to refill from cold (`flash cold psbt`).'),
+  // --- end on-chain ---
 } as const;
 
 /** Variables whose values are never printed. */
-export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'PKCS11_PIN', 'BOT_DM_SIGNER', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN']);
+export const secretVariables = new Set<keyof typeof variables>(['MASTER_KEY', 'MASTER_KEYS_RETIRED', 'PKCS11_PIN', 'BOT_DM_SIGNER', 'LND_MACAROON', 'BOT_DM_NSEC', 'ZAP_NSEC', 'METRICS_TOKEN', 'BITCOIND_RPC_PASSWORD']);
 
 const schema = z.object(variables);
 type Raw = z.infer<typeof schema>;
 
-export type Config = Omit<Raw, 'DATA_DIR'> & {
+export type Config = Omit<Raw, 'DATA_DIR' | 'ONCHAIN_CONFIRMATIONS'> & {
   DATA_DIR: string;
+  ONCHAIN_CONFIRMATIONS: number;
   publicUrl: string;
   relayUrl: string;
 };
@@ -333,6 +359,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     ...c,
     DATA_DIR: c.DATA_DIR ?? defaultDataDir(env),
+    ONCHAIN_CONFIRMATIONS: c.ONCHAIN_CONFIRMATIONS ?? (c.NETWORK === 'regtest' ? 1 : 3),
     publicUrl: (c.PUBLIC_URL ?? `http://${c.API_HOST}:${c.API_PORT}`).replace(/\/$/, ''),
     relayUrl: c.RELAY_URL ?? `ws://${c.RELAY_HOST}:${c.RELAY_PORT}`,
   };

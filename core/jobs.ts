@@ -111,11 +111,26 @@ const btcpayJobs = {
   }),
 } satisfies JobMap;
 
+// On-chain: the `onchain` queue (workers/onchain/processors.ts).
+const onchainJobs = {
+  /** Queues a reserved withdrawal for the next batch (the batcher sends it). */
+  'onchain.payout': attemptJob('onchain'),
+  'onchain.reconcile': reconcileJob('onchain'),
+  /** Extends the node's known range of a descriptor (keypoolrefill) so that issued addresses are watched. */
+  'onchain.refill': defineJob({
+    queue: 'onchain',
+    payload: z.object({ range: z.number().int().positive() }),
+    result: z.object({ range: z.number().int() }),
+    attempts: 5,
+  }),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
   ...zapJobs,
   ...mintJobs,
   ...btcpayJobs,
+  ...onchainJobs,
 } satisfies JobMap;
 
 export type Jobs = typeof jobs;

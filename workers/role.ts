@@ -7,10 +7,11 @@ import type { Role, RunningRole } from '../core/role.ts';
 import { startBtcpayWorkers } from './btcpay/module.ts';
 import { lightningWorkers } from './lightning/module.ts';
 import { mintWorkers } from './mint/module.ts';
+import { onchainWorkers } from './onchain/module.ts';
 import type { RailWorkers, RunningRail, ServiceWorkers } from './module.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
-export const railWorkers = (): RailWorkers[] => [lightningWorkers(), mintWorkers()];
+export const railWorkers = (): RailWorkers[] => [lightningWorkers(), mintWorkers(), onchainWorkers()];
 
 /** What else the workers run: integrations that move money through the rails (BTCPay stores). */
 export const serviceWorkers = (): ServiceWorkers[] => [startBtcpayWorkers];

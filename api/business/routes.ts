@@ -10,6 +10,8 @@ import { authenticateBusiness, setSigningKey, type Business } from '../../core/b
 import { BtcpayError } from '../../core/btcpay/errors.ts';
 import { setRewardRule } from '../../core/btcpay/rewards.ts';
 import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
+import { PaymentError } from '../../core/payments/errors.ts';
+import { onchainRoutes, paymentStatus } from '../onchain/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest { rawBody?: string; business?: Business }
@@ -45,6 +47,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       // The request checks here.
       if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
       if (err instanceof KeyError) return fail(reply, 400, 'invalid_request', err.message);
+      if (err instanceof PaymentError) return fail(reply, paymentStatus[err.code], err.code, err.message);
       if (err.statusCode === 429) return reply.code(429).send(err); // the rate limit's own body (api/rate-limit.ts)
       if (err.statusCode && err.statusCode < 500) return fail(reply, err.statusCode, 'invalid_request', err.message);
       ctx.log.error({ err }, 'business API request failed');
@@ -84,5 +87,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
       const { secretKey } = parseBody(z.object({ secretKey: z.string().max(200) }), req.body);
       return { pubkey: await setSigningKey(ctx, req.business!.accountId, parseSecretKey(secretKey)) };
     });
+
+    await onchainRoutes(api, ctx);
   }, { prefix: '/api/v1' });
 }

@@ -37,19 +37,23 @@ export type Command =
   | { type: 'card'; action: CardAction }
   | { type: 'ecash'; msat: bigint }
   | { type: 'redeem'; token: string }
-  | { type: 'nutzap' };
+  | { type: 'nutzap' }
+  | { type: 'address'; fresh: boolean }
+  | { type: 'withdraw'; msat: bigint; address: string; speed: WithdrawSpeed };
+
+export type WithdrawSpeed = 'fast' | 'normal' | 'slow';
 
 /** What `card …` asks of the holder's card (the newest one not wiped). */
 export type CardAction =
   | { do: 'show' } | { do: 'new'; name?: string } | { do: 'on' } | { do: 'off' } | { do: 'wipe' }
   | { do: 'limit'; which: 'tap' | 'day'; msat: bigint };
 
-export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'card' | 'ecash' | 'nutzap';
+export type CommandName = 'help' | 'balance' | 'invoice' | 'pay' | 'send' | 'history' | 'connect' | 'connections' | 'revoke' | 'lang' | 'yes' | 'no' | 'username' | 'zap' | 'card' | 'ecash' | 'nutzap' | 'address' | 'withdraw';
 
 export type ParseError =
   | { type: 'empty' }
   | { type: 'unknown'; word: string; suggestion?: CommandName }
-  | { type: 'missing'; command: CommandName; argument: 'amount' | 'invoice' | 'recipient' | 'id' | 'lang' | 'name' | 'target' }
+  | { type: 'missing'; command: CommandName; argument: 'amount' | 'invoice' | 'recipient' | 'id' | 'lang' | 'name' | 'target' | 'address' }
   | { type: 'amount'; command: CommandName; input: string; reason: AmountError }
   | { type: 'invoice'; input: string }
   | { type: 'recipient'; input: string; reason: KeyErrorCode }
@@ -87,6 +91,8 @@ export const ALIASES: Record<CommandName, string[]> = {
   card: ['card', 'cards', 'tarjeta', 'カード'],
   ecash: ['ecash', 'cashu', 'token', 'efectivo', 'eキャッシュ'],
   nutzap: ['nutzap', 'nutzaps', 'ナッツザップ'],
+  address: ['address', 'addr', 'onchain', 'dirección', 'direccion', 'アドレス'],
+  withdraw: ['withdraw', 'retirar', '出金'],
 };
 
 const COMMAND_BY_WORD = new Map(Object.entries(ALIASES).flatMap(([name, words]) => words.map((w) => [w, name as CommandName])));
@@ -110,6 +116,12 @@ const CARD_WORDS: Record<string, 'new' | 'on' | 'off' | 'wipe' | 'limit'> = {
 const LIMIT_WORDS: Record<string, 'tap' | 'day'> = { tap: 'tap', pago: 'tap', '1回': 'tap', day: 'day', daily: 'day', dia: 'day', día: 'day', '1日': 'day' };
 /** cashuA… (V3) or cashuB… (V4). */
 const CASHU_TOKEN = /\bcashu[AB][A-Za-z0-9_\-+/=]{20,}/;
+const SPEED_WORDS: Record<string, WithdrawSpeed> = {
+  fast: 'fast', rápido: 'fast', rapido: 'fast', 高速: 'fast',
+  normal: 'normal', 通常: 'normal',
+  slow: 'slow', lento: 'slow', 低速: 'slow',
+};
+const NEW_WORDS = new Set(['new', 'fresh', 'nueva', 'nuevo', '新規']);
 const BOLT11 = /^ln(bc|tb|tbs|bcrt|sb)[0-9]*[munp]?1[02-9ac-hj-np-z]{50,}$/;
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -304,6 +316,20 @@ const PARSERS: Record<CommandName, Parser> = {
   },
 
   card: parseCard,
+  address: (_text, args) => ok({ type: 'address', fresh: Boolean(args[0] && NEW_WORDS.has(args[0].text.toLowerCase())) }),
+
+  /** `withdraw <amount> <address> [fast|normal|slow]`; the address is checked when quoting. */
+  withdraw: (_text, args) => {
+    const amount = takeAmount(args, 0);
+    if (!amount) return fail({ type: 'missing', command: 'withdraw', argument: 'amount' });
+    if (!amount.result.ok) return fail({ type: 'amount', command: 'withdraw', input: amount.input, reason: amount.result.error });
+    let i = amount.next;
+    if (args[i] && ['to', 'a', 'へ', 'に'].includes(args[i]!.text.toLowerCase())) i++;
+    if (!args[i]) return fail({ type: 'missing', command: 'withdraw', argument: 'address' });
+    const speed = args[i + 1] ? SPEED_WORDS[args[i + 1]!.text.toLowerCase()] : 'normal';
+    if (!speed || args[i + 2]) return fail({ type: 'amount', command: 'withdraw', input: args.slice(i + 1).map((a) => a.text).join(' '), reason: 'malformed' });
+    return ok({ type: 'withdraw', msat: amount.result.msat, address: args[i]!.text, speed });
+  },
 };
 
 /** `card`, `card new [name]`, `card on`, `card off`, `card wipe`, `card limit tap|day <amount>`. */

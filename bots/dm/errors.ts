@@ -32,7 +32,7 @@ export async function errorText(d: DmDeps, s: Session, err: unknown, about: Refu
       case 'amount_out_of_range': return t(s.lang, 'error.payment.amount_out_of_range', { maxMsat: d.ctx.config.PAYMENT_MAX_MSAT });
       case 'amount_mismatch': return t(s.lang, 'error.payment.amount_mismatch', { invoiceMsat: about.invoiceMsat ?? 0n });
       case 'wrong_network': return t(s.lang, 'error.payment.wrong_network', { network: about.network ?? '?', ours: d.ctx.config.NETWORK });
-      case 'invalid_invoice': case 'expired': case 'amount_required': case 'already_paid': case 'self_payment': case 'unavailable': case 'not_supported':
+      case 'invalid_invoice': case 'expired': case 'amount_required': case 'already_paid': case 'self_payment': case 'unavailable': case 'not_supported': case 'account_held':
         return t(s.lang, `error.payment.${err.code}`);
       // Ours to get right, not the user's doing.
       case 'invalid_request': case 'not_found': case 'idempotency_conflict':

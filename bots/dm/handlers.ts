@@ -7,13 +7,14 @@ import { MintError } from '../../core/mint/errors.ts';
 import { nutzapInfoTags, nutzapKey } from '../../core/mint/nutzap.ts';
 import { redeemToken, TokenError } from '../../core/mint/redeem.ts';
 import { botRelays } from '../../core/nostr/relays.ts';
+import { bip21, depositAddress } from '../../core/onchain/addresses.ts';
 import { history } from '../../core/payments/transactions.ts';
 import { cardCommand } from './cards.ts';
 import type { Command } from './commands.ts';
 import { connect, connections, revoke } from './connections.ts';
 import { errorText } from './errors.ts';
 import { helpText, t, type HistoryItem } from './i18n/index.ts';
-import { confirm, paymentKey, requestPayment } from './payments.ts';
+import { confirm, paymentKey, requestPayment, requestWithdrawal } from './payments.ts';
 import type { DmDeps, Reply, Session } from './session.ts';
 import * as store from './store.ts';
 
@@ -81,6 +82,15 @@ const nutzap: Handler<'nutzap'> = async (d, s) => {
   return text(t(s.lang, 'nutzap.key', { pubkey, tags: JSON.stringify(tags) }));
 };
 
+const address: Handler<'address'> = async (d, s, cmd) => {
+  try {
+    const a = await depositAddress(d.ctx, s.accountId, cmd.fresh);
+    return text(t(s.lang, 'address.created', { address: a.address, uri: bip21(a.address) }));
+  } catch (err) {
+    return text(await errorText(d, s, err));
+  }
+};
+
 const historyHandler: Handler<'history'> = async (d, s, cmd) => {
   const { items } = await history(d.ctx.readSql, { accountId: s.accountId, limit: cmd.limit });
   if (!items.length) return text(t(s.lang, 'history.empty'));
@@ -126,6 +136,8 @@ const handlers: { [T in Command['type']]: Handler<T> } = {
   ecash,
   redeem,
   nutzap,
+  address,
+  withdraw: requestWithdrawal,
 };
 
 export function handle(d: DmDeps, s: Session, cmd: Command): Promise<Reply> {

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { zapMetadata } from '../../core/addresses/lnurl-pay.ts';
 import { consumeEvents } from '../../core/events.ts';
 import { paymentFailed, paymentReceived, paymentSent, type PaymentEvent } from '../../core/payments/events.ts';
+import { depositPending } from '../../core/onchain/events.ts';
 import type { Logger } from '../../core/log.ts';
 import { parseZapRequest, ZapRequestError } from '../../core/nostr/nip57.ts';
 import { cardNotice } from './cards.ts';
@@ -29,7 +30,17 @@ function zapSender(d: DmDeps, lang: Lang, metadata: PaymentEvent['metadata']): {
   return { from: request.anonymous ? t(lang, 'send.anonymous') : d.labelOf(request.sender), memo: request.comment || undefined };
 }
 
+/** On-chain deposits: "seen, pending" and "confirmed, spendable" (core/onchain/deposits.ts). */
+async function deposit(d: DmDeps, e: { type: string; transactionId: string; accountId: string; amountMsat: bigint; confirmations?: number }): Promise<void> {
+  const user = await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`, e.accountId, undefined);
+  if (!user) return;
+  const lang = user.lang ?? d.ctx.config.DM_DEFAULT_LANG;
+  const text = e.type === depositPending.type ? t(lang, 'deposit.pending', { msat: e.amountMsat, confirmations: e.confirmations ?? 0 }) : t(lang, 'deposit.credited', { msat: e.amountMsat });
+  await d.messenger.send(user.pubkey, user.scheme ?? await d.messenger.schemeFor(user.pubkey), text);
+}
+
 async function received(d: DmDeps, e: PaymentEvent): Promise<void> {
+  if (e.kind === 'onchain') return deposit(d, e);
   const invoicePaid = e.kind === 'lightning' && e.metadata?.source === 'dm';
   if (!invoicePaid && e.metadata?.notify !== true) return;
   const user = await store.claimNotice(d.ctx.sql, `${e.type}:${e.transactionId}`, e.accountId, e.counterpartyAccountId);
@@ -67,8 +78,8 @@ export function startNotices(d: DmDeps, opts: { botPubkey: string; log: Logger }
     prefix: d.ctx.config.REDIS_PREFIX,
     group: `dm-bot:${opts.botPubkey}`,
     consumer: `${hostname()}:${process.pid}`,
-    events: [paymentReceived, paymentSent, paymentFailed],
+    events: [paymentReceived, paymentSent, paymentFailed, depositPending],
     log: opts.log,
-    handler: (e) => (e.type === 'payment.received' ? received(d, e) : finished(d, e)),
+    handler: (e) => (e.type === depositPending.type ? deposit(d, e) : e.type === 'payment.received' ? received(d, e) : finished(d, e)),
   });
 }

@@ -5,6 +5,8 @@
 import * as nip19 from 'nostr-tools/nip19';
 import { z } from 'zod';
 import { lightningRail } from '../../core/lightning/rail.ts';
+import { quoteWithdrawal, withdraw } from '../../core/onchain/withdraw.ts';
+import { PaymentError } from '../../core/payments/errors.ts';
 import type { PaymentResult } from '../../core/payments/outgoing.ts';
 import { getTransaction, type Transaction } from '../../core/payments/transactions.ts';
 import type { Recipient } from '../../core/routing/recipient.ts';
@@ -30,10 +32,31 @@ const preparedPayment = z.discriminatedUnion('type', [
   // `msat`: the amount given, if any (an invoice may carry its own).
   z.object({ type: z.literal('route'), route: routeJson, to: z.string(), msat: msat.optional(), memo: z.string().optional() }),
   z.object({ type: z.literal('zap'), target: zapTarget, to: z.string(), msat, comment: z.string().optional() }),
+  z.object({ type: z.literal('withdraw'), address: z.string(), to: z.string(), msat, speed: z.enum(['fast', 'normal', 'slow']) }),
 ]);
 export type PreparedPayment = z.infer<typeof preparedPayment>;
 
 const toStored = (p: PreparedPayment) => (p.type === 'route' ? { ...p, route: toJson(p.route), msat: p.msat?.toString() } : { ...p, msat: p.msat.toString() });
+
+/**
+ * `withdraw`: checked and quoted now (address, network, limits, fee), then always parked for a
+ * "yes" with the fee it may cost; a bad address is the user's to fix, said in their words.
+ */
+export async function requestWithdrawal(d: DmDeps, s: Session, cmd: Extract<Command, { type: 'withdraw' }>): Promise<Reply> {
+  if (cmd.msat % 1000n !== 0n) return { text: t(s.lang, 'error.withdraw.whole-sats') };
+  let quote;
+  try {
+    quote = await quoteWithdrawal(d.ctx, { address: cmd.address, amountSat: cmd.msat / 1000n, speed: cmd.speed });
+  } catch (err) {
+    if (err instanceof PaymentError && err.code === 'wrong_network') return { text: t(s.lang, 'error.withdraw.network', { ours: d.ctx.config.NETWORK }) };
+    if (err instanceof PaymentError && err.code === 'invalid_request') return { text: t(s.lang, 'error.withdraw.address', { input: short(cmd.address) }) };
+    if (err instanceof PaymentError && err.code === 'amount_out_of_range' && /smallest/.test(err.message)) return { text: t(s.lang, 'error.withdraw.minimum', { reason: err.message }) };
+    return { text: await errorText(d, s, err) };
+  }
+  const prepared: PreparedPayment = { type: 'withdraw', address: quote.address, to: short(quote.address), msat: cmd.msat, speed: quote.speed };
+  await store.holdForConfirmation(d.ctx.sql, { pubkey: s.sender, dmId: s.dmId, payment: toStored(prepared), ttlSeconds: d.ctx.config.DM_CONFIRM_SECONDS });
+  return { text: t(s.lang, 'confirm.withdraw', { msat: cmd.msat, address: quote.address, feeMsat: quote.feeReserveSat * 1000n, speed: quote.speed }) };
+}
 
 /** The idempotency key of the payment a DM asked for. */
 export const paymentKey = (dmId: string) => `dm:${dmId}`;
@@ -87,6 +110,7 @@ async function prepare(d: DmDeps, s: Session, cmd: Extract<Command, { type: 'pay
 
 function confirmationText(d: DmDeps, lang: Lang, p: PreparedPayment, amount: bigint): string {
   if (p.type === 'zap') return t(lang, 'confirm.zap', { msat: amount, target: p.to });
+  if (p.type === 'withdraw') return t(lang, 'confirm.send', { msat: amount, to: p.to });
   if (p.route.rail === 'invoice') return t(lang, 'confirm.pay', { msat: amount, maxFeeMsat: lightningRail.feeReserve(d.ctx.config, amount), memo: p.route.description });
   return t(lang, 'confirm.send', { msat: amount, to: p.to });
 }
@@ -115,6 +139,7 @@ export async function confirm(d: DmDeps, s: Session, yes: boolean): Promise<Repl
 function refused(d: DmDeps, p: PreparedPayment): Refused {
   const amount = amountOf(p) ?? 0n;
   if (p.type === 'zap') return { to: p.to, stage: 'pay', neededMsat: amount + lightningRail.feeReserve(d.ctx.config, amount) };
+  if (p.type === 'withdraw') return { to: p.to, stage: 'pay', neededMsat: amount };
   const { route } = p;
   return {
     to: p.to, stage: 'pay',
@@ -128,7 +153,14 @@ async function executePayment(d: DmDeps, s: Session, dmId: string, p: PreparedPa
   const waitMs = d.ctx.config.DM_PAY_WAIT_MS;
   let result: PaymentResult;
   try {
-    if (p.type === 'zap') {
+    if (p.type === 'withdraw') {
+      result = await withdraw(d.ctx, { accountId: s.accountId, address: p.address, amountSat: p.msat / 1000n, speed: p.speed, idempotencyKey: paymentKey(dmId) });
+      if (result.status === 'succeeded') return { text: t(s.lang, 'send.sent', { msat: p.msat, to: p.to }) };
+      if (result.status === 'pending') {
+        await store.awaitOutcome(d.ctx.sql, { transactionId: result.transactionId, pubkey: s.sender, dmId, scheme: s.scheme });
+        return { text: t(s.lang, 'withdraw.queued') };
+      }
+    } else if (p.type === 'zap') {
       result = (await zapFromUser(d.ctx, { userPubkey: s.sender, target: pointerOf(p.target), amountMsat: p.msat, comment: p.comment, idempotencyKey: dmId }, d.routing)).payment;
       if (result.status === 'succeeded') return { text: t(s.lang, 'zap.sent', { msat: p.msat, target: p.to }) };
     } else {

@@ -12,6 +12,10 @@ export const systemAccounts = {
   fees: '00000000-0000-4000-8000-000000000005',
   equity: '00000000-0000-4000-8000-000000000006',
   mintPending: '00000000-0000-4000-8000-000000000017',
+  // On-chain (migrations/0026): withdrawals reserved; cold storage; coins moving between hot and cold.
+  onchainPending: '00000000-0000-4000-8000-0000000000c1',
+  onchainCold: '00000000-0000-4000-8000-0000000000c2',
+  onchainInflight: '00000000-0000-4000-8000-0000000000c3',
 } as const;
 
 export type AccountKind = 'user' | 'business' | 'subwallet' | 'system';

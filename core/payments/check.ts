@@ -2,7 +2,7 @@
 export const paymentRules: Record<string, string> = {
   'a pending payment holds its reserve and is not finished': `
     select format('payment %s', t.id) as detail from transactions t
-    where t.status = 'pending'
+    where t.status = 'pending' and t.direction = 'outgoing'
       and (not exists (select 1 from journals where idempotency_key = 'pay:' || t.id || ':reserve')
         or exists (select 1 from journals where idempotency_key = 'pay:' || t.id || ':finish'))`,
   'a finished payment on a rail was settled or voided': `

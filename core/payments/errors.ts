@@ -7,7 +7,13 @@ import { CodedError, issuesText } from '../errors.ts';
 export type PaymentErrorCode =
   | 'invalid_request' | 'invalid_invoice' | 'wrong_network' | 'expired' | 'amount_required'
   | 'amount_mismatch' | 'amount_out_of_range' | 'insufficient_balance' | 'already_paid'
-  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict';
+  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict'
+  /** The account's outgoing payments are held for the operator's review (payment_holds, migrations/0026). */
+  | 'account_held';
+
+/** SQLSTATE of payment_hold_check (migrations/0026). */
+export const HELD_SQLSTATE = 'FH001';
+export const accountHeld = () => new PaymentError('account_held', 'outgoing payments of this account are held for review; contact the operator');
 
 export class PaymentError extends CodedError<PaymentErrorCode> {
   override name = 'PaymentError';

@@ -14,7 +14,7 @@ import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../gr
 import { InsufficientBalanceError, ledgerErrorOf, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
 import { publishCommitted } from './dispatch.ts';
-import { keyConflict, PaymentError } from './errors.ts';
+import { accountHeld, HELD_SQLSTATE, keyConflict, PaymentError } from './errors.ts';
 import type { Rail } from './rails.ts';
 import { findByKey, getTransaction, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
@@ -107,6 +107,7 @@ export async function mapReserveError(ctx: Context, err: unknown, row: { account
   if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance for the amount and fee reserve');
   const e = err as { code?: string };
   if (e.code === '23503') throw new PaymentError('not_found', 'no such account');
+  if (e.code === HELD_SQLSTATE) throw accountHeld();
   if (!isUniqueViolation(err)) throw err;
   if (isUniqueViolation(err, 'transactions_account_id_idempotency_key_key')) return (await findByKey(ctx.sql, row.account_id, row.idempotency_key))!;
   if (isUniqueViolation(err, 'transactions_paying_account') && row.payment_hash) {

@@ -6,7 +6,7 @@ import { isUniqueViolation, type Sql } from '../db.ts';
 import { GroupCommit, groupCommitPer } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
-import { keyConflict, PaymentError, parseRequest } from './errors.ts';
+import { accountHeld, HELD_SQLSTATE, keyConflict, PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import { checkOne, type Guarded } from './outgoing.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
@@ -62,6 +62,7 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
     const e = ledgerErrorOf(err) as { code?: string };
     if (e instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance');
     if (e.code === 'P0002') throw new PaymentError('not_found', 'no such account');
+    if (e.code === HELD_SQLSTATE) throw accountHeld();
     if (isUniqueViolation(e, 'transactions_account_id_idempotency_key_key')) {
       const first = await findByKey(ctx.sql, r.fromAccountId, r.idempotencyKey);
       // The same transfer again returns it; the key reused for anything else is refused.

@@ -15,7 +15,8 @@ declare module 'bcrypto/lib/schnorr.js' {
 }
 
 
-// The mint's curve arithmetic (core/mint/nut00.ts, nut12.ts): points are compressed (33 bytes)
+// secp256k1 keys: the mint's curve arithmetic (core/mint/nut00.ts, nut12.ts) and BIP-32 public
+// derivation and taproot tweaks (core/onchain/descriptor.ts). Points are compressed (33 bytes)
 // unless `compress` is false; scalars are 32-byte big-endian.
 declare module 'bcrypto/lib/secp256k1.js' {
   const secp256k1: {
@@ -23,6 +24,8 @@ declare module 'bcrypto/lib/secp256k1.js' {
     publicKeyVerify(key: Buffer): boolean;
     publicKeyConvert(key: Buffer, compress?: boolean): Buffer;
     publicKeyTweakMul(key: Buffer, tweak: Buffer, compress?: boolean): Buffer;
+    /** key + tweak·G; throws when the tweak is out of range or the sum is infinity. */
+    publicKeyTweakAdd(key: Buffer, tweak: Buffer, compress?: boolean): Buffer;
     publicKeyCombine(keys: Buffer[], compress?: boolean): Buffer;
     publicKeyNegate(key: Buffer, compress?: boolean): Buffer;
   };

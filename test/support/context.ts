@@ -1,4 +1,7 @@
 // A full service context on an isolated database and Redis prefix, for integration tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseConfig, type Config } from '../../core/config.ts';
 import { closeContext, createContext, type Context } from '../../core/context.ts';
 import { createLogger } from '../../core/log.ts';
@@ -18,6 +21,8 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     API_PORT: '0',
     RELAY_PORT: '0',
     METRICS_PORT: '0',
+    // Local state of its own (the embedded on-chain node's chain file, cookie and RPC URL).
+    DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
     // Test relays and servers listen on loopback: allowed as outbound targets unless a test says otherwise.
     OUTBOUND_ALLOW: '127.0.0.0/8,::1',
     ...env,

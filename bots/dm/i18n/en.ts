@@ -37,6 +37,8 @@ export const en = {
 • card — your tap-to-pay NFC card (card new, on, off, limit, wipe)
 • ecash <amount> — a Cashu token from your balance; paste a token to redeem it
 • nutzap — receive nutzaps (NIP-61) into your balance
+• address — a bitcoin address to deposit on-chain
+• withdraw <amount> <address> [fast|normal|slow] — send on-chain
 • lang <en | es | ja> — language
 Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'help.balance': () => 'balance — shows your balance and what is on hold for pending payments.\nExample: balance',
@@ -165,6 +167,20 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'error.payment.unavailable': () => 'The Lightning node is not answering right now. Nothing was sent; try again in a moment.',
   'error.payment.not_supported': () => 'That kind of invoice cannot be paid from this wallet.',
   'error.card': () => 'Card commands: card · card new [name] · card on · card off · card limit tap <amount> · card limit day <amount> · card wipe',
+  // On-chain (core/onchain/).
+  'help.address': () => 'address [new] — a bitcoin address to deposit to on-chain (and a bitcoin: link). Deposits show as pending until confirmed. "address new" gives a fresh one; older ones keep working.\nExample: address',
+  'help.withdraw': () => 'withdraw <amount> <address> [fast|normal|slow] — sends sats on-chain. I quote the fee and wait for your "yes"; withdrawals leave in batches, and the unused part of the fee comes back.\nExample: withdraw 50k bc1q… fast',
+  'address.created': (p: { address: string; uri: string }) => `Deposit bitcoin on-chain to:\n\n${p.address}\n\n${p.uri}\n\nI will tell you when a deposit arrives and when it is spendable.`,
+  'deposit.pending': (p: { msat: bigint; confirmations: number }) => `⏳ Deposit of ${amt(p.msat)} seen (${p.confirmations} confirmations): spendable once confirmed.`,
+  'deposit.credited': (p: { msat: bigint }) => `✅ Deposit of ${amt(p.msat)} confirmed: it is in your balance.`,
+  'confirm.withdraw': (p: { msat: bigint; address: string; feeMsat: bigint; speed: string }) => `Withdraw ${amt(p.msat)} to ${p.address} (${p.speed}; fee at most ${amt(p.feeMsat)}, the rest comes back)? Reply yes or no.`,
+  'withdraw.queued': () => '⏳ Withdrawal queued: it leaves with the next batch. The amount and fee stay on hold until it confirms; I will tell you.',
+  'error.missing.address': () => 'To which address? Example: withdraw 50k bc1q…',
+  'error.withdraw.address': (p: { input: string }) => `"${p.input}" is not a valid bitcoin address (check it was copied in full).`,
+  'error.withdraw.network': (p: { ours: string }) => `That address is for another bitcoin network; this wallet runs on ${p.ours}.`,
+  'error.withdraw.whole-sats': () => 'On-chain amounts are whole sats.',
+  'error.withdraw.minimum': (p: { reason: string }) => `Too small to send on-chain: ${p.reason}.`,
+  'error.payment.account_held': () => 'Your outgoing payments are on hold while the operator reviews a deposit that was reversed by the network. Please contact them.',
   'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
 };
 

@@ -26,6 +26,8 @@ export const es: Catalog = {
 • tarjeta — tu tarjeta NFC para pagar (tarjeta nueva, on, off, limite, borrar)
 • ecash <cantidad> — un token Cashu de tu saldo; pega un token para cobrarlo
 • nutzap — recibe nutzaps (NIP-61) en tu saldo
+• dirección — una dirección bitcoin para depositar on-chain
+• retirar <cantidad> <dirección> [fast|normal|slow] — envía on-chain
 • idioma <en | es | ja> — idioma
 Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más detalles. Los comandos en inglés también funcionan.`,
   'help.balance': () => 'saldo — muestra tu saldo y lo retenido por pagos pendientes.\nEjemplo: saldo',
@@ -146,5 +148,19 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'error.payment.unavailable': () => 'El nodo Lightning no responde ahora mismo. No se envió nada; inténtalo de nuevo en un momento.',
   'error.payment.not_supported': () => 'Ese tipo de factura no se puede pagar desde esta cartera.',
   'error.card': () => 'Comandos de tarjeta: tarjeta · tarjeta nueva [nombre] · tarjeta on · tarjeta off · tarjeta limite pago <cantidad> · tarjeta limite dia <cantidad> · tarjeta borrar',
+  // On-chain (core/onchain/).
+  'help.address': () => 'address [new] — una dirección bitcoin para depositar on-chain (y un enlace bitcoin:). Los depósitos quedan pendientes hasta confirmarse. "address new" da una nueva; las anteriores siguen valiendo.\nEjemplo: address',
+  'help.withdraw': () => 'withdraw <cantidad> <dirección> [fast|normal|slow] — envía sats on-chain. Te digo la comisión y espero tu "sí"; los retiros salen en lotes y lo que sobra de la comisión vuelve.\nEjemplo: withdraw 50k bc1q… fast',
+  'address.created': (p) => `Deposita bitcoin on-chain en:\n\n${p.address}\n\n${p.uri}\n\nTe aviso cuando llegue un depósito y cuando puedas gastarlo.`,
+  'deposit.pending': (p) => `⏳ Depósito de ${amt(p.msat)} visto (${p.confirmations} confirmaciones): podrás gastarlo cuando se confirme.`,
+  'deposit.credited': (p) => `✅ Depósito de ${amt(p.msat)} confirmado: ya está en tu saldo.`,
+  'confirm.withdraw': (p) => `¿Retirar ${amt(p.msat)} a ${p.address} (${p.speed}; comisión como mucho ${amt(p.feeMsat)}, el resto vuelve)? Responde sí o no.`,
+  'withdraw.queued': () => '⏳ Retiro en cola: sale con el próximo lote. La cantidad y la comisión quedan retenidas hasta que se confirme; te avisaré.',
+  'error.missing.address': () => '¿A qué dirección? Ejemplo: withdraw 50k bc1q…',
+  'error.withdraw.address': (p) => `"${p.input}" no es una dirección bitcoin válida (comprueba que la copiaste entera).`,
+  'error.withdraw.network': (p) => `Esa dirección es de otra red bitcoin; esta cartera funciona en ${p.ours}.`,
+  'error.withdraw.whole-sats': () => 'Las cantidades on-chain son sats enteros.',
+  'error.withdraw.minimum': (p) => `Demasiado poco para enviar on-chain: ${p.reason}.`,
+  'error.payment.account_held': () => 'Tus pagos salientes están retenidos mientras el operador revisa un depósito que la red revirtió. Contacta con él.',
   'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
 };

@@ -22,6 +22,7 @@ const HELP: Record<CommandName, MessageKey> = {
   help: 'help', balance: 'help.balance', invoice: 'help.invoice', pay: 'help.pay', send: 'help.send', history: 'help.history',
   connect: 'help.connect', connections: 'help.connections', revoke: 'help.revoke', lang: 'help.lang', yes: 'help.confirm',
   no: 'help.confirm', username: 'help.username', zap: 'help.zap', card: 'help.card', ecash: 'help.ecash', nutzap: 'help.nutzap',
+  address: 'help.address', withdraw: 'help.withdraw',
 };
 
 /** The help text for `topic`, or the general one. */

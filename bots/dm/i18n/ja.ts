@@ -26,6 +26,8 @@ export const ja: Catalog = {
 • card（カード）— タップで払える NFC カード（card new, on, off, limit, wipe）
 • ecash <金額> — 残高から Cashu トークンを作成（トークンを貼り付けると受け取り）
 • nutzap — nutzap（NIP-61）を残高で受け取る
+• address — オンチェーン入金用のビットコインアドレス
+• withdraw <金額> <アドレス> [fast|normal|slow] — オンチェーン出金
 • lang <en | es | ja>（言語）— 表示言語
 金額の例: 1000, 1k, 21 sats, 0.0001 btc。詳しくは「help <コマンド>」と送ってください。`,
   'help.balance': () => 'balance — 残高と、処理中の支払いのために確保されている額を表示します。\n例: balance',
@@ -146,5 +148,19 @@ export const ja: Catalog = {
   'error.payment.unavailable': () => 'ライトニングノードが応答していません。何も送られていません。少し待ってからもう一度お試しください。',
   'error.payment.not_supported': () => 'その種類の請求書はこのウォレットから支払えません。',
   'error.card': () => 'カードのコマンド: card · card new [名前] · card on · card off · card limit tap <金額> · card limit day <金額> · card wipe',
+  // On-chain (core/onchain/).
+  'help.address': () => 'address [new] — オンチェーン入金用のビットコインアドレス（と bitcoin: リンク）。入金は承認まで保留と表示されます。"address new" で新しいアドレス。古いものも使えます。\n例: address',
+  'help.withdraw': () => 'withdraw <金額> <アドレス> [fast|normal|slow] — オンチェーンで送金します。手数料を見積もり「yes」を待ちます。出金はまとめて送られ、使われなかった手数料は戻ります。\n例: withdraw 50k bc1q… fast',
+  'address.created': (p) => `オンチェーン入金先:\n\n${p.address}\n\n${p.uri}\n\n入金が届いたときと使えるようになったときにお知らせします。`,
+  'deposit.pending': (p) => `⏳ ${amt(p.msat)} の入金を確認しました（承認 ${p.confirmations}）。承認後に使えます。`,
+  'deposit.credited': (p) => `✅ ${amt(p.msat)} の入金が承認され、残高に反映されました。`,
+  'confirm.withdraw': (p) => `${p.address} に ${amt(p.msat)} を出金しますか（${p.speed}、手数料は最大 ${amt(p.feeMsat)}、残りは戻ります）？yes か no で返信してください。`,
+  'withdraw.queued': () => '⏳ 出金を受け付けました。次のまとめ送金で送られます。承認まで金額と手数料は保留されます。完了したらお知らせします。',
+  'error.missing.address': () => 'どのアドレスへ？ 例: withdraw 50k bc1q…',
+  'error.withdraw.address': (p) => `「${p.input}」は有効なビットコインアドレスではありません（全部コピーされているか確認してください）。`,
+  'error.withdraw.network': (p) => `そのアドレスは別のビットコインネットワーク用です。このウォレットは ${p.ours} で動いています。`,
+  'error.withdraw.whole-sats': () => 'オンチェーンの金額は sat 単位（整数）です。',
+  'error.withdraw.minimum': (p) => `オンチェーンで送るには少なすぎます: ${p.reason}。`,
+  'error.payment.account_held': () => 'ネットワークで取り消された入金を運営者が確認中のため、送金は保留されています。運営者に連絡してください。',
   'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
 };

@@ -26,9 +26,11 @@ describe('parseCommand', () => {
     const expected: Record<CommandName, string> = {
       help: 'help', balance: 'balance', invoice: 'invoice', pay: 'pay', send: 'send', history: 'history', connect: 'connect',
       connections: 'connections', revoke: 'revoke', lang: 'lang', yes: 'confirm', no: 'confirm', username: 'username', zap: 'zap', card: 'card', ecash: 'ecash', nutzap: 'nutzap',
+      address: 'address', withdraw: 'withdraw',
     };
     const args: Partial<Record<CommandName, string>> = {
       invoice: ' 1000', pay: ` ${bolt11}`, send: ` 1000 ${npub}`, revoke: ' abc', lang: ' es', username: ' alice', zap: ` ${npub} 21`, ecash: ' 100',
+      withdraw: ' 50k bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080 fast',
     };
     for (const [name, words] of Object.entries(ALIASES) as Array<[CommandName, string[]]>) {
       for (const word of words) {
