@@ -61,3 +61,8 @@ export async function sendPayment(ctx: Context, deps: RoutingDeps, req: SendRequ
     }
   }
 }
+
+/** Where a sent payment stands, whichever way it went. */
+export function settled(o: SendOutcome): { status: string; transactionId: string } {
+  return o.rail === 'internal' ? { status: o.transaction.status, transactionId: o.transaction.id } : { status: o.payment.status, transactionId: o.payment.transactionId };
+}

@@ -222,6 +222,20 @@ describe('payouts', () => {
     expect(await outgoing()).toBe(before + 1);
   });
 
+  it('pays a payout to a lightning address through LNURL-pay, once', async () => {
+    const before = await outgoing();
+    const issued = h.lnurl.issued.length;
+    const p = await approve('alice@shop.test', '0.00003');
+    await until(async () => h.sim.payouts.get(p.id!)!.state, (s) => s === 'Completed');
+    expect(h.lnurl.issued.slice(issued).map((i) => i.name)).toEqual(['alice']);
+    expect(await outgoing()).toBe(before + 1);
+    const [paid] = await sql()<{ amount_msat: bigint; status: string }[]>`
+      select t.amount_msat, t.status from btcpay_payouts b join transactions t on t.id = b.transaction_id where b.payout_id = ${p.id!}`;
+    expect(paid).toEqual({ amount_msat: 3_000_000n, status: 'succeeded' });
+    expect(await runPayouts(h.wallet.ctx, await openStore(h.wallet.ctx, h.link.id))).toEqual({ paid: 0, marked: 0, failed: 0, pending: 0 });
+    expect(await outgoing()).toBe(before + 1);
+  });
+
   it('after a crash between paying and marking, marks on the next run without paying twice', async () => {
     const store = await openStore(h.wallet.ctx, h.link.id);
     const payoutRow = (id: string) => async () => (await sql()<{ status: string }[]>`select status from btcpay_payouts where payout_id = ${id}`)[0]?.status;

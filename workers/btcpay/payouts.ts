@@ -1,5 +1,5 @@
-// Flash as the store's payout processor: each approved Lightning payout (AwaitingPayment) is
-// paid from the business account and marked paid through Greenfield, once, whatever crashes or
+// Flash as the store's payout processor: each approved Lightning payout (AwaitingPayment: a
+// BOLT 11 invoice, a lightning address or an LNURL) is paid from the business account and marked paid through Greenfield, once, whatever crashes or
 // runs at the same time. The payment's idempotency key names the payout and an attempt number:
 // a repeat (a second worker, a run after a crash between paying and marking) finds the same
 // payment and only marks; a failed payment moves to the next attempt and leaves the payout for
@@ -7,8 +7,12 @@
 import type { Context } from '../../core/context.ts';
 import { toMsat } from '../../core/btcpay/amounts.ts';
 import { BtcpayError } from '../../core/btcpay/errors.ts';
-import { payInvoice } from '../../core/lightning/pay.ts';
+import { LnurlError } from '../../core/lnurl.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
+import { RouteError } from '../../core/routing/errors.ts';
+import { parseRecipient } from '../../core/routing/recipient.ts';
+import { routeOf, routingDeps } from '../../core/routing/route.ts';
+import { sendPayment, settled } from '../../core/routing/send.ts';
 import { GreenfieldError, ok, type PayoutData } from './greenfield.ts';
 import type { Store } from './store.ts';
 
@@ -43,11 +47,17 @@ async function payOut(ctx: Context, { link, api }: Store, p: PayoutData, run: Pa
     on conflict (link_id, payout_id) do update set updated_at = now() returning attempt, status`;
   if (row!.status === 'paying') {
     const amountMsat = toMsat(p.payoutAmount ?? p.originalAmount ?? '0', p.payoutCurrency ?? 'BTC');
-    const result = await payInvoice(ctx, {
-      accountId: link.businessAccountId, idempotencyKey: `btcpay:payout:${link.id}:${payoutId}:${row!.attempt}`,
-      paymentRequest: (p.destination ?? '').replace(/^lightning:/i, ''), amountMsat,
-      waitMs: ctx.config.BTCPAY_PAY_WAIT_SECONDS * 1000, metadata: { btcpay: { linkId: link.id, payoutId } },
-    });
+    // A BOLT 11 invoice, a lightning address or an LNURL: whatever BTCPay took as the destination.
+    const result = await routeOf(ctx, routingDeps(ctx), parseRecipient((p.destination ?? '').replace(/^lightning:/i, '')))
+      .then((route) => sendPayment(ctx, routingDeps(ctx), {
+        payerAccountId: link.businessAccountId, idempotencyKey: `btcpay:payout:${link.id}:${payoutId}:${row!.attempt}`, route, amountMsat,
+        memo: `BTCPay payout ${payoutId}`, waitMs: ctx.config.BTCPAY_PAY_WAIT_SECONDS * 1000, metadata: { btcpay: { linkId: link.id, payoutId } },
+      }))
+      .then(settled, (err: unknown) => {
+        // No payment was made: the destination could not be reached or refused the amount.
+        if (err instanceof RouteError || err instanceof LnurlError) return { status: 'failed' as const, transactionId: undefined };
+        throw err;
+      });
     if (result.status === 'failed') {
       await ctx.sql`update btcpay_payouts set attempt = attempt + 1, updated_at = now() where link_id = ${link.id} and payout_id = ${payoutId} and attempt = ${row!.attempt}`;
       run.failed++;
@@ -58,7 +68,7 @@ async function payOut(ctx: Context, { link, api }: Store, p: PayoutData, run: Pa
       run.pending++;
       return;
     }
-    await ctx.sql`update btcpay_payouts set status = 'paid', transaction_id = ${result.transactionId}, updated_at = now() where link_id = ${link.id} and payout_id = ${payoutId}`;
+    await ctx.sql`update btcpay_payouts set status = 'paid', transaction_id = ${result.transactionId ?? null}, updated_at = now() where link_id = ${link.id} and payout_id = ${payoutId}`;
     run.paid++;
   }
   if (row!.status !== 'marked') {

@@ -13,7 +13,7 @@ import { PaymentError } from '../../core/payments/errors.ts';
 import { RouteError } from '../../core/routing/errors.ts';
 import { parseRecipient } from '../../core/routing/recipient.ts';
 import { routeOf, routingDeps, type Route } from '../../core/routing/route.ts';
-import { sendPayment } from '../../core/routing/send.ts';
+import { sendPayment, settled } from '../../core/routing/send.ts';
 import { KeyError } from '../../core/nostr/keys.ts';
 import { ok } from './greenfield.ts';
 import type { Store } from './store.ts';
@@ -58,8 +58,7 @@ export async function rewardInvoice(ctx: Context, store: Store, invoiceId: strin
       if (err instanceof PaymentError || err instanceof LnurlError) return { failed: err.message };
       throw err;
     });
-    const status = 'failed' in outcome ? 'failed' : outcome.rail === 'internal' ? outcome.transaction.status : outcome.payment.status;
-    const transactionId = 'failed' in outcome ? null : outcome.rail === 'internal' ? outcome.transaction.id : outcome.payment.transactionId;
+    const { status, transactionId } = 'failed' in outcome ? { status: 'failed', transactionId: null } : settled(outcome);
     if (status === 'succeeded') {
       await ctx.sql`update btcpay_rewards set status = 'paid', transaction_id = ${transactionId} where link_id = ${link.id} and invoice_id = ${invoiceId}`;
       return 'paid';
