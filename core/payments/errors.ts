@@ -7,7 +7,9 @@ import { CodedError, issuesText } from '../errors.ts';
 export type PaymentErrorCode =
   | 'invalid_request' | 'invalid_invoice' | 'wrong_network' | 'expired' | 'amount_required'
   | 'amount_mismatch' | 'amount_out_of_range' | 'insufficient_balance' | 'already_paid'
-  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict';
+  | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict'
+  // Refused by the risk controls (core/risk/refusals.ts).
+  | 'limit_exceeded' | 'account_frozen' | 'payments_paused';
 
 export class PaymentError extends CodedError<PaymentErrorCode> {
   override name = 'PaymentError';
