@@ -9,6 +9,7 @@ import { botRelays } from '../core/nostr/relays.ts';
 import { loadBotKey, parsePubkey } from '../core/nostr/keys.ts';
 import { BusinessError, createBusiness } from '../core/business/business.ts';
 import { walletCommands } from './wallet.ts';
+import { riskCommands } from './risk.ts';
 import { nwcCommands } from './nwc.ts';
 import { sealedColumns } from './sealed-columns.ts';
 import { withContext } from './with-context.ts';
@@ -117,4 +118,5 @@ program.command('business')
   }));
 
 walletCommands(program, config);
+riskCommands(program, config);
 nwcCommands(program, config);

@@ -6,6 +6,7 @@ import { pruneOldRows } from '../core/retention.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { lightningWorkers } from './lightning/module.ts';
 import type { RailWorkers, RunningRail } from './module.ts';
+import { startWatchdog } from './risk/watchdog.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
 export const railWorkers = (): RailWorkers[] => [lightningWorkers()];
@@ -31,11 +32,13 @@ export async function startWorkers(ctx: Context, rails: RailWorkers[]): Promise<
     log.info(await pruneOldRows(ctx.sql, ctx.config), 'pruned old rows');
   };
   const pruneTimer = setInterval(() => void prune().catch((err: unknown) => log.warn({ err }, 'pruning failed')), 3600_000);
+  const watchdog = startWatchdog(ctx, log, running);
 
   return {
-    describe: running.flatMap((r) => r.describe),
+    describe: [...running.flatMap((r) => r.describe), watchdog.describe],
     stop: async () => {
       for (const t of [publishTimer, pruneTimer]) clearInterval(t);
+      await watchdog.stop();
       for (const r of [...running].reverse()) await r.stop();
       await flushEvents(events);
     },

@@ -132,6 +132,12 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'error.payment.self_payment': () => 'That is your own invoice or account: nothing to do.',
   'error.payment.unavailable': () => 'The Lightning node is not answering right now. Nothing was sent; try again in a moment.',
   'error.payment.not_supported': () => 'That kind of invoice cannot be paid from this wallet.',
+  'error.risk.account_frozen': (p: { reason?: string }) => `Your account is frozen: it can receive but not send${p.reason ? ` (${p.reason})` : ''}. Contact the operator.`,
+  'error.risk.payments_paused': () => 'Outgoing payments are paused by the operator for now. Nothing was sent; try again later.',
+  'error.risk.payment': (p: { limitMsat: bigint }) => `That is over the limit for one payment, ${amt(p.limitMsat)}.`,
+  'error.risk.daily': (p: { rail: string; limitMsat: bigint; leftMsat: bigint; resetsAt?: number }) =>
+    `That is over your 24-hour limit for ${p.rail} payments (${amt(p.limitMsat)}): ${amt(p.leftMsat)} left${p.resetsAt ? `; this amount fits again from ${when(p.resetsAt)}` : ''}.`,
+  'error.risk.balance': (p: { limitMsat: bigint; leftMsat: bigint }) => `The recipient can hold at most ${amt(p.limitMsat)}: ${amt(p.leftMsat)} more fits.`,
   'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
 };
 

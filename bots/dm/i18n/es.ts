@@ -115,5 +115,11 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'error.payment.self_payment': () => 'Es tu propia factura o cuenta: no hay nada que hacer.',
   'error.payment.unavailable': () => 'El nodo Lightning no responde ahora mismo. No se envió nada; inténtalo de nuevo en un momento.',
   'error.payment.not_supported': () => 'Ese tipo de factura no se puede pagar desde esta cartera.',
+  'error.risk.account_frozen': (p) => `Tu cuenta está congelada: puede recibir pero no enviar${p.reason ? ` (${p.reason})` : ''}. Contacta con el operador.`,
+  'error.risk.payments_paused': () => 'El operador ha pausado los pagos salientes por ahora. No se envió nada; inténtalo más tarde.',
+  'error.risk.payment': (p) => `Supera el límite por pago, ${amt(p.limitMsat)}.`,
+  'error.risk.daily': (p) =>
+    `Supera tu límite de 24 horas para pagos ${p.rail} (${amt(p.limitMsat)}): quedan ${amt(p.leftMsat)}${p.resetsAt ? `; esta cantidad cabe de nuevo desde ${when(p.resetsAt)}` : ''}.`,
+  'error.risk.balance': (p) => `El destinatario puede tener como máximo ${amt(p.limitMsat)}: caben ${amt(p.leftMsat)} más.`,
   'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
 };

@@ -115,5 +115,11 @@ export const ja: Catalog = {
   'error.payment.self_payment': () => 'それはあなた自身の請求書またはアカウントです。',
   'error.payment.unavailable': () => 'ライトニングノードが応答していません。何も送られていません。少し待ってからもう一度お試しください。',
   'error.payment.not_supported': () => 'その種類の請求書はこのウォレットから支払えません。',
+  'error.risk.account_frozen': (p) => `アカウントは凍結されています。受け取りはできますが送金はできません${p.reason ? `（${p.reason}）` : ''}。運営者に連絡してください。`,
+  'error.risk.payments_paused': () => '運営者が送金を一時停止しています。何も送られていません。後でもう一度お試しください。',
+  'error.risk.payment': (p) => `1回の支払いの上限 ${amt(p.limitMsat)} を超えています。`,
+  'error.risk.daily': (p) =>
+    `${p.rail} の24時間の上限（${amt(p.limitMsat)}）を超えています。残りは ${amt(p.leftMsat)} です${p.resetsAt ? `。この金額は ${when(p.resetsAt)} から再び送れます` : ''}。`,
+  'error.risk.balance': (p) => `受取人が保有できるのは最大 ${amt(p.limitMsat)} です。あと ${amt(p.leftMsat)} まで送れます。`,
   'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
 };
