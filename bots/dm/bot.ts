@@ -8,6 +8,7 @@ import type { BotModule, BotRuntime } from '../bot.ts';
 import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { DmInbox } from './inbox.ts';
 import { Messenger } from './messenger.ts';
+import { startAlerts } from './alerts.ts';
 import { startNotices } from './notices.ts';
 import { RateLimiter } from '../../core/rate-limit.ts';
 import type { DmDeps } from './session.ts';
@@ -36,10 +37,12 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const limiter = new RateLimiter({ burst: config.DM_RATE_BURST, perMinute: config.DM_RATE_PER_MINUTE });
   const inbox = new DmInbox(deps, { secretKey: key.secretKey, pubkey: key.pubkey, limiter, log });
   const notices = await startNotices(deps, { botPubkey: key.pubkey, log });
+  const alerts = await startAlerts(deps, { botPubkey: key.pubkey, log });
   inbox.start();
   const stop = async () => {
     await inbox.stop();
     await notices.stop();
+    await alerts.stop();
     deps.routing.profiles.close();
   };
   rt.lease.signal.addEventListener('abort', () => void inbox.stop(), { once: true });
