@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
 import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
+import { assertCanSend } from '../../core/risk/accounts.ts';
+import { RiskRefusal } from '../../core/risk/refusals.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../core/business/business.ts';
 import { BatchError, batchReport, batchRequest, batchSummary, submitBatch } from '../../core/business/batches.ts';
@@ -39,6 +41,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
     // Every failure of these routes becomes its HTTP status and `{error, reason}` here alone.
     api.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
       if (err instanceof HttpAuthError) return fail(reply, 401, err.code, err.message);
+      if (err instanceof RiskRefusal) return fail(reply, 403, err.code, err.message);
       if (err instanceof BatchError) return fail(reply, batchStatus[err.code], 'invalid_request', err.message);
       // The request checks here.
       if (err instanceof HttpStatusError) return fail(reply, err.httpStatus, 'invalid_request', err.message);
@@ -56,6 +59,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
 
     api.post('/zaps', async (req, reply) => {
       const body = parseBody(batchRequest(ctx.config.BUSINESS_BATCH_MAX), req.body);
+      await assertCanSend(ctx.sql, ctx.config, req.business!.accountId);
       const { id, created } = await submitBatch(ctx, req.business!, body);
       return reply.code(created ? 202 : 200).send(await batchReport(ctx, req.business!.accountId, id));
     });
