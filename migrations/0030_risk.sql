@@ -60,72 +60,75 @@ end $$;
 -- payments of one account have committed or wait): the kill switch (rails only; transfers stay
 -- open), the sender's freeze, per-payment maximum, rolling 24 h sum per rail (`internal` for
 -- moves inside the ledger) and the recipient's maximum balance for moves inside the ledger.
+-- One statement finds the first refusal of the batch (statements, not rows, are what cost).
 -- p_levels: {"default": n, "levels": {"0": {maxPaymentMsat, maxBalanceMsat, daily: {"<rail>:outgoing" | "*:outgoing": msat}}}}.
 create function risk_check(p_rows transactions[], p_levels jsonb) returns void language plpgsql as $$
 declare
   v record;
-  lim int8;
-  used int8;
   resets timestamptz;
 begin
-  if exists (select from unnest(p_rows) r where r.rail is not null) then
-    select * into v from risk_state where paused_at is not null;
-    if found then
-      perform risk_refuse(jsonb_build_object('code', 'payments_paused', 'reason', v.paused_reason));
-    end if;
-  end if;
-
-  for v in
-    select p.account_id, p.rail, p.batch, p.largest, p.ids, ra.frozen_at, ra.frozen_reason,
-        (b.base - 'daily') || (coalesce(ra.limits, '{}') - 'daily') as lim,
-        coalesce(b.base -> 'daily', '{}') || coalesce(ra.limits -> 'daily', '{}') as daily
-      from (select r.account_id, coalesce(r.rail, 'internal') as rail, sum(r.amount_msat)::int8 as batch,
-                   max(r.amount_msat) as largest, array_agg(r.id) as ids
-              from unnest(p_rows) r where r.direction = 'outgoing' group by 1, 2) p
-      join accounts a on a.id = p.account_id
+  with sent as (select * from unnest(p_rows) r where r.direction = 'outgoing'),
+  groups as (
+    select s.account_id, coalesce(s.rail, 'internal') as rail, sum(s.amount_msat)::int8 as batch, max(s.amount_msat) as largest,
+        array_agg(s.id) as ids, ra.frozen_reason, ra.frozen_at is not null as frozen,
+        (lv.base - 'daily') || (coalesce(ra.limits, '{}') - 'daily') as lim,
+        coalesce(lv.base -> 'daily', '{}') || coalesce(ra.limits -> 'daily', '{}') as daily
+      from sent s
+      join accounts a on a.id = s.account_id
       left join risk_accounts ra on ra.account_id = coalesce(a.parent_id, a.id)
-      cross join lateral (select coalesce(p_levels -> 'levels' -> coalesce(ra.level, (p_levels ->> 'default')::int)::text, '{}') as base) b
-  loop
-    if v.frozen_at is not null then
-      perform risk_refuse(jsonb_build_object('code', 'account_frozen', 'reason', v.frozen_reason));
-    end if;
-    lim := (v.lim ->> 'maxPaymentMsat')::int8;
-    if v.largest > lim then
-      perform risk_refuse(jsonb_build_object('code', 'limit_exceeded', 'limit', 'payment', 'rail', v.rail, 'limitMsat', lim::text, 'leftMsat', lim::text));
-    end if;
-    lim := coalesce(v.daily ->> (v.rail || ':outgoing'), v.daily ->> '*:outgoing')::int8;
-    continue when lim is null;
-    select coalesce(sum(t.amount_msat), 0)::int8 into used from transactions t
-      where t.account_id = v.account_id and t.direction = 'outgoing' and t.created_at > now() - interval '24 hours'
-        and t.status in ('pending', 'succeeded') and coalesce(t.rail, 'internal') = v.rail;
-    continue when used <= lim;
+      cross join lateral (select coalesce(p_levels -> 'levels' -> coalesce(ra.level, (p_levels ->> 'default')::int)::text, '{}') as base) lv
+      group by 1, 2, ra.frozen_reason, ra.frozen_at, ra.limits, lv.base
+  ),
+  limited as (
+    select g.*, (g.lim ->> 'maxPaymentMsat')::int8 as max_payment,
+        coalesce(g.daily ->> (g.rail || ':outgoing'), g.daily ->> '*:outgoing')::int8 as max_daily
+      from groups g
+  ),
+  used as (
+    select l.*, case when l.max_daily is not null then (
+        select coalesce(sum(t.amount_msat), 0)::int8 from transactions t
+          where t.account_id = l.account_id and t.direction = 'outgoing' and t.created_at > now() - interval '24 hours'
+            and t.status in ('pending', 'succeeded') and coalesce(t.rail, 'internal') = l.rail) end as used
+      from limited l
+  ),
+  recipients as (
+    select a.balance_msat, sum(s.amount_msat)::int8 as got,
+        ((coalesce(p_levels -> 'levels' -> coalesce(ra.level, (p_levels ->> 'default')::int)::text, '{}') - 'daily')
+          || (coalesce(ra.limits, '{}') - 'daily')) ->> 'maxBalanceMsat' as max_balance
+      from sent s
+      join accounts a on a.id = s.counterparty_account_id
+      left join risk_accounts ra on ra.account_id = coalesce(a.parent_id, a.id)
+      where s.rail is null and a.balance_msat is not null
+      group by a.id, a.balance_msat, ra.level, ra.limits
+  )
+  select * into v from (
+    select 1 as n, 'payments_paused' as code, null::text as lim, null::text as rail, null::int8 as limit_msat, null::int8 as left_msat,
+        null::uuid[] as ids, null::int8 as used, null::int8 as batch, st.paused_reason as reason, null::uuid as account_id
+      from risk_state st where st.paused_at is not null and exists (select from sent where sent.rail is not null)
+    union all
+    select 2, 'account_frozen', null, null, null, null, null, null, null, u.frozen_reason, null from used u where u.frozen
+    union all
+    select 3, 'limit_exceeded', 'payment', u.rail, u.max_payment, u.max_payment, null, null, null, null, null from used u where u.largest > u.max_payment
+    union all
+    select 4, 'limit_exceeded', 'daily', u.rail, u.max_daily, greatest(u.max_daily - (u.used - u.batch), 0), u.ids, u.used, u.batch, null, u.account_id
+      from used u where u.used > u.max_daily
+    union all
+    select 5, 'limit_exceeded', 'balance', 'internal', r.max_balance::int8, greatest(r.max_balance::int8 - (r.balance_msat - r.got), 0), null, null, null, null, null
+      from recipients r where r.balance_msat > r.max_balance::int8
+    order by 1 limit 1) first;
+  if not found then
+    return;
+  end if;
+  if v.lim = 'daily' and v.batch <= v.limit_msat then
     -- When the batch fits: as the oldest payments leave the window (never, if it alone is over).
     select min(w.created_at) + interval '24 hours' into resets from (
       select t.created_at, sum(t.amount_msat) over (order by t.created_at, t.seq) as freed from transactions t
         where t.account_id = v.account_id and t.direction = 'outgoing' and t.created_at > now() - interval '24 hours'
           and t.status in ('pending', 'succeeded') and coalesce(t.rail, 'internal') = v.rail and t.id <> all(v.ids)) w
-      where used - w.freed <= lim;
-    perform risk_refuse(jsonb_build_object('code', 'limit_exceeded', 'limit', 'daily', 'rail', v.rail, 'limitMsat', lim::text,
-      'leftMsat', greatest(lim - (used - v.batch), 0)::text, 'resetsAt', case when v.batch <= lim then resets end));
-  end loop;
-
-  -- Recipients inside the ledger: their balance after the move against their maximum.
-  for v in
-    select a.balance_msat, sum(r.amount_msat)::int8 as got,
-        (coalesce(p_levels -> 'levels' -> coalesce(ra.level, (p_levels ->> 'default')::int)::text, '{}') - 'daily')
-          || (coalesce(ra.limits, '{}') - 'daily') as lim
-      from unnest(p_rows) r
-      join accounts a on a.id = r.counterparty_account_id
-      left join risk_accounts ra on ra.account_id = coalesce(a.parent_id, a.id)
-      where r.direction = 'outgoing' and r.rail is null and a.balance_msat is not null
-      group by a.id, a.balance_msat, ra.level, ra.limits
-  loop
-    lim := (v.lim ->> 'maxBalanceMsat')::int8;
-    if v.balance_msat > lim then
-      perform risk_refuse(jsonb_build_object('code', 'limit_exceeded', 'limit', 'balance', 'rail', 'internal', 'limitMsat', lim::text,
-        'leftMsat', greatest(lim - (v.balance_msat - v.got), 0)::text));
-    end if;
-  end loop;
+      where v.used - w.freed <= v.limit_msat;
+  end if;
+  perform risk_refuse(jsonb_strip_nulls(jsonb_build_object('code', v.code, 'limit', v.lim, 'rail', v.rail, 'limitMsat', v.limit_msat::text,
+    'leftMsat', v.left_msat::text, 'resetsAt', resets, 'reason', v.reason)));
 end $$;
 
 -- The engine's writes with the check in the same statement (core/payments/outgoing.ts, transfer.ts).

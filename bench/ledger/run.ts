@@ -101,6 +101,9 @@ const config = parseConfig({
   // Each run's prefix is new, which looks like a Redis that lost its data: without this the
   // workers would publish the earlier runs' recent events again while being measured.
   EVENT_REPLAY_SECONDS: '0',
+  // The risk limits stay on (their check is part of each payment's cost), high enough for the
+  // bench's well-funded accounts.
+  RISK_LEVELS: process.env.RISK_LEVELS ?? JSON.stringify({ 0: { maxPaymentMsat: '1000000000000', maxBalanceMsat: '100000000000000000', daily: { '*:outgoing': '100000000000000000' } } }),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
 const report: Record<string, unknown> = { seconds, concurrency, accounts: Number(o.accounts), node: process.version };
