@@ -8,6 +8,7 @@ import { CodedError } from './errors.ts';
 import ipaddr from 'ipaddr.js';
 import { isDatabaseUrl } from './db-url.ts';
 import { levelsVariable } from './risk/limits.ts';
+import { rulesVariable } from './risk/rule-set.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -214,6 +215,8 @@ export const variables = {
   RISK_MAX_DEFICIT_MSAT: z.coerce.bigint().min(0n).default(0n).describe('Shortfall of assets below liabilities past which the watchdog pauses outgoing payments on every rail.'),
   OPERATOR_NPUBS: list.pipe(z.array(z.string().regex(/^(npub1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'each must be an npub or 64 hex characters'))).default([])
     .describe('Operators: they get alerts as NIP-17 DMs from the DM bot and may answer approve/reject/freeze.'),
+  RISK_RULES: rulesVariable
+    .describe('Anomaly rules as a JSON array: {"name", "kind": velocity|destinations|failures|drain|outsized, thresholds, "action": alert|freeze} (docs/risk.md); [] turns them off.'),
   RISK_ALERTS_PER_HOUR: z.coerce.number().int().min(1).default(30).describe('Most alert DMs sent per hour (de-duplicated before counting).'),
   // --- end risk controls ---
   // --- DM bot (bots/dm/) ---

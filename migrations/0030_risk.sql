@@ -153,3 +153,17 @@ create function risk_check_ids(p_ids uuid[], p_levels jsonb) returns void langua
 begin
   perform risk_check(array(select t from transactions t where t.id = any(p_ids)), p_levels);
 end $$;
+
+-- Anomaly rules' decisions (core/risk/rules.ts), with the facts that triggered them: once per
+-- rule and transaction, at most once per rule, account and window.
+create table risk_decisions (
+  id int8 generated always as identity primary key,
+  at timestamptz not null default now(),
+  rule text not null,
+  account_id uuid not null references accounts (id),
+  transaction_id uuid,
+  action text not null check (action in ('alert', 'freeze')),
+  facts jsonb not null,
+  unique (rule, transaction_id)
+);
+create index risk_decisions_recent on risk_decisions (account_id, rule, at);

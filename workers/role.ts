@@ -6,6 +6,7 @@ import { pruneOldRows } from '../core/retention.ts';
 import type { Role, RunningRole } from '../core/role.ts';
 import { lightningWorkers } from './lightning/module.ts';
 import type { RailWorkers, RunningRail } from './module.ts';
+import { startRules } from './risk/rules.ts';
 import { startWatchdog } from './risk/watchdog.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
@@ -33,12 +34,14 @@ export async function startWorkers(ctx: Context, rails: RailWorkers[]): Promise<
   };
   const pruneTimer = setInterval(() => void prune().catch((err: unknown) => log.warn({ err }, 'pruning failed')), 3600_000);
   const watchdog = startWatchdog(ctx, log, running);
+  const rules = await startRules(ctx, log);
 
   return {
     describe: [...running.flatMap((r) => r.describe), watchdog.describe],
     stop: async () => {
       for (const t of [publishTimer, pruneTimer]) clearInterval(t);
       await watchdog.stop();
+      await rules.stop();
       for (const r of [...running].reverse()) await r.stop();
       await flushEvents(events);
     },

@@ -1,0 +1,96 @@
+// Anomaly rules over the payment events: rules are data (RISK_RULES), each a kind with its
+// thresholds and an action, `alert` (the operators get a DM) or `freeze` (the account is
+// frozen, then alerted). The workers evaluate them on every outgoing payment's outcome
+// (`payment.sent`, `payment.failed`) with one query of the account's recent payments; a hit is
+// recorded once per rule and transaction, and at most once per rule, account and window
+// (risk_decisions, with the facts) before acting.
+// Kinds:
+//   velocity      `count` or more payments within `minutes`
+//   destinations  `count` or more distinct destinations within `minutes`
+//   failures      `count` or more failed payments within `minutes`
+//   drain         an account younger than `accountAgeHours` sent `share` or more of all it
+//                 ever received within `minutes`
+//   outsized      a payment `factor` times the account's largest of the previous 30 days
+//                 (with at least `history` earlier payments)
+import type { Context } from '../context.ts';
+import type { Sql } from '../db.ts';
+import { freeze } from './accounts.ts';
+import { raiseAlert } from './alerts.ts';
+import { rulesSchema, type Rule } from './rule-set.ts';
+
+const parsed = new WeakMap<object, Rule[]>();
+const rulesOf = (config: { RISK_RULES: string }): Rule[] => {
+  let r = parsed.get(config);
+  if (!r) parsed.set(config, r = rulesSchema.parse(JSON.parse(config.RISK_RULES)));
+  return r;
+};
+
+interface Facts { created: Date; amount: bigint; largest: bigint | null; earlier: number; received: bigint; [window: string]: unknown }
+
+/** Counts per window the rules need, for one account and the payment that just finished. */
+async function factsOf(sql: Sql, rules: Rule[], accountId: string, transactionId: string): Promise<Facts | undefined> {
+  const minutes = [...new Set(rules.flatMap((r) => ('minutes' in r ? [r.minutes] : [])))];
+  const [row] = await sql<Array<Facts & { windows: Record<string, { n: number; failed: number; destinations: number; sent: string }> }>>`
+    select a.created_at as created, t.amount_msat as amount,
+        (select max(p.amount_msat) from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.status <> 'failed'
+           and p.created_at > now() - interval '30 days' and p.created_at < t.created_at) as largest,
+        (select count(*)::int from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.status <> 'failed'
+           and p.created_at > now() - interval '30 days' and p.created_at < t.created_at) as earlier,
+        (select coalesce(sum(i.amount_msat), 0)::int8 from transactions i where i.account_id = a.id and i.direction = 'incoming' and i.status = 'succeeded') as received,
+        (select coalesce(jsonb_object_agg(m, w), '{}') from unnest(${minutes}::int[]) m cross join lateral (
+           select jsonb_build_object('n', count(*), 'failed', count(*) filter (where p.status = 'failed'),
+               'destinations', count(distinct coalesce(p.destination, p.counterparty_account_id::text)),
+               'sent', coalesce(sum(p.amount_msat) filter (where p.status <> 'failed'), 0)::text) as w
+           from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.created_at > now() - make_interval(mins => m)) x) as windows
+      from transactions t join accounts a on a.id = t.account_id where t.id = ${transactionId}`;
+  return row && { ...row, ...row.windows };
+}
+
+/** What a rule sees, or undefined when it does not fire. */
+function hit(r: Rule, f: Facts): Record<string, unknown> | undefined {
+  const w = 'minutes' in r ? (f[String(r.minutes)] as { n: number; failed: number; destinations: number; sent: string }) : undefined;
+  switch (r.kind) {
+    case 'velocity': return w!.n >= r.count ? { payments: w!.n, minutes: r.minutes } : undefined;
+    case 'destinations': return w!.destinations >= r.count ? { destinations: w!.destinations, minutes: r.minutes } : undefined;
+    case 'failures': return w!.failed >= r.count ? { failed: w!.failed, minutes: r.minutes } : undefined;
+    case 'drain': {
+      const ageHours = (Date.now() - f.created.getTime()) / 3600_000;
+      const sent = BigInt(w!.sent);
+      const fires = ageHours < r.accountAgeHours && f.received > 0n && sent * 1000n >= f.received * BigInt(Math.round(r.share * 1000));
+      return fires ? { sentMsat: sent.toString(), receivedMsat: f.received.toString(), accountAgeHours: Math.round(ageHours * 10) / 10, minutes: r.minutes } : undefined;
+    }
+    case 'outsized': {
+      const fires = f.earlier >= r.history && f.largest !== null && f.amount * 1000n >= f.largest * BigInt(Math.round(r.factor * 1000));
+      return fires ? { amountMsat: f.amount.toString(), largestBeforeMsat: f.largest!.toString(), earlierPayments: f.earlier } : undefined;
+    }
+  }
+}
+
+/** Evaluates every rule for the account of a finished outgoing payment; returns the rules that fired now. */
+export async function evaluateRules(ctx: Context, e: { accountId: string; transactionId: string }): Promise<string[]> {
+  const rules = rulesOf(ctx.config);
+  if (!rules.length) return [];
+  const facts = await factsOf(ctx.sql, rules, e.accountId, e.transactionId);
+  if (!facts) return [];
+  const fired: string[] = [];
+  for (const r of rules) {
+    const seen = hit(r, facts);
+    if (!seen) continue;
+    // Once per transaction (events arrive at least once), and once per window for an account.
+    const minutes = 'minutes' in r ? r.minutes : 0;
+    const [d] = await ctx.sql<{ id: bigint }[]>`
+      insert into risk_decisions (rule, account_id, transaction_id, action, facts)
+      select ${r.name}, ${e.accountId}, ${e.transactionId}, ${r.action}, ${ctx.sql.json(seen as never)}
+      where not exists (select from risk_decisions where rule = ${r.name} and account_id = ${e.accountId}
+        and at > now() - make_interval(mins => ${minutes}))
+      on conflict do nothing returning id`;
+    if (!d) continue;
+    fired.push(r.name);
+    if (r.action === 'freeze') await freeze(ctx.sql, { who: `rule:${r.name}`, via: 'system' }, e.accountId, `anomaly rule ${r.name}`);
+    await raiseAlert(ctx, {
+      key: `anomaly:${d.id}`, kind: 'anomaly',
+      text: `Anomaly rule "${r.name}" (${r.kind}) on account ${e.accountId}: ${JSON.stringify(seen)}.${r.action === 'freeze' ? ' The account is frozen; answer "unfreeze <account>" to undo.' : ` Answer "freeze ${e.accountId} <reason>" to stop it sending.`}`,
+    });
+  }
+  return fired;
+}
