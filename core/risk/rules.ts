@@ -10,8 +10,8 @@
 //   failures      `count` or more failed payments within `minutes`
 //   drain         an account younger than `accountAgeHours` sent `share` or more of all it
 //                 ever received within `minutes`
-//   outsized      a payment `factor` times the account's largest of the previous 30 days
-//                 (with at least `history` earlier payments)
+//   outsized      a payment `factor` times the largest of the account's previous 100 payments
+//                 of 30 days (with at least `history` of them)
 import type { Context } from '../context.ts';
 import type { Sql } from '../db.ts';
 import { freeze } from './accounts.ts';
@@ -30,19 +30,23 @@ interface Facts { created: Date; amount: bigint; largest: bigint | null; earlier
 /** Counts per window the rules need, for one account and the payment that just finished. */
 async function factsOf(sql: Sql, rules: Rule[], accountId: string, transactionId: string): Promise<Facts | undefined> {
   const minutes = [...new Set(rules.flatMap((r) => ('minutes' in r ? [r.minutes] : [])))];
+  const youngSeconds = Math.max(0, ...rules.map((r) => (r.kind === 'drain' ? r.accountAgeHours * 3600 : 0)));
   const [row] = await sql<Array<Facts & { windows: Record<string, { n: number; failed: number; destinations: number; sent: string }> }>>`
-    select a.created_at as created, t.amount_msat as amount,
-        (select max(p.amount_msat) from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.status <> 'failed'
-           and p.created_at > now() - interval '30 days' and p.created_at < t.created_at) as largest,
-        (select count(*)::int from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.status <> 'failed'
-           and p.created_at > now() - interval '30 days' and p.created_at < t.created_at) as earlier,
-        (select coalesce(sum(i.amount_msat), 0)::int8 from transactions i where i.account_id = a.id and i.direction = 'incoming' and i.status = 'succeeded') as received,
+    select a.created_at as created, t.amount_msat as amount, h.largest, h.earlier,
+        -- All it ever received: only for accounts young enough for a drain rule.
+        case when a.created_at > now() - make_interval(secs => ${youngSeconds}) then (select coalesce(sum(i.amount_msat), 0)::int8
+          from transactions i where i.account_id = a.id and i.direction = 'incoming' and i.status = 'succeeded') else 0 end as received,
         (select coalesce(jsonb_object_agg(m, w), '{}') from unnest(${minutes}::int[]) m cross join lateral (
            select jsonb_build_object('n', count(*), 'failed', count(*) filter (where p.status = 'failed'),
                'destinations', count(distinct coalesce(p.destination, p.counterparty_account_id::text)),
                'sent', coalesce(sum(p.amount_msat) filter (where p.status <> 'failed'), 0)::text) as w
            from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.created_at > now() - make_interval(mins => m)) x) as windows
-      from transactions t join accounts a on a.id = t.account_id where t.id = ${transactionId}`;
+      from transactions t join accounts a on a.id = t.account_id
+      -- The largest of its last 100 payments in 30 days (bounded, however busy the account).
+      cross join lateral (select max(p.amount_msat) as largest, count(*)::int as earlier from (
+        select p.amount_msat from transactions p where p.account_id = a.id and p.direction = 'outgoing' and p.status <> 'failed'
+          and p.created_at > now() - interval '30 days' and p.created_at < t.created_at order by p.created_at desc limit 100) p) h
+      where t.id = ${transactionId}`;
   return row && { ...row, ...row.windows };
 }
 
