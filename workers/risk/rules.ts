@@ -15,9 +15,10 @@ export function startRules(ctx: Context, log: Logger): Promise<{ stop(): Promise
     consumer: `${hostname()}:${process.pid}`,
     events: [paymentSent, paymentFailed],
     log,
-    handler: async (e) => {
-      const fired = await evaluateRules(ctx, e);
-      if (fired.length) log.warn({ accountId: e.accountId, transactionId: e.transactionId, rules: fired }, 'anomaly rules fired');
+    handler: () => Promise.reject(new Error('risk-rules reads batches')),
+    // One query for all the payments of a read.
+    handleBatch: async (events) => {
+      for (const [transactionId, rules] of await evaluateRules(ctx, events)) log.warn({ transactionId, rules }, 'anomaly rules fired');
     },
   });
 }
