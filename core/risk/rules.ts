@@ -1,7 +1,7 @@
 // Anomaly rules over the payment events: rules are data (RISK_RULES), each a kind with its
 // thresholds and an action, `alert` (the operators get a DM) or `freeze` (the account is
 // frozen, then alerted). The workers evaluate them on every outgoing payment's outcome
-// (`payment.sent`, `payment.failed`) with one query of the account's recent payments; a hit is
+// (`payment.sent`, `payment.failed`), one query for all the payments of a read; a hit is
 // recorded once per rule and transaction, and at most once per rule, account and window
 // (risk_decisions, with the facts) before acting.
 // Kinds:
