@@ -4,6 +4,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../core/context.ts';
 import { metrics, registry } from '../core/metrics.ts';
+import { riskState } from '../core/risk/state.ts';
 
 export type RouteModule = (app: FastifyInstance, ctx: Context) => Promise<void> | void;
 
@@ -35,7 +36,7 @@ export async function buildApi(ctx: Context, routes: RouteModule[] = []): Promis
   return app;
 }
 
-/** /healthz (alive) and /readyz (PostgreSQL and Redis answer): which one failed, never why (that goes to the log). */
+/** /healthz (alive) and /readyz (PostgreSQL and Redis answer; outgoing payments running or paused): which one failed, never why (that goes to the log). */
 function health(app: FastifyInstance, ctx: Context): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (req, reply) => {
@@ -43,9 +44,12 @@ function health(app: FastifyInstance, ctx: Context): void {
       req.log.warn({ err, dependency: name }, 'readiness check failed');
       return 'unavailable';
     });
-    const [postgres, redis] = await Promise.all([probe('postgres', ctx.sql`select 1`), probe('redis', ctx.redis.ping())]);
+    let paused = false;
+    const [postgres, redis] = await Promise.all([
+      probe('postgres', riskState(ctx.sql).then((s) => { paused = s.paused; })), probe('redis', ctx.redis.ping())]);
     const ready = postgres === 'ok' && redis === 'ok';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis });
+    // Paused outgoing payments (the kill switch, core/risk) are reported, not unready: receiving goes on.
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', postgres, redis, ...(postgres === 'ok' && { payments: paused ? 'paused' : 'running' }) });
   });
 }
 

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { CodedError } from './errors.ts';
 import ipaddr from 'ipaddr.js';
 import { isDatabaseUrl } from './db-url.ts';
+import { levelsVariable } from './risk/limits.ts';
+import { rulesVariable } from './risk/rule-set.ts';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
@@ -225,6 +227,18 @@ export const variables = {
   BOT_DM_PICTURE: z.url().optional().describe('Profile picture URL of the DM bot.'),
   BOT_DM_USERNAME: z.string().regex(/^[a-z0-9._-]+$/, 'lowercase letters, digits, dot, dash, underscore').default('flash')
     .describe('Name of the DM bot in its NIP-05 and lightning address (`name@` the PUBLIC_URL host), announced only when PUBLIC_URL is set.'),
+  // --- risk controls (core/risk/, docs/risk.md) ---
+  RISK_LEVELS: levelsVariable
+    .describe('Account levels as JSON: per level the rolling 24 h limits per "<rail>:outgoing" (or "*:outgoing"), maxPaymentMsat, maxBalanceMsat (msat; see docs/risk.md).'),
+  RISK_DEFAULT_LEVEL: z.coerce.number().int().min(0).max(9).default(0).describe('Level of an account without one of its own (0 = new, unverified).'),
+  RISK_WATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60).describe('How often the workers compare liabilities with assets (solvency watchdog); 0: never.'),
+  RISK_MAX_DEFICIT_MSAT: z.coerce.bigint().min(0n).default(0n).describe('Shortfall of assets below liabilities past which the watchdog pauses outgoing payments on every rail.'),
+  OPERATOR_NPUBS: list.pipe(z.array(z.string().regex(/^(npub1[02-9ac-hj-np-z]{58}|[0-9a-fA-F]{64})$/, 'each must be an npub or 64 hex characters'))).default([])
+    .describe('Operators: they get alerts as NIP-17 DMs from the DM bot and may answer approve/reject/freeze.'),
+  RISK_RULES: rulesVariable
+    .describe('Anomaly rules as a JSON array: {"name", "kind": velocity|destinations|failures|drain|outsized, thresholds, "action": alert|freeze} (docs/risk.md); [] turns them off.'),
+  RISK_ALERTS_PER_HOUR: z.coerce.number().int().min(1).default(30).describe('Most alert DMs sent per hour (de-duplicated before counting).'),
+  // --- end risk controls ---
   // --- DM bot (bots/dm/) ---
   DM_DEFAULT_LANG: z.enum(['en', 'es', 'ja']).default('en')
     .describe('Language of the DM bot\'s replies until a user picks one with `lang`.'),

@@ -149,6 +149,11 @@ export interface ConsumeOptions<D extends EventDefinition> {
   blockMs?: number;
   log: Logger;
   handler: (event: EventOf<D>) => Promise<void>;
+  /**
+   * Instead of `handler` one at a time: every wanted event of a read at once (a consumer whose
+   * work is one query for many events). Throwing leaves them all unacknowledged, to come again.
+   */
+  handleBatch?: (events: Array<EventOf<D>>) => Promise<void>;
 }
 
 /**
@@ -168,7 +173,27 @@ export async function consumeEvents<D extends EventDefinition>(o: ConsumeOptions
   };
   await createGroup(o.startAt ?? '$');
   let stopped = false;
-  const handle = async (entries: Array<[string, string[]]>) => {
+  const handle = async (entries: Array<[string, string[]]>) => (o.handleBatch ? handleBatch(entries, o.handleBatch) : handleEach(entries));
+  const parse = (fields: string[]) => {
+    const field = (name: string) => fields.find((_, i) => i % 2 === 1 && fields[i - 1] === name);
+    return wanted.get(field('type') ?? '')?.schema.safeParse(parseJson(field('data')));
+  };
+  const handleBatch = async (entries: Array<[string, string[]]>, run: (events: Array<EventOf<D>>) => Promise<void>) => {
+    const events: Array<EventOf<D>> = [];
+    for (const [entryId, fields] of entries) {
+      const parsed = parse(fields);
+      if (parsed && !parsed.success) o.log.error({ entryId, issues: parsed.error.issues }, 'skipping malformed event');
+      else if (parsed) events.push(parsed.data as EventOf<D>);
+    }
+    try {
+      if (events.length) await run(events);
+    } catch (err) {
+      o.log.warn({ err, entries: entries.length }, 'event batch handler failed; will retry');
+      return;
+    }
+    if (entries.length) await conn.xack(key, o.group, ...entries.map(([id]) => id));
+  };
+  const handleEach = async (entries: Array<[string, string[]]>) => {
     const done: string[] = [];
     for (const [entryId, fields] of entries) {
       const field = (name: string) => fields.find((_, i) => i % 2 === 1 && fields[i - 1] === name);

@@ -125,8 +125,19 @@ const onchainJobs = {
   }),
 } satisfies JobMap;
 
+// Risk: the `risk` queue, run by the workers (workers/risk/watchdog.ts).
+const riskJobs = {
+  /** Compares liabilities with the rails' assets, stores the report, pauses payments when short. */
+  'risk.solvency': defineJob({
+    queue: 'risk',
+    payload: z.object({}),
+    result: z.object({ deficitMsat: msat, paused: z.boolean() }),
+  }),
+} satisfies JobMap;
+
 export const jobs = {
   ...lightningJobs,
+  ...riskJobs,
   ...zapJobs,
   ...mintJobs,
   ...btcpayJobs,

@@ -7,6 +7,8 @@ import type { Rail } from '../core/payments/rails.ts';
 export interface RunningRail {
   /** Lines printed once the role is ready. */
   describe: string[];
+  /** What the rail's backend holds, by source, for the solvency watchdog (workers/risk/watchdog.ts). */
+  assets?(): Promise<Record<string, bigint>>;
   stop(): Promise<void>;
 }
 

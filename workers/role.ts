@@ -9,6 +9,8 @@ import { lightningWorkers } from './lightning/module.ts';
 import { mintWorkers } from './mint/module.ts';
 import { onchainWorkers } from './onchain/module.ts';
 import type { RailWorkers, RunningRail, ServiceWorkers } from './module.ts';
+import { startRules } from './risk/rules.ts';
+import { startWatchdog } from './risk/watchdog.ts';
 
 /** Every rail this service runs, in start-up order: adding a rail is adding its entry here. */
 export const railWorkers = (): RailWorkers[] => [lightningWorkers(), mintWorkers(), onchainWorkers()];
@@ -38,11 +40,15 @@ export async function startWorkers(ctx: Context, rails: RailWorkers[], services:
     log.info(await pruneOldRows(ctx.sql, ctx.config), 'pruned old rows');
   };
   const pruneTimer = setInterval(() => void prune().catch((err: unknown) => log.warn({ err }, 'pruning failed')), 3600_000);
+  const watchdog = startWatchdog(ctx, log, running);
+  const rules = await startRules(ctx, log);
 
   return {
-    describe: running.flatMap((r) => r.describe),
+    describe: [...running.flatMap((r) => r.describe), watchdog.describe],
     stop: async () => {
       for (const t of [publishTimer, pruneTimer]) clearInterval(t);
+      await watchdog.stop();
+      await rules.stop();
       for (const r of [...running].reverse()) await r.stop();
       await flushEvents(events);
     },

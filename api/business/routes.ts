@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Context } from '../../core/context.ts';
 import { HttpStatusError, issuesText } from '../../core/errors.ts';
 import { KeyError, parseSecretKey } from '../../core/nostr/keys.ts';
+import { assertCanSend } from '../../core/risk/accounts.ts';
 import { HttpAuthError } from '../../core/nostr/nip98.ts';
 import { authenticateBusiness, setSigningKey, type Business } from '../../core/business/business.ts';
 import { BtcpayError } from '../../core/btcpay/errors.ts';
@@ -61,6 +62,7 @@ export async function businessRoutes(app: FastifyInstance, ctx: Context): Promis
 
     api.post('/zaps', async (req, reply) => {
       const body = parseBody(batchRequest(ctx.config.BUSINESS_BATCH_MAX), req.body);
+      await assertCanSend(ctx.sql, ctx.config, req.business!.accountId);
       const { id, created } = await submitBatch(ctx, req.business!, body);
       return reply.code(created ? 202 : 200).send(await batchReport(ctx, req.business!.accountId, id));
     });

@@ -14,7 +14,7 @@ import { getTransaction, type Transaction } from '../../core/payments/transactio
 export const paymentStatus: Record<PaymentErrorCode, number> = {
   invalid_request: 400, invalid_invoice: 400, wrong_network: 400, expired: 400, amount_required: 400, amount_mismatch: 400,
   amount_out_of_range: 400, insufficient_balance: 402, already_paid: 409, self_payment: 400, not_found: 404, unavailable: 503,
-  not_supported: 400, idempotency_conflict: 409, account_held: 403,
+  not_supported: 400, idempotency_conflict: 409, account_held: 403, limit_exceeded: 403, account_frozen: 403, payments_paused: 503,
 };
 
 const withdrawalBody = z.object({

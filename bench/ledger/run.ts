@@ -101,6 +101,16 @@ const config = parseConfig({
   // Each run's prefix is new, which looks like a Redis that lost its data: without this the
   // workers would publish the earlier runs' recent events again while being measured.
   EVENT_REPLAY_SECONDS: '0',
+  // The risk limits and anomaly rules stay on (their checks are part of each payment's cost),
+  // with thresholds the bench's busy, well-funded accounts stay under.
+  RISK_LEVELS: process.env.RISK_LEVELS ?? JSON.stringify({ 0: { maxPaymentMsat: '1000000000000', maxBalanceMsat: '100000000000000000', daily: { '*:outgoing': '100000000000000000' } } }),
+  RISK_RULES: process.env.RISK_RULES ?? JSON.stringify([
+    { name: 'velocity', kind: 'velocity', minutes: 10, count: 1e9, action: 'alert' },
+    { name: 'destinations', kind: 'destinations', minutes: 60, count: 1e9, action: 'alert' },
+    { name: 'failures', kind: 'failures', minutes: 10, count: 1e9, action: 'alert' },
+    { name: 'drain', kind: 'drain', minutes: 60, share: 1, accountAgeHours: 0, action: 'alert' },
+    { name: 'outsized', kind: 'outsized', factor: 1e9, history: 5, action: 'alert' },
+  ]),
 });
 const ctx = await createContext(config, { log: createLogger({ level: 'warn', pretty: false }) });
 const report: Record<string, unknown> = { seconds, concurrency, accounts: Number(o.accounts), node: process.version };

@@ -8,6 +8,7 @@ import type { BotModule, BotRuntime } from '../bot.ts';
 import { accountIdsOf } from '../../core/ledger/account-ids.ts';
 import { DmInbox } from './inbox.ts';
 import { Messenger } from './messenger.ts';
+import { startAlerts } from './alerts.ts';
 import { startNotices } from './notices.ts';
 import { RateLimiter } from '../../core/rate-limit.ts';
 import type { DmDeps } from './session.ts';
@@ -38,6 +39,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
   const limiter = new RateLimiter({ burst: config.DM_RATE_BURST, perMinute: config.DM_RATE_PER_MINUTE });
   const inbox = new DmInbox(deps, { key, limiter, log });
   const notices = await startNotices(deps, { botPubkey: key.pubkey, log });
+  const alerts = await startAlerts(deps, { botPubkey: key.pubkey, log });
   inbox.start();
   // Nutzaps (NIP-61) of our mint for holders here: redeemed into their balance, once each; the
   // credit's payment.received event tells them.
@@ -49,6 +51,7 @@ async function startDmBot(rt: BotRuntime): Promise<{ stop(): Promise<void> }> {
     nutzaps.close();
     await inbox.stop();
     await notices.stop();
+    await alerts.stop();
     deps.routing.profiles.close();
   };
   rt.lease.signal.addEventListener('abort', () => void inbox.stop(), { once: true });

@@ -5,6 +5,7 @@ import { UsernameError } from '../../core/addresses/usernames.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { LnurlError } from '../../core/lnurl.ts';
 import { PaymentError } from '../../core/payments/errors.ts';
+import { RiskRefusal } from '../../core/risk/refusals.ts';
 import { RouteError } from '../../core/routing/errors.ts';
 import { ZapError } from '../../core/zaps/errors.ts';
 import { USERNAME } from './commands.ts';
@@ -25,6 +26,13 @@ export interface Refused {
 
 export async function errorText(d: DmDeps, s: Session, err: unknown, about: Refused = {}): Promise<string> {
   const to = about.to ?? '';
+  if (err instanceof RiskRefusal) {
+    const f = err.facts;
+    if (err.code !== 'limit_exceeded') return t(s.lang, `error.risk.${err.code as 'account_frozen' | 'payments_paused'}`, { reason: f.reason });
+    if (f.limit === 'payment') return t(s.lang, 'error.risk.payment', { limitMsat: f.limitMsat! });
+    if (f.limit === 'balance') return t(s.lang, 'error.risk.balance', { limitMsat: f.limitMsat!, leftMsat: f.leftMsat! });
+    return t(s.lang, 'error.risk.daily', { rail: f.rail!, limitMsat: f.limitMsat!, leftMsat: f.leftMsat!, resetsAt: f.resetsAt && f.resetsAt.getTime() / 1000 });
+  }
   if (err instanceof PaymentError) {
     switch (err.code) {
       case 'insufficient_balance':

@@ -11,6 +11,7 @@ import type { BotKey } from '../../core/nostr/bot-key.ts';
 import { DmError, type IncomingDm } from '../../core/nostr/dm.ts';
 import { nowSeconds } from '../../core/nostr/event.ts';
 import { parseCommand } from './commands.ts';
+import { operatorCommand } from './operator.ts';
 import { handle } from './handlers.ts';
 import { parseErrorText, t } from './i18n/index.ts';
 import type { RateLimiter } from '../../core/rate-limit.ts';
@@ -143,6 +144,11 @@ export class DmInbox {
     if (!rate.allowed) {
       log.info({ sender: dm.sender, dm: dm.id }, 'DM rate-limited; dropped');
       await messenger.send(dm.sender, dm.scheme, t(lang, 'rate-limited', { retryAfterSec: rate.retryAfterSec }), dm.id);
+      return;
+    }
+    const operatorReply = await operatorCommand(this.#d, dm.sender, dm.text);
+    if (operatorReply) {
+      await messenger.send(dm.sender, dm.scheme, operatorReply, dm.id);
       return;
     }
     const accountId = await this.#d.accounts.forPubkey(dm.sender);

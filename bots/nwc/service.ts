@@ -48,6 +48,7 @@ const paymentCodes: Record<PaymentErrorCode, ErrorCode> = {
   invalid_request: 'OTHER', invalid_invoice: 'OTHER', wrong_network: 'OTHER', expired: 'OTHER', amount_required: 'OTHER',
   amount_mismatch: 'OTHER', amount_out_of_range: 'OTHER', already_paid: 'OTHER', self_payment: 'OTHER', idempotency_conflict: 'OTHER',
   account_held: 'RESTRICTED',
+  limit_exceeded: 'QUOTA_EXCEEDED', account_frozen: 'RESTRICTED', payments_paused: 'INTERNAL',
 };
 
 // Recording a request and storing its answer are one statement each for the requests arriving

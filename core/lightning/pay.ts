@@ -14,6 +14,7 @@ import { checkAmount } from '../payments/limits.ts';
 import { awaitOutcome, checkOne, mapReserveError, reserve, resultOf, type Guarded, type PaymentResult } from '../payments/outgoing.ts';
 import { findByKey, recordTransactionEvents, toTransaction, type Transaction, type TransactionRow } from '../payments/transactions.ts';
 import { Bolt11Error, decodeBolt11, type Bolt11 } from './bolt11.ts';
+import { checkArgument } from '../risk/limits.ts';
 import { lightningRail } from './rail.ts';
 
 /** A Lightning payment's result always names its payment hash. */
@@ -161,6 +162,7 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
       });
       // The guard after the ledger, as in a batch of reserves: balance rows, then what the
       // guard locks (a wallet connection), so the two paths never wait for each other in turn.
+      await tx`select risk_check_ids(${[payer!.id]}::uuid[], ${checkArgument(ctx.config)}::text::jsonb)`;
       if (guarded) await checkOne(tx, payer!, guarded);
       return sent;
     });

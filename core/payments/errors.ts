@@ -9,7 +9,9 @@ export type PaymentErrorCode =
   | 'amount_mismatch' | 'amount_out_of_range' | 'insufficient_balance' | 'already_paid'
   | 'self_payment' | 'not_found' | 'unavailable' | 'not_supported' | 'idempotency_conflict'
   /** The account's outgoing payments are held for the operator's review (payment_holds, migrations/0026). */
-  | 'account_held';
+  | 'account_held'
+  // Refused by the risk controls (core/risk/refusals.ts).
+  | 'limit_exceeded' | 'account_frozen' | 'payments_paused';
 
 /** SQLSTATE of payment_hold_check (migrations/0026). */
 export const HELD_SQLSTATE = 'FH001';

@@ -13,14 +13,17 @@ import { isUniqueViolation, type Sql, type Tx } from '../db.ts';
 import { distinctOrThrow, GroupCommit, groupCommitPer, oneInFlight } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf, type Db } from '../ledger/ledger.ts';
 import { QueueTimeoutError, toWire } from '../queue.ts';
+import { checkArgument } from '../risk/limits.ts';
+import { riskRefusalOf } from '../risk/refusals.ts';
 import { publishCommitted } from './dispatch.ts';
 import { accountHeld, HELD_SQLSTATE, keyConflict, PaymentError } from './errors.ts';
 import type { Rail } from './rails.ts';
 import { findByKey, getTransaction, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 /**
- * A check inside the database transaction that reserves payments, for budgets and limits (e.g.
- * the wallet-connect service's per-app budget). Reserves are written in batches: `check` runs
+ * A check inside the database transaction that reserves payments, for budgets (e.g. the
+ * wallet-connect service's per-app budget). The risk controls' limits are not a caller's guard:
+ * every reserve runs them (payment_reserves_checked). Reserves are written in batches: `check` runs
  * once per batch, after the rows and their ledger reserves (for a transfer: the whole
  * transfer) are written, on the batch's payments it guards, each with the `data` it was given.
  * Throwing refuses the batch (nothing of it stays written); its payments are then tried one at
@@ -64,8 +67,10 @@ interface Reserve { row: NewPayment & { id: string; rail: string }; guarded?: Gu
  * Reserves (payment_reserves: the rows, then their journals; rows in item order). A batch
  * with guarded payments is one transaction: the reserves, then each guard on its payments.
  */
-const reservesOf = groupCommitPer((sql: Sql) => new GroupCommit<Reserve, TransactionRow>(async (items) => {
-  const write = (db: Db) => db<TransactionRow[]>`select * from payment_reserves(${db.json(toWire(items.map((i) => i.row)) as never)})`;
+const reservesOf = groupCommitPer(({ sql, config }: Context) => new GroupCommit<Reserve, TransactionRow>(async (items) => {
+  // The risk controls' check runs in the same statement (core/risk, migrations/0030).
+  const write = (db: Db) => db<TransactionRow[]>`
+    select * from payment_reserves_checked(${db.json(toWire(items.map((i) => i.row)) as never)}, ${checkArgument(config)}::text::jsonb)`;
   if (!items.some((i) => i.guarded)) return write(sql);
   return sql.begin(async (tx) => {
     const rows = await write(tx);
@@ -87,7 +92,7 @@ const reservesOf = groupCommitPer((sql: Sql) => new GroupCommit<Reserve, Transac
  */
 export async function reserve(ctx: Context, rail: Rail, row: NewPayment, guarded?: Guarded): Promise<Transaction> {
   try {
-    return toTransaction(await reservesOf(ctx.sql).submit({ row: { ...row, id: randomUUID(), rail: rail.name }, guarded }));
+    return toTransaction(await reservesOf(ctx).submit({ row: { ...row, id: randomUUID(), rail: rail.name }, guarded }));
   } catch (err) {
     return mapReserveError(ctx, ledgerErrorOf(err), row);
   }
@@ -105,6 +110,8 @@ export async function reserveIn(tx: Tx, rail: Rail, row: NewPayment): Promise<Tr
 /** The first payment a reserve collided with, or the error a caller should see. */
 export async function mapReserveError(ctx: Context, err: unknown, row: { account_id: string; idempotency_key: string; payment_hash?: string | null }): Promise<Transaction> {
   if (err instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance for the amount and fee reserve');
+  const refused = riskRefusalOf(err);
+  if (refused) throw refused;
   const e = err as { code?: string };
   if (e.code === '23503') throw new PaymentError('not_found', 'no such account');
   if (e.code === HELD_SQLSTATE) throw accountHeld();

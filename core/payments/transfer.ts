@@ -2,13 +2,15 @@
 // one journal, a transaction row on each side, an event for each, all in one statement.
 import { z } from 'zod';
 import type { Context } from '../context.ts';
-import { isUniqueViolation, type Sql } from '../db.ts';
+import { isUniqueViolation } from '../db.ts';
 import { GroupCommit, groupCommitPer } from '../group-commit.ts';
 import { InsufficientBalanceError, ledgerErrorOf } from '../ledger/ledger.ts';
 import { publishCommitted } from './dispatch.ts';
 import { accountHeld, HELD_SQLSTATE, keyConflict, PaymentError, parseRequest } from './errors.ts';
 import { checkAmount } from './limits.ts';
 import { checkOne, type Guarded } from './outgoing.ts';
+import { checkArgument } from '../risk/limits.ts';
+import { riskRefusalOf } from '../risk/refusals.ts';
 import { findByKey, toTransaction, type Transaction, type TransactionRow } from './transactions.ts';
 
 const transferRequest = z.object({
@@ -28,8 +30,9 @@ interface Item { from: string; to: string; amount: string; key: string; incoming
  * batches in flight keep both of PostgreSQL's busy cores fed; 50 items stay within a
  * transaction's cheap range (one journal, two rows and two events each).
  */
-const batchesOf = groupCommitPer((sql: Sql) => new GroupCommit<Item, TransactionRow>(
-  (items) => sql<TransactionRow[]>`select * from payment_transfers(${sql.json(items as never)})`, { batchMax: 50, maxInFlight: 2 }));
+const batchesOf = groupCommitPer(({ sql, config }: Context) => new GroupCommit<Item, TransactionRow>(
+  (items) => sql<TransactionRow[]>`select * from payment_transfers_checked(${sql.json(items as never)}, ${checkArgument(config)}::text::jsonb)`,
+  { batchMax: 50, maxInFlight: 2 }));
 
 /**
  * Moves money between two holder accounts; returns the sender's side. Idempotent on the key.
@@ -50,10 +53,11 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
         const [written] = await tx<TransactionRow[]>`
           select * from payment_transfer(${r.fromAccountId}, ${r.toAccountId}, ${r.amountMsat}, ${r.idempotencyKey},
             ${incomingKey}, ${r.memo ?? null}, ${r.metadata ? tx.json(r.metadata as never) : null})`;
+        await tx`select risk_check_ids(${[written!.id]}::uuid[], ${checkArgument(ctx.config)}::text::jsonb)`;
         await checkOne(tx, written!, guard);
         return written;
       })
-      : await batchesOf(ctx.sql).submit({
+      : await batchesOf(ctx).submit({
         from: r.fromAccountId, to: r.toAccountId, amount: r.amountMsat.toString(), key: r.idempotencyKey, incomingKey,
         memo: r.memo ?? null, metadata: r.metadata ?? null,
       });
@@ -61,6 +65,8 @@ export async function transfer(ctx: Context, req: TransferRequest): Promise<Tran
   } catch (err) {
     const e = ledgerErrorOf(err) as { code?: string };
     if (e instanceof InsufficientBalanceError) throw new PaymentError('insufficient_balance', 'insufficient balance');
+    const refused = riskRefusalOf(e);
+    if (refused) throw refused;
     if (e.code === 'P0002') throw new PaymentError('not_found', 'no such account');
     if (e.code === HELD_SQLSTATE) throw accountHeld();
     if (isUniqueViolation(e, 'transactions_account_id_idempotency_key_key')) {

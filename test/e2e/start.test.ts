@@ -22,7 +22,7 @@ describe('flash start', () => {
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok', payments: 'running' });
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
     const metrics = await listensAt(flash, 'metrics');
     expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/metrics$/);

@@ -18,7 +18,7 @@ describe('operations endpoints', () => {
       const res = await ops.inject('/metrics');
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain('flash_http_requests_total');
-      expect((await ops.inject('/readyz')).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok' });
+      expect((await ops.inject('/readyz')).json()).toEqual({ status: 'ready', postgres: 'ok', redis: 'ok', payments: 'running' });
     } finally {
       await api.close();
       await ops.close();

@@ -40,6 +40,8 @@ export interface FakeFaults {
   beforeIssue?: () => Promise<void>;
   /** Awaited before the node takes a send (records the payment), as a slow link delays it. */
   beforeSend?: (paymentHash: string) => Promise<void>;
+  /** Channel funds lost (a force-close, a theft): the local balance reported is this much lower. */
+  lostMsat?: bigint;
 }
 
 interface InvoiceRow {
@@ -407,7 +409,7 @@ export class FakeLightningNode implements LightningBackend {
     const [row] = await this.#sql<{ received: bigint; sent: bigint }[]>`
       select (select coalesce(sum(received_msat), 0)::int8 from fake_ln_invoices where node = ${this.name} and state = 'settled') as received,
              (select coalesce(sum(amount_msat + fee_msat), 0)::int8 from fake_ln_payments where node = ${this.name} and status = 'succeeded') as sent`;
-    const net = row!.received - row!.sent;
+    const net = row!.received - row!.sent - (this.faults.lostMsat ?? 0n);
     return { channelLocalMsat: CAPACITY_MSAT + net, channelRemoteMsat: CAPACITY_MSAT - net, onchainConfirmedSat: 0n };
   }
 

@@ -33,6 +33,10 @@ export function lightningWorkers(node?: LightningBackend): RailWorkers {
       const stopSchedule = scheduleReconciliation(ctx, lightningRail, log);
       return {
         describe: [`workers: lightning queues on the ${backend.kind} node ${info.pubkey} (concurrency ${ctx.config.LIGHTNING_CONCURRENCY}, invoices ${ctx.config.LIGHTNING_INVOICE_CONCURRENCY})`],
+        assets: async () => {
+          const b = await backend.getBalances();
+          return { 'lightning channels': b.channelLocalMsat, 'lightning on-chain wallet': b.onchainConfirmedSat * 1000n };
+        },
         stop: async () => {
           stopSchedule();
           await watcher.stop();

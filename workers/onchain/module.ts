@@ -74,6 +74,11 @@ export function onchainWorkers(backend?: ChainBackend): RailWorkers {
       schedule(0);
       return {
         describe: [`workers: onchain on the ${chain.kind} node (${info.chain}, height ${info.blocks}${embedded ? `, RPC ${embedded.server.url}` : ''})`],
+        // For the solvency watchdog: the wallets' confirmed coins as the scanner last recorded them.
+        assets: async () => {
+          const held = await ctx.sql<{ wallet: string; confirmed_sat: bigint }[]>`select wallet, confirmed_sat from onchain_holdings`;
+          return Object.fromEntries(held.map((h) => [`on-chain ${h.wallet} wallet`, h.confirmed_sat * 1000n]));
+        },
         stop: async () => {
           stopped = true;
           clearTimeout(timer);

@@ -181,6 +181,12 @@ Amounts: 1000, 1k, 21 sats, 0.0001 btc. Type "help <command>" for details.`,
   'error.withdraw.whole-sats': () => 'On-chain amounts are whole sats.',
   'error.withdraw.minimum': (p: { reason: string }) => `Too small to send on-chain: ${p.reason}.`,
   'error.payment.account_held': () => 'Your outgoing payments are on hold while the operator reviews a deposit that was reversed by the network. Please contact them.',
+  'error.risk.account_frozen': (p: { reason?: string }) => `Your account is frozen: it can receive but not send${p.reason ? ` (${p.reason})` : ''}. Contact the operator.`,
+  'error.risk.payments_paused': () => 'Outgoing payments are paused by the operator for now. Nothing was sent; try again later.',
+  'error.risk.payment': (p: { limitMsat: bigint }) => `That is over the limit for one payment, ${amt(p.limitMsat)}.`,
+  'error.risk.daily': (p: { rail: string; limitMsat: bigint; leftMsat: bigint; resetsAt?: number }) =>
+    `That is over your 24-hour limit for ${p.rail} payments (${amt(p.limitMsat)}): ${amt(p.leftMsat)} left${p.resetsAt ? `; this amount fits again from ${when(p.resetsAt)}` : ''}.`,
+  'error.risk.balance': (p: { limitMsat: bigint; leftMsat: bigint }) => `The recipient can hold at most ${amt(p.limitMsat)}: ${amt(p.leftMsat)} more fits.`,
   'error.internal': () => 'Something went wrong on my side. Your balance is safe; please try again in a moment.',
 };
 

@@ -162,5 +162,11 @@ Cantidades: 1000, 1k, 21 sats, 0.0001 btc. Escribe "ayuda <comando>" para más d
   'error.withdraw.whole-sats': () => 'Las cantidades on-chain son sats enteros.',
   'error.withdraw.minimum': (p) => `Demasiado poco para enviar on-chain: ${p.reason}.`,
   'error.payment.account_held': () => 'Tus pagos salientes están retenidos mientras el operador revisa un depósito que la red revirtió. Contacta con él.',
+  'error.risk.account_frozen': (p) => `Tu cuenta está congelada: puede recibir pero no enviar${p.reason ? ` (${p.reason})` : ''}. Contacta con el operador.`,
+  'error.risk.payments_paused': () => 'El operador ha pausado los pagos salientes por ahora. No se envió nada; inténtalo más tarde.',
+  'error.risk.payment': (p) => `Supera el límite por pago, ${amt(p.limitMsat)}.`,
+  'error.risk.daily': (p) =>
+    `Supera tu límite de 24 horas para pagos ${p.rail} (${amt(p.limitMsat)}): quedan ${amt(p.leftMsat)}${p.resetsAt ? `; esta cantidad cabe de nuevo desde ${when(p.resetsAt)}` : ''}.`,
+  'error.risk.balance': (p) => `El destinatario puede tener como máximo ${amt(p.limitMsat)}: caben ${amt(p.leftMsat)} más.`,
   'error.internal': () => 'Algo falló por mi parte. Tu saldo está a salvo; inténtalo de nuevo en un momento.',
 };

@@ -162,5 +162,11 @@ export const ja: Catalog = {
   'error.withdraw.whole-sats': () => 'オンチェーンの金額は sat 単位（整数）です。',
   'error.withdraw.minimum': (p) => `オンチェーンで送るには少なすぎます: ${p.reason}。`,
   'error.payment.account_held': () => 'ネットワークで取り消された入金を運営者が確認中のため、送金は保留されています。運営者に連絡してください。',
+  'error.risk.account_frozen': (p) => `アカウントは凍結されています。受け取りはできますが送金はできません${p.reason ? `（${p.reason}）` : ''}。運営者に連絡してください。`,
+  'error.risk.payments_paused': () => '運営者が送金を一時停止しています。何も送られていません。後でもう一度お試しください。',
+  'error.risk.payment': (p) => `1回の支払いの上限 ${amt(p.limitMsat)} を超えています。`,
+  'error.risk.daily': (p) =>
+    `${p.rail} の24時間の上限（${amt(p.limitMsat)}）を超えています。残りは ${amt(p.leftMsat)} です${p.resetsAt ? `。この金額は ${when(p.resetsAt)} から再び送れます` : ''}。`,
+  'error.risk.balance': (p) => `受取人が保有できるのは最大 ${amt(p.limitMsat)} です。あと ${amt(p.leftMsat)} まで送れます。`,
   'error.internal': () => 'こちらで問題が発生しました。残高は安全です。少し待ってからもう一度お試しください。',
 };

@@ -71,6 +71,8 @@ const samples: { [K in MessageKey]: MessageParams<K> } = {
   'error.payment.invalid_invoice': [], 'error.payment.wrong_network': [{ network: 'mainnet', ours: 'regtest' }], 'error.payment.expired': [],
   'error.payment.amount_required': [], 'error.payment.amount_mismatch': [{ invoiceMsat: 5000n }], 'error.payment.amount_out_of_range': [{ maxMsat: 1_000_000n }],
   'error.payment.already_paid': [], 'error.payment.self_payment': [], 'error.payment.unavailable': [], 'error.payment.not_supported': [],
+  'error.risk.account_frozen': [{ reason: 'stolen key' }], 'error.risk.payments_paused': [], 'error.risk.payment': [{ limitMsat: 10_000n }],
+  'error.risk.daily': [{ rail: 'lightning', limitMsat: 30_000n, leftMsat: 3000n, resetsAt: at }], 'error.risk.balance': [{ limitMsat: 100_000n, leftMsat: 5000n }],
   'error.internal': [],
 };
 
