@@ -140,7 +140,13 @@ async function payInternal(ctx: Context, r: z.infer<typeof payInvoiceRequest>, i
   try {
     t = await ctx.sql.begin(async (tx) => {
       const [inv] = await tx<TransactionRow[]>`select * from transactions where id = ${invoiceRow.id} for update`;
-      if (inv!.status !== 'open') throw new PaymentError('already_paid', `the invoice is ${inv!.status === 'succeeded' ? 'paid already' : inv!.status}`);
+      if (inv!.status !== 'open') {
+        // The same request made at the same time (two runs of one job) may have paid it while
+        // this one waited for the lock: that payment is this request's answer.
+        const [same] = await tx<TransactionRow[]>`select * from transactions where account_id = ${r.accountId} and idempotency_key = ${r.idempotencyKey}`;
+        if (same?.direction === 'outgoing' && same.payment_hash === inv!.payment_hash) return toTransaction(same);
+        throw new PaymentError('already_paid', `the invoice is ${inv!.status === 'succeeded' ? 'paid already' : inv!.status}`);
+      }
       if (inv!.expires_at && inv!.expires_at.getTime() <= Date.now()) throw new PaymentError('expired', 'the invoice has expired');
       const [payer] = await tx<TransactionRow[]>`
         insert into transactions (account_id, direction, kind, status, idempotency_key, amount_msat, payment_hash, preimage,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
-import { cancelHoldInvoice, createHoldInvoice, lookupInvoice, settleHoldInvoice } from '../../core/lightning/invoices.ts';
+import { cancelHoldInvoice, createHoldInvoice, createInvoice, lookupInvoice, settleHoldInvoice } from '../../core/lightning/invoices.ts';
 import { payInvoice, type LightningPaymentResult } from '../../core/lightning/pay.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
 import { newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
@@ -51,6 +51,21 @@ it('pays once for concurrent repeats of one request, and of one invoice under ma
   expect(new Set(manyKeys.map((r) => r.transactionId)).size).toBe(1);
   expect(manyKeys.every((r) => r.status === 'succeeded')).toBe(true);
   expect(await balance(w.ctx.sql, a)).toBe(1_000_000n - 2n * (5000n + fakeRoutingFeeMsat(5000n)));
+});
+
+it('answers concurrent repeats of one request for an invoice of this service with its one payment', async () => {
+  const a = await w.user(1_000_000n);
+  const b = await w.user();
+  const { paymentRequest } = await createInvoice(w.ctx, { accountId: b, amountMsat: 5000n, idempotencyKey: newKey() });
+  // Each repeat waits on the invoice's lock while the first pays it: that payment is their answer too.
+  const repeats = await Promise.all(Array.from({ length: 10 }, () => payInvoice(w.ctx, { accountId: a, paymentRequest: paymentRequest!, idempotencyKey: 'internal-same', waitMs: 10_000 })));
+  expect(new Set(repeats.map((r) => r.transactionId)).size).toBe(1);
+  expect(repeats.every((r) => r.status === 'succeeded')).toBe(true);
+  expect(await balance(w.ctx.sql, a)).toBe(1_000_000n - 5000n);
+  expect(await balance(w.ctx.sql, b)).toBe(5000n);
+  // Someone else paying the paid invoice is still refused.
+  const c = await w.user(1_000_000n);
+  await expect(payInvoice(w.ctx, { accountId: c, paymentRequest: paymentRequest!, idempotencyKey: newKey(), waitMs: 10_000 })).rejects.toMatchObject({ code: 'already_paid' });
 });
 
 it('settles and cancels many held payments through the engine while other payments complete', async () => {
