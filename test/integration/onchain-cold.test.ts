@@ -103,7 +103,8 @@ it('above the high-water mark the hot wallet\'s excess is swept to a fresh cold 
   await sim.send(address, 40_000_000n);
   await sim.mine(1);
   // 30,000,000 sat from the round trip above + 40,000,000 deposited: 70,000,000 > 50,000,000, down to the midpoint 30,000,000.
-  await expect.poll(async () => (await ctx.sql`select 1 from onchain_batches where kind = 'sweep_to_cold'`).length, { timeout: 30_000 }).toBe(1);
+  // Recorded (signed) before its broadcast, marked broadcast with its journal: wait for the latter.
+  await expect.poll(async () => (await ctx.sql`select status from onchain_batches where kind = 'sweep_to_cold'`).map((b) => b.status), { timeout: 30_000 }).toEqual(['broadcast']);
   const [sweep] = await ctx.sql<{ txid: string; amount_sat: bigint }[]>`select txid, amount_sat from onchain_batches where kind = 'sweep_to_cold'`;
   expect(sweep!.amount_sat).toBe(40_000_000n);
   const tx = bitcoinjs.Transaction.fromHex(sim.node.chain.txs.get(sweep!.txid)!.hex);

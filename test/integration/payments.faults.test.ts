@@ -3,9 +3,6 @@
 // unreachable when a payment is queued, a crash before the job is queued, and a payment that
 // fails at the node while the workers are down (a real SIGKILL). Our node is alice; bob pays
 // and is paid.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../core/jobs.ts';
 import * as accounts from '../../core/ledger/accounts.ts';
@@ -169,7 +166,8 @@ describe('a payment that fails at the node while the workers are down', () => {
     const node = sim.node('alice');
     const child = await runFlash(['start', 'workers'], {
       DATABASE_URL: ctx.db.url, REDIS_URL: redisUrl(), REDIS_PREFIX: ctx.config.REDIS_PREFIX, MASTER_KEY: testMasterKey,
-      API_PORT: '0', RELAY_PORT: '0', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'flash-')), 'data'),
+      // The stopped workers' data directory: the embedded on-chain node and its wallet live there.
+      API_PORT: '0', RELAY_PORT: '0', DATA_DIR: ctx.config.DATA_DIR,
       LIGHTNING_BACKEND: 'lnd', LND_SOCKET: node.socket, LND_CERT: sim.certPath, LND_MACAROON: node.macaroon,
       PAYMENT_TIMEOUT_SECONDS: '60', RECONCILE_INTERVAL_SECONDS: '1',
     });

@@ -66,17 +66,22 @@ export async function startEmbeddedNode(config: Config): Promise<EmbeddedNode> {
   }
   let writing: Promise<void> = Promise.resolve();
   let dirty = false;
-  const persist = () => {
-    if (dirty) return;
-    dirty = true;
-    writing = writing.then(async () => {
-      dirty = false;
-      const tmp = `${stateFile}.tmp`;
-      await writeFile(tmp, JSON.stringify(saveState(node)), { mode: 0o600 });
-      await rename(tmp, stateFile);
-    }).catch(() => {});
+  // Writes coalesce: a change made while a write is queued is in that write. Every answer that
+  // changed the state waits for its write, so a workers process killed right after (a wallet
+  // just created, an address just handed out) finds the same wallet on restart.
+  const persist = (): Promise<void> => {
+    if (!dirty) {
+      dirty = true;
+      writing = writing.then(async () => {
+        dirty = false;
+        const tmp = `${stateFile}.tmp`;
+        await writeFile(tmp, JSON.stringify(saveState(node)), { mode: 0o600 });
+        await rename(tmp, stateFile);
+      }).catch(() => {});
+    }
+    return writing;
   };
-  persist();
+  await persist();
   const password = randomBytes(32).toString('hex');
   const cookie = path.join(dir, '.cookie');
   await writeFile(cookie, `__cookie__:${password}`, { mode: 0o600 });

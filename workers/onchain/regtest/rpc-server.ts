@@ -15,8 +15,8 @@ export interface RpcServerOptions {
   password: string;
   /** Called before each call (fault injection): may throw an RpcError, or wait. */
   before?(method: string, params: unknown, wallet: string | undefined): void | Promise<void>;
-  /** Called after each state change (persistence). */
-  afterChange?(): void;
+  /** Called after each state change (persistence); the answer waits for it, so what a caller was told is kept. */
+  afterChange?(): void | Promise<void>;
 }
 
 export interface RpcServer { url: string; port: number; calls: Array<{ method: string; path: string; params: unknown }>; close(): Promise<void> }
@@ -47,7 +47,7 @@ export async function startRpcServer(node: RegtestNode, opts: RpcServerOptions):
     try {
       await opts.before?.(method, body?.params, wallet);
       const result = node.call(method, body?.params ?? [], wallet);
-      if (!readOnly.has(method)) opts.afterChange?.();
+      if (!readOnly.has(method)) await opts.afterChange?.();
       return { status: 200, reply: { result: result === undefined ? null : result, error: null, id } };
     } catch (err) {
       const e = err instanceof RpcError ? err : new RpcError(-1, (err as Error).message);
