@@ -52,6 +52,8 @@ beforeAll(async () => {
     ONCHAIN_BACKEND: 'bitcoind', BITCOIND_RPC_URL: sim.url, BITCOIND_RPC_USER: SIM_USER, BITCOIND_RPC_PASSWORD: SIM_PASSWORD,
     ONCHAIN_SCAN_INTERVAL_MS: '100', ONCHAIN_BATCH_INTERVAL_SECONDS: '3600', ONCHAIN_BATCH_THRESHOLD: '1000', ONCHAIN_BATCH_MAX: '400',
     ONCHAIN_ADDRESS_GAP: '100', PAYMENT_MAX_MSAT: '100000000000', PUBLIC_URL: 'https://flash.test',
+    // Level 2 has no 24 h limit: the batch test withdraws about 10,000,000 sat from one account.
+    RISK_DEFAULT_LEVEL: '2',
   });
   workers = await workersRole(ctx);
   app = await buildApi(ctx, routeModules);
