@@ -62,11 +62,13 @@ beforeAll(async () => {
 
 let app: FastifyInstance | undefined;
 const bizKey = generateSecretKey();
-let signed = 0;
+let lastSigned = Infinity;
 async function api(method: string, path: string, body?: unknown) {
   const text = body === undefined ? undefined : JSON.stringify(body);
-  // A repeat of a request is a new NIP-98 event (a replayed one is refused): another created_at.
-  const authorization = httpAuthHeader(bizKey, { url: `https://flash.test${path}`, method, body: text, createdAt: Math.floor(Date.now() / 1000) - signed++ });
+  // A repeat of a request is a new NIP-98 event (a replayed one is refused): a created_at no
+  // earlier call used (now, or a second before the last one).
+  lastSigned = Math.min(Math.floor(Date.now() / 1000), lastSigned - 1);
+  const authorization = httpAuthHeader(bizKey, { url: `https://flash.test${path}`, method, body: text, createdAt: lastSigned });
   const res = await fetch(`http://127.0.0.1:${(app!.server.address() as AddressInfo).port}${path}`, { method, body: text, headers: { authorization, ...(text && { 'content-type': 'application/json' }) } });
   return { status: res.status, body: await res.json() as Record<string, unknown> };
 }
