@@ -2,10 +2,7 @@
 // own pool and group committers), so the database alone decides who gets the money. In one
 // process the engine's group commit serialises reserves (one batch in flight) and these races
 // would prove nothing about the locks.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { npubEncode } from 'nostr-tools/nip19';
 import { getPublicKey, generateSecretKey } from 'nostr-tools/pure';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -18,8 +15,8 @@ import { check, ledgerRules } from '../../core/ledger/check.ts';
 import { balance } from '../../core/ledger/ledger.ts';
 import { paymentRules } from '../../core/payments/check.ts';
 import { fakeRoutingFeeMsat } from '../../workers/lightning/fake.ts';
-import { root } from '../support/process.ts';
-import type { RaceItem, RaceJob, RaceOutcome } from '../support/race-child.ts';
+import type { RaceItem, RaceOutcome } from '../support/race-child.ts';
+import { race } from '../support/race.ts';
 import { fund, newKey, startTestWallet, type TestWallet } from '../support/wallet.ts';
 
 let w: TestWallet;
@@ -32,16 +29,6 @@ const AMOUNT = 1_000_000n;
 const UNIT = AMOUNT + fakeRoutingFeeMsat(AMOUNT);
 
 /** Starts one racer per job; resolves once all are ready, then releases them together. */
-async function race(jobs: RaceJob[]): Promise<RaceOutcome[][]> {
-  const children = jobs.map((job) => {
-    const child = spawn(process.execPath, [path.join(root, 'test/support/race-child.ts'), JSON.stringify(job)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    return { child, next: async () => (await lines.next()).value as string };
-  });
-  for (const c of children) expect(await c.next()).toBe('ready');
-  for (const c of children) c.child.stdin!.write('go\n');
-  return Promise.all(children.map(async (c) => JSON.parse(await c.next()) as RaceOutcome[]));
-}
 
 const env = () => ({
   DATABASE_URL: w.ctx.config.DATABASE_URL, REDIS_URL: w.ctx.config.REDIS_URL, REDIS_PREFIX: w.ctx.config.REDIS_PREFIX,

@@ -2,15 +2,12 @@
 // once by five processes of their own (test/support/race-child.ts: own pools and group
 // committers), against a limit that fits 20. The database alone decides, so the sum paid can
 // never pass the limit, and exactly what fits is paid.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { check, ledgerRules } from '../../../core/ledger/check.ts';
 import { paymentRules } from '../../../core/payments/check.ts';
 import { fakeRoutingFeeMsat } from '../../../workers/lightning/fake.ts';
-import { root } from '../../support/process.ts';
-import type { RaceItem, RaceJob, RaceOutcome } from '../../support/race-child.ts';
+import type { RaceItem, RaceJob } from '../../support/race-child.ts';
+import { race } from '../../support/race.ts';
 import { newKey, startTestWallet, type TestWallet } from '../../support/wallet.ts';
 
 const AMOUNT = 1_000_000n;
@@ -21,16 +18,8 @@ let w: TestWallet;
 beforeAll(async () => { w = await startTestWallet({ RISK_LEVELS: levels }); });
 afterAll(async () => w?.close());
 
-async function race(jobs: RaceJob[]): Promise<RaceOutcome[]> {
-  const children = jobs.map((job) => {
-    const child = spawn(process.execPath, [path.join(root, 'test/support/race-child.ts'), JSON.stringify(job)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    return { child, next: async () => (await lines.next()).value as string };
-  });
-  for (const c of children) expect(await c.next()).toBe('ready');
-  for (const c of children) c.child.stdin!.write('go\n');
-  return (await Promise.all(children.map(async (c) => JSON.parse(await c.next()) as RaceOutcome[]))).flat();
-}
+
+const raceFlat = async (jobs: RaceJob[]) => (await race(jobs)).flat();
 
 const env = () => ({
   DATABASE_URL: w.ctx.config.DATABASE_URL, REDIS_URL: w.ctx.config.REDIS_URL, REDIS_PREFIX: w.ctx.config.REDIS_PREFIX,
@@ -50,7 +39,7 @@ it('50 Lightning payments from five processes at once: what fits the 24 h limit 
   const items: RaceItem[] = await Promise.all(Array.from({ length: 50 }, async () => ({
     kind: 'pay' as const, accountId: a, paymentRequest: await w.externalInvoice(AMOUNT), maxFeeMsat: fakeRoutingFeeMsat(AMOUNT).toString(), key: newKey(),
   })));
-  const outcomes = await race(split(items, 5));
+  const outcomes = await raceFlat(split(items, 5));
   expect(outcomes).toHaveLength(50);
   const paid = outcomes.filter((o) => 'status' in o && o.status === 'succeeded');
   expect(outcomes.filter((o) => !paid.includes(o))).toEqual(Array(30).fill(expect.objectContaining({ error: 'limit_exceeded' })));
@@ -62,7 +51,7 @@ it('50 transfers from five processes at once: the same on the internal rail', as
   const a = await w.user(100n * AMOUNT);
   const b = await w.user();
   const items: RaceItem[] = Array.from({ length: 50 }, () => ({ kind: 'transfer', accountId: a, to: b, amountMsat: AMOUNT.toString(), key: newKey() }));
-  const outcomes = await race(split(items, 5));
+  const outcomes = await raceFlat(split(items, 5));
   expect(outcomes.filter((o) => 'status' in o && o.status === 'succeeded')).toHaveLength(20);
   expect(outcomes.filter((o) => 'error' in o).map((o) => (o as { error: string }).error)).toEqual(Array(30).fill('limit_exceeded'));
   expect(await outgoingSum(a, 'internal')).toBe(20n * AMOUNT);
